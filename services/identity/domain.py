@@ -1,0 +1,56 @@
+"""Identity rules, free of I/O."""
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+
+from shared.caller import Caller
+from shared.errors import Forbidden, ValidationFailed
+
+MIN_PASSWORD_LENGTH = 12
+ROLES_NEEDING_AGENCY = ("job_seeker", "advisor")
+INVITATION_REFUSED = "Invitation inconnue, épuisée ou expirée."
+
+
+def normalize_email(email: str, loc: str = "email") -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed.single(["body", loc], "Adresse e-mail invalide.") from None
+
+
+def password_problems(password: str, common_passwords: frozenset[str]) -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.")
+    if password.lower() in common_passwords:
+        problems.append("Ce mot de passe est trop courant.")
+    return problems
+
+
+def invitation_agency(caller: Caller, role: str, agency_code: str | None) -> str | None:
+    """Who may invite whom, and into which agency.
+
+    Advisors invite job seekers of their own agency only; admins invite any
+    role. Job seekers and advisors belong to one agency; companies and
+    admins to none unless given.
+    """
+    caller.require_user()
+    if caller.role == "advisor":
+        if role != "job_seeker":
+            raise Forbidden("Un conseiller ne peut inviter que des demandeurs d'emploi.")
+        if agency_code not in (None, caller.agency_code):
+            raise Forbidden("Un conseiller ne peut inviter que dans son agence.")
+        return caller.agency_code
+    if caller.role != "admin":
+        raise Forbidden("Votre rôle ne permet pas d'inviter.")
+    if role in ROLES_NEEDING_AGENCY and not agency_code:
+        raise ValidationFailed.single(["body", "agency_code"], "Agence obligatoire pour ce rôle.")
+    return agency_code
+
+
+def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datetime) -> bool:
+    return uses < max_uses and now < expires_at
+
+
+def invitation_expiry(now: datetime, days: int) -> datetime:
+    return now + timedelta(days=days)

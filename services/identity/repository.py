@@ -1,0 +1,75 @@
+"""identity's unit of work and data access."""
+from sqlalchemy import select, update
+
+from services.identity.models import Agency, Invitation, RefreshToken, User
+from shared.db.unit_of_work import SqlUnitOfWork
+
+
+class IdentityUnitOfWork(SqlUnitOfWork):
+    def _start(self):
+        self.agencies = AgencyRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.invitations = InvitationRepository(self.session)
+        self.refresh_tokens = RefreshTokenRepository(self.session)
+
+
+class AgencyRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def all(self) -> list[Agency]:
+        return list(self.session.scalars(select(Agency).order_by(Agency.region, Agency.name)))
+
+    def get(self, code: str) -> Agency | None:
+        return self.session.get(Agency, code)
+
+    def add(self, agency: Agency) -> None:
+        self.session.add(agency)
+        self.session.flush()
+
+
+class UserRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, user_id) -> User | None:
+        return self.session.get(User, user_id)
+
+    def by_email(self, email: str) -> User | None:
+        return self.session.scalar(select(User).where(User.email == email))
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+        self.session.flush()
+
+
+class InvitationRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, invitation: Invitation) -> None:
+        self.session.add(invitation)
+        self.session.flush()
+
+    def get_for_update(self, code: str) -> Invitation | None:
+        # Row lock: two registrations racing for the last use cannot both win.
+        return self.session.scalar(select(Invitation).where(Invitation.code == code).with_for_update())
+
+
+class RefreshTokenRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, token: RefreshToken) -> None:
+        self.session.add(token)
+        self.session.flush()
+
+    def get_for_update(self, token_hash: str) -> RefreshToken | None:
+        return self.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
+
+    def revoke_family(self, family_id, now) -> None:
+        self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

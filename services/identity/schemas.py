@@ -1,0 +1,41 @@
+"""identity's RPC input models (the gateway validates the same shapes)."""
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["job_seeker", "advisor", "company", "admin"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgencyIn(Strict):
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    name: str = Field(min_length=2, max_length=200)
+    region: str = Field(min_length=2, max_length=100)
+
+
+class InvitationIn(Strict):
+    role: Role
+    agency_code: str | None = None
+    organization: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    max_uses: int = Field(default=1, ge=1, le=1000)
+    expires_in_days: int = Field(default=14, ge=1, le=90)
+
+
+class RegisterIn(Strict):
+    invitation_code: str = Field(min_length=1, max_length=64)
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    display_name: str = Field(min_length=2, max_length=80)
+
+
+class LoginIn(Strict):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class RefreshIn(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)

@@ -1,0 +1,28 @@
+"""Engines and databases: one PostgreSQL database per service."""
+import psycopg
+from psycopg import sql
+from sqlalchemy import Engine, create_engine
+
+from shared.settings import Settings
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    # pool_pre_ping: a service survives a PostgreSQL restart without a crash loop.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True)
+
+
+def ensure_database(settings: Settings, service: str) -> bool:
+    """Create the service's database if it does not exist. True when created."""
+    name = settings.database_name(service)
+    with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def drop_database(settings: Settings, service: str) -> None:
+    name = settings.database_name(service)
+    with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,0 +1,85 @@
+"""The unit of work: one transaction holding a state change, the events it
+records (outbox rows) and, for consumers, the inbox mark of the event handled.
+
+Handlers receive a unit of work and never commit-then-publish: events are
+written to the outbox in the same transaction and a relay sends them after.
+Services subclass it to attach their repositories in `_start()`.
+"""
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.contracts import Envelope, EventPayload
+from shared.db.tables import inbox, outbox
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        correlation_id: str | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ):
+        self._session_factory = session_factory
+        self.correlation_id = correlation_id
+        self._on_commit = on_commit
+        self.session: Session | None = None
+        self._pending: list[Envelope] = []
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self._pending = []
+        self._start()
+        return self
+
+    def _start(self) -> None:
+        """Attach repositories to self.session (overridden by services)."""
+
+    def __exit__(self, *exc):
+        try:
+            self.session.rollback()  # no-op after commit; undoes anything uncommitted
+        finally:
+            self.session.close()
+
+    def record(self, event: EventPayload) -> Envelope:
+        """Record an event; it is written to the outbox on commit."""
+        envelope = Envelope.wrap(event, self.correlation_id)
+        self._pending.append(envelope)
+        return envelope
+
+    def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Mark an incoming event handled by `consumer`, in this transaction.
+
+        False when it was handled before: the caller skips it (at-least-once
+        delivery made idempotent). Concurrent duplicates serialise on the
+        primary key, so exactly one transaction wins.
+        """
+        inserted = self.session.execute(
+            insert(inbox)
+            .values(consumer=consumer, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        ).first()
+        return inserted is not None
+
+    def commit(self) -> None:
+        if self._pending:
+            self.session.execute(
+                outbox.insert(),
+                [
+                    {
+                        "event_id": env.event_id,
+                        "event_type": env.event_type,
+                        "exchange": f"{env.producer}.events",
+                        "routing_key": env.routing_key,
+                        "envelope": env.model_dump(mode="json"),
+                    }
+                    for env in self._pending
+                ],
+            )
+        self.session.commit()
+        published, self._pending = self._pending, []
+        if published and self._on_commit:
+            self._on_commit()  # wake the relay: events leave now, not at the next poll

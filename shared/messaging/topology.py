@@ -1,0 +1,103 @@
+"""The RabbitMQ topology, declared at deploy time (DESIGN.md, decision 6).
+
+nameko publishes events without `mandatory`: an event whose consumer queue
+does not exist yet is dropped. So every exchange, every consumer queue and
+its binding is declared here, by `make up`, the tests and the compose
+bootstrap, before any service runs. Queues are derived from the services'
+own `event_handler` entrypoints, so the topology cannot drift from the code.
+"""
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import requests
+from kombu import Connection, Exchange, Queue
+
+from shared.contracts import ALL_EVENTS
+from shared.messaging.amqp import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    RPC_EXCHANGE,
+    event_queue_name,
+    events_exchange,
+)
+from shared.messaging.consumer import QUORUM, ReliableEventHandler
+from shared.platform import SERVICES, service_class
+
+EVENT_QUEUE_POLICY = "event-queues"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    source_service: str
+    event_name: str
+    service: str
+    method: str
+
+    @property
+    def queue(self) -> str:
+        return event_queue_name(self.source_service, self.event_name, self.service, self.method)
+
+
+def subscriptions_of(service_cls) -> list[Subscription]:
+    found = []
+    for attr in dir(service_cls):
+        for entrypoint in getattr(getattr(service_cls, attr, None), "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                found.append(Subscription(entrypoint.source_service, entrypoint.event_type, service_cls.name, attr))
+    return found
+
+
+def all_subscriptions() -> list[Subscription]:
+    return [s for name in SERVICES for s in subscriptions_of(service_class(name))]
+
+
+def vhost_of(amqp_uri: str) -> str:
+    path = urlsplit(amqp_uri).path
+    return path[1:] if len(path) > 1 else "/"
+
+
+def declare(amqp_uri: str, management_url: str, max_deliveries: int) -> list[Subscription]:
+    subscriptions = all_subscriptions()
+    producers = {cls.producer() for cls in ALL_EVENTS} | set(SERVICES)
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel).declare()
+        dlx = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)(channel)
+        dlx.declare()
+        Queue(DEAD_LETTER_QUEUE, exchange=dlx, routing_key="#", durable=True, queue_arguments=QUORUM)(
+            channel
+        ).declare()
+        for producer in sorted(producers):
+            events_exchange(producer)(channel).declare()
+        for sub in subscriptions:
+            Queue(
+                sub.queue,
+                exchange=events_exchange(sub.source_service),
+                routing_key=sub.event_name,
+                durable=True,
+                queue_arguments=QUORUM,
+            )(channel).declare()
+    put_event_queue_policy(management_url, vhost_of(amqp_uri), max_deliveries)
+    return subscriptions
+
+
+def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int) -> None:
+    """Bounded redelivery, then the dead letters, for every event queue.
+
+    The handler parks a failing event itself with its error; this policy is
+    the backstop for a consumer that dies on every delivery.
+    """
+    parts = urlsplit(management_url)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+    response = requests.put(
+        f"{base}/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
+        json={
+            "pattern": "^evt-",
+            "apply-to": "queues",
+            "priority": 1,
+            "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+        },
+        auth=(parts.username or "guest", parts.password or "guest"),
+        timeout=10,
+    )
+    response.raise_for_status()

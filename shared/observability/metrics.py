@@ -1,0 +1,44 @@
+"""Prometheus metrics of a service process (one registry per process)."""
+import threading
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+ENTRYPOINT_CALLS = Counter(
+    "service_entrypoint_calls_total",
+    "Entrypoint invocations (RPC calls, events handled) by outcome.",
+    ["service", "entrypoint", "kind", "outcome"],
+)
+ENTRYPOINT_DURATION = Histogram(
+    "service_entrypoint_duration_seconds",
+    "Time spent in an entrypoint.",
+    ["service", "entrypoint", "kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows published and confirmed.", ["service"])
+OUTBOX_PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox publish attempts.", ["service"])
+OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published.", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished outbox row.", ["service"]
+)
+INBOX_DUPLICATES = Counter(
+    "inbox_duplicates_skipped_total", "Events skipped because they were already handled.", ["service", "consumer"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "events_dead_lettered_total", "Events parked in the dead-letter queue after the last try.", ["service", "queue"]
+)
+EVENTS_RETRIED = Counter("events_retried_total", "Failed events returned to their queue for another try.", ["service", "queue"])
+RPC_TIMEOUTS = Counter("rpc_timeouts_total", "RPC calls that passed their deadline.", ["service", "target"])
+
+_server_lock = threading.Lock()
+_server_started = False
+
+
+def serve(port: int) -> None:
+    """Expose /metrics on `port` once per process (port 0: don't)."""
+    global _server_started
+    if not port:
+        return
+    with _server_lock:
+        if not _server_started:
+            start_http_server(port)
+            _server_started = True

@@ -1,0 +1,47 @@
+"""Configuration from environment variables, with defaults for a developer machine."""
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    rabbitmq_management_url: str = "http://guest:guest@127.0.0.1:15672"
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
+    db_name_prefix: str = "platform_"
+
+    # Deliveries of one event before it is parked in the dead letters.
+    event_max_deliveries: int = 5
+    rpc_timeout_seconds: float = 5.0
+    outbox_poll_seconds: float = 0.5
+
+    jwt_private_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pem"
+    jwt_public_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pub.pem"
+    jwt_issuer: str = "platform-identity"
+    jwt_audience: str = "platform-api"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    platform_admin_email: str = "admin@pilote.example.fr"
+    platform_admin_password: str = "ChangeMe-Pilote-2026!"
+
+    metrics_port: int = 0  # 0: no metrics HTTP server (tests)
+    log_level: str = "INFO"
+
+    def database_name(self, service: str) -> str:
+        return f"{self.db_name_prefix}{service}"
+
+    def database_url(self, service: str) -> str:
+        """SQLAlchemy URL of one service's own database."""
+        base = self.postgres_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return f"{base.rstrip('/')}/{self.database_name(service)}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,197 @@
+"""pytest fixtures for tests that use the real broker and database.
+
+Each test run gets its own RabbitMQ vhost and its own databases (prefix
+`t<run id>_`), declared and migrated like a fresh install, so runs never see
+each other's data. Services run as real `nameko run` processes.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import psycopg
+import pytest
+import requests
+
+from shared.db import migrations
+from shared.db.engine import drop_database, ensure_database
+from shared.messaging import topology
+from shared.platform import SERVICES
+from shared.settings import REPO_ROOT, Settings
+from shared.keys import write_key_pair
+
+
+def _management(settings: Settings):
+    parts = urlsplit(settings.rabbitmq_management_url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}", (parts.username, parts.password)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def rabbit_vhost(base_settings, run_id):
+    """A throwaway vhost; yields its AMQP URI."""
+    base, auth = _management(base_settings)
+    vhost = f"test-{run_id}"
+    q = quote(vhost, safe="")
+    requests.put(f"{base}/api/vhosts/{q}", auth=auth, timeout=10).raise_for_status()
+    requests.put(
+        f"{base}/api/permissions/{q}/{auth[0]}",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+        auth=auth,
+        timeout=10,
+    ).raise_for_status()
+    parts = urlsplit(base_settings.amqp_uri)
+    yield f"{parts.scheme}://{parts.netloc}/{q}"
+    requests.delete(f"{base}/api/vhosts/{q}", auth=auth, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def jwt_keys(tmp_path_factory) -> tuple[Path, Path]:
+    return write_key_pair(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
+    private, public = jwt_keys
+    return base_settings.model_copy(
+        update={
+            "amqp_uri": rabbit_vhost,
+            "db_name_prefix": f"t{run_id}_",
+            "jwt_private_key_path": private,
+            "jwt_public_key_path": public,
+            "outbox_poll_seconds": 0.2,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def platform(settings):
+    """Databases created and migrated, topology declared: a fresh install."""
+    for name in SERVICES:
+        ensure_database(settings, name)
+        migrations.upgrade(settings, name)
+    topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
+    yield settings
+    for name in SERVICES:
+        drop_database(settings, name)
+
+
+def service_env(settings: Settings, service: str | None = None) -> dict:
+    """Environment of a platform process pointed at this test run."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": str(REPO_ROOT),
+            "PSYCOPG_WAIT_FUNC": "wait_select",
+            "AMQP_URI": settings.amqp_uri,
+            "RABBITMQ_MANAGEMENT_URL": settings.rabbitmq_management_url,
+            "POSTGRES_URL": settings.postgres_url,
+            "DB_NAME_PREFIX": settings.db_name_prefix,
+            "JWT_PRIVATE_KEY_PATH": str(settings.jwt_private_key_path),
+            "JWT_PUBLIC_KEY_PATH": str(settings.jwt_public_key_path),
+            "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+            "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
+            "PLATFORM_ADMIN_EMAIL": settings.platform_admin_email,
+            "PLATFORM_ADMIN_PASSWORD": settings.platform_admin_password,
+            "METRICS_PORT": "0",
+        }
+    )
+    if service:
+        env["SERVICE_NAME"] = service
+    return env
+
+
+def queue_consumers(settings: Settings, queue: str) -> int:
+    base, auth = _management(settings)
+    vhost = quote(topology.vhost_of(settings.amqp_uri), safe="")
+    r = requests.get(f"{base}/api/queues/{vhost}/{quote(queue, safe='')}", auth=auth, timeout=10)
+    return r.json().get("consumers", 0) if r.status_code == 200 else 0
+
+
+class ServiceProcess:
+    """A real `nameko run` of one service, started and stopped by a test."""
+
+    def __init__(self, settings: Settings, service: str, log_dir: Path, extra_env: dict | None = None):
+        self.settings = settings
+        self.service = service
+        self.log_path = log_dir / f"{service}.log"
+        self.extra_env = extra_env or {}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: float = 30.0) -> "ServiceProcess":
+        env = service_env(self.settings, self.service)
+        env.update(self.extra_env)
+        nameko = shutil.which("nameko", path=str(Path(sys.executable).parent)) or "nameko"
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [nameko, "run", "--config", str(REPO_ROOT / "infra/nameko.yaml"), SERVICES[self.service].split(":")[0]],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + wait
+        while queue_consumers(self.settings, f"rpc-{self.service}") < 1:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.service} exited: {self.log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.service} did not start: {self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no clean shutdown."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.proc:
+            self.log.close()
+
+
+@pytest.fixture
+def start_service(platform, tmp_path):
+    started: list[ServiceProcess] = []
+
+    def start(service: str, **extra_env) -> ServiceProcess:
+        proc = ServiceProcess(platform, service, tmp_path, {k: str(v) for k, v in extra_env.items()}).start()
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in reversed(started):
+        proc.stop()
+
+
+def db_connect(settings: Settings, service: str) -> psycopg.Connection:
+    return psycopg.connect(f"{settings.postgres_url.rstrip('/')}/{settings.database_name(service)}", autocommit=True)
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
