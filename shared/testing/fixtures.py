@@ -17,8 +17,8 @@ import psycopg
 import pytest
 import requests
 
-from shared.db import migrations
-from shared.db.engine import drop_database, ensure_database
+from shared.bootstrap import bootstrap
+from shared.db.engine import drop_database
 from shared.messaging import topology
 from shared.platform import SERVICES
 from shared.settings import REPO_ROOT, Settings
@@ -79,11 +79,9 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
 
 @pytest.fixture(scope="session")
 def platform(settings):
-    """Databases created and migrated, topology declared: a fresh install."""
-    for name in SERVICES:
-        ensure_database(settings, name)
-        migrations.upgrade(settings, name)
-    topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
+    """A fresh install, as `make up` makes it: databases created and migrated,
+    topology declared, pilot data seeded."""
+    bootstrap(settings)
     yield settings
     for name in SERVICES:
         drop_database(settings, name)
@@ -124,9 +122,10 @@ def queue_consumers(settings: Settings, queue: str) -> int:
 class ServiceProcess:
     """A real `nameko run` of one service, started and stopped by a test."""
 
-    def __init__(self, settings: Settings, service: str, log_dir: Path, extra_env: dict | None = None):
+    def __init__(self, settings: Settings, service: str, log_dir: Path, extra_env: dict | None = None, module: str | None = None):
         self.settings = settings
         self.service = service
+        self.module = module or SERVICES[service].split(":")[0]
         self.log_path = log_dir / f"{service}.log"
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
@@ -137,7 +136,7 @@ class ServiceProcess:
         nameko = shutil.which("nameko", path=str(Path(sys.executable).parent)) or "nameko"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [nameko, "run", "--config", str(REPO_ROOT / "infra/nameko.yaml"), SERVICES[self.service].split(":")[0]],
+            [nameko, "run", "--config", str(REPO_ROOT / "infra/nameko.yaml"), self.module],
             cwd=REPO_ROOT,
             env=env,
             stdout=self.log,
@@ -168,13 +167,20 @@ class ServiceProcess:
         if self.proc:
             self.log.close()
 
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
-@pytest.fixture
-def start_service(platform, tmp_path):
+
+@pytest.fixture(scope="module")
+def start_service(platform, tmp_path_factory):
+    """Start real service processes, stopped when the test module ends
+    (starting a nameko process takes seconds: modules share them)."""
     started: list[ServiceProcess] = []
+    log_dir = tmp_path_factory.mktemp("service-logs")
 
-    def start(service: str, **extra_env) -> ServiceProcess:
-        proc = ServiceProcess(platform, service, tmp_path, {k: str(v) for k, v in extra_env.items()}).start()
+    def start(service: str, module: str | None = None, **extra_env) -> ServiceProcess:
+        env = {k: str(v) for k, v in extra_env.items()}
+        proc = ServiceProcess(platform, service, log_dir, env, module).start()
         started.append(proc)
         return proc
 
@@ -195,3 +201,26 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: s
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+@pytest.fixture
+def rpc(platform):
+    """`rpc(caller=None)`: a nameko standalone RPC proxy on this run's vhost,
+    calling as `caller` (a dict with id, role, agency_code) when given."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    proxies = []
+
+    def open_proxy(caller: dict | None = None, timeout: float = 15):
+        context = {"correlation_id": uuid.uuid4().hex}
+        if caller:
+            context.update(
+                caller_id=caller["id"], caller_role=caller["role"], caller_agency=caller.get("agency_code") or ""
+            )
+        proxy = ClusterRpcProxy({"AMQP_URI": platform.amqp_uri, "serializer": "json"}, context_data=context, timeout=timeout)
+        proxies.append(proxy)
+        return proxy.start()
+
+    yield open_proxy
+    for proxy in proxies:
+        proxy.stop()

@@ -1,0 +1,59 @@
+"""Tiny nameko services the gateway's RPC client is tested against.
+
+Run by the tests in a subprocess (``nameko run``) so that eventlet never
+monkey-patches the pytest process.
+"""
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+
+
+class NotFound(Exception):
+    pass
+
+
+class WorkerContext(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return worker_ctx
+
+
+def _seen(worker_ctx):
+    return {"context": dict(worker_ctx.data), "parent_call_id": worker_ctx.immediate_parent_call_id}
+
+
+class EchoService:
+    name = "echo"
+    worker_ctx = WorkerContext()
+
+    @rpc
+    def echo(self, value):
+        return {"value": value, **_seen(self.worker_ctx)}
+
+    @rpc
+    def fail(self):
+        raise NotFound("Introuvable.")
+
+    @rpc
+    def slow(self, seconds):
+        eventlet.sleep(seconds)
+        return seconds
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+
+class FakeIdentity:
+    """Just enough of identity for HTTP round trips through the gateway."""
+
+    name = "identity"
+    worker_ctx = WorkerContext()
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+    @rpc
+    def get_me(self):
+        return {"id": self.worker_ctx.data.get("caller_id"), **_seen(self.worker_ctx)}

@@ -1,0 +1,75 @@
+"""HTTP -> gateway -> AMQP -> nameko and back, with the real RPC client."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def key(tmp_path):
+    private = Ed25519PrivateKey.generate()
+    path = tmp_path / "jwt.pub.pem"
+    path.write_bytes(private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, path
+
+
+def _gateway(amqp_uri, key_path, services):
+    settings = Settings(AMQP_URI=amqp_uri, JWT_PUBLIC_KEY_PATH=str(key_path),
+                        GATEWAY_SERVICES=services, RPC_TIMEOUT_SECONDS=3)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+def test_readyz_and_an_authenticated_call(nameko_services, key):
+    private, path = key
+    now = int(time.time())
+    token = jwt.encode({"sub": "u-7", "role": "company", "agency": None, "iat": now, "exp": now + 60,
+                        "iss": "platform-identity", "aud": "platform-api"}, private, algorithm="EdDSA")
+    with _gateway(nameko_services, path, ["echo", "identity"]) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        response = client.get("/v1/me", headers={"Authorization": f"Bearer {token}",
+                                                 "X-Request-ID": "req-e2e"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"] == "u-7"
+    assert body["context"] == {"correlation_id": "req-e2e", "caller_id": "u-7", "caller_role": "company"}
+    assert body["parent_call_id"].startswith("gateway.")
+
+
+def test_readyz_names_a_service_that_is_not_running(nameko_services, key):
+    _, path = key
+    with _gateway(nameko_services, path, ["echo", "posts"]) as client:
+        started = time.monotonic()
+        response = client.get("/readyz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["checks"] == {"broker": "ok", "echo": "ok", "posts": "ServiceUnavailable"}
+    assert elapsed < 1.5
+
+
+def test_route_to_a_missing_service_is_503_at_once(nameko_services, key):
+    _, path = key
+    with _gateway(nameko_services, path, ["echo"]) as client:
+        started = time.monotonic()
+        response = client.get("/v1/topics")  # no posts service in this vhost
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["title"] == "Service momentanément indisponible"
+    assert elapsed < 1.5
