@@ -1,4 +1,5 @@
 """Identity rules, free of I/O."""
+import unicodedata
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,6 +17,15 @@ def normalize_email(email: str, loc: str = "email") -> str:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise ValidationFailed.single(["body", loc], "Adresse e-mail invalide.") from None
+
+
+def lookup_email(email: str) -> str:
+    """The stored form of an e-mail typed at login, without rejecting it:
+    a malformed address simply matches nobody (same 401 as a wrong one)."""
+    try:
+        return normalize_email(email)
+    except ValidationFailed:
+        return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def password_problems(password: str, common_passwords: frozenset[str]) -> list[str]:

@@ -137,7 +137,7 @@ def _issue_pair(uow, user: User, tokens: TokenIssuer, family_id: uuid.UUID, now:
 
 def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime) -> dict:
     creds = parse(LoginIn, data)
-    user = uow.users.by_email(creds.email.strip().lower())
+    user = uow.users.by_email(domain.lookup_email(creds.email))
     # Verify against a dummy hash for an unknown e-mail: same answer, same time.
     valid = hasher.verify(user.password_hash if user else hasher.dummy_hash, creds.password)
     if not user or not valid or user.status != "active":

@@ -1,9 +1,14 @@
 """identity's RPC input models (the gateway validates the same shapes)."""
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Literal["job_seeker", "advisor", "company", "admin"]
+
+
+def Text(min_length: int, max_length: int):
+    """Text trimmed before its length is checked (passwords are never trimmed)."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
 
 
 class Strict(BaseModel):
@@ -12,8 +17,8 @@ class Strict(BaseModel):
 
 class AgencyIn(Strict):
     code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
-    name: str = Field(min_length=2, max_length=200)
-    region: str = Field(min_length=2, max_length=100)
+    name: Text(2, 200)
+    region: Text(2, 100)
 
 
 class InvitationIn(Strict):
@@ -29,7 +34,7 @@ class RegisterIn(Strict):
     invitation_code: str = Field(min_length=1, max_length=64)
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
-    display_name: str = Field(min_length=2, max_length=80)
+    display_name: Text(2, 80)
 
 
 class LoginIn(Strict):

@@ -113,10 +113,15 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
 
 
 def queue_consumers(settings: Settings, queue: str) -> int:
-    base, auth = _management(settings)
-    vhost = quote(topology.vhost_of(settings.amqp_uri), safe="")
-    r = requests.get(f"{base}/api/queues/{vhost}/{quote(queue, safe='')}", auth=auth, timeout=10)
-    return r.json().get("consumers", 0) if r.status_code == 200 else 0
+    """Live consumer count (the management API's figures lag by seconds)."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    with Connection(settings.amqp_uri) as conn:
+        try:
+            return conn.channel().queue_declare(queue, passive=True).consumer_count
+        except NotFound:
+            return 0
 
 
 class ServiceProcess:
