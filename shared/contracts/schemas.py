@@ -34,6 +34,26 @@ def render(cls: type[EventPayload]) -> str:
     return json.dumps(schema_of(cls), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def problems(events=ALL_EVENTS, directory: Path = SCHEMA_DIR) -> list[str]:
+    """What differs between the contracts and their published schemas."""
+    found = []
+    seen = set()
+    for cls in events:
+        key = (cls.event_type, cls.version)
+        if key in seen:
+            found.append(f"{cls.event_type} v{cls.version} is defined twice")
+        seen.add(key)
+        path = directory / schema_file_name(cls)
+        if not path.exists():
+            found.append(f"{path.name} is not published: run `python -m shared.contracts.schemas`")
+        elif path.read_text() != render(cls):
+            found.append(
+                f"{cls.__name__} changed but {path.name} is published: a change needs a new version "
+                "(additive changes too: bump the version and publish the new schema)"
+            )
+    return found
+
+
 def export(directory: Path = SCHEMA_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
