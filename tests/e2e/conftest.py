@@ -1,0 +1,58 @@
+"""The whole platform as `make up` runs it: every service and the gateway,
+as real processes on this run's vhost and databases."""
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.platform import SERVICES
+from shared.settings import REPO_ROOT
+from shared.testing.fixtures import service_env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def services(start_service):
+    return {name: start_service(name) for name in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def gateway(platform, services, tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    env = service_env(platform, "gateway")
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "uvicorn"), "gateway.app:app", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"gateway did not become ready:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(15)
+
+
+@pytest.fixture
+def http(gateway):
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        yield client
