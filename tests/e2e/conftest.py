@@ -4,7 +4,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +21,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def services(start_service):
-    return {name: start_service(name) for name in SERVICES}
+    """Every service, each serving its Prometheus metrics on a free port."""
+    started = {}
+    for name in SERVICES:
+        port = free_port()
+        started[name] = start_service(name, METRICS_PORT=port)
+        started[name].metrics_url = f"http://127.0.0.1:{port}/metrics"
+    return started
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +37,7 @@ def gateway(platform, services, tmp_path_factory):
     env = service_env(platform, "gateway")
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "uvicorn"), "gateway.app:app", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"

@@ -1,9 +1,11 @@
 """One real path end to end, over HTTP: a job seeker registers with an
 invitation, logs in, asks a question; moderation screens it, it is
 published, and analytics counts it."""
+import json
 import time
 import uuid
 
+import httpx
 import pytest
 
 from shared.testing.fixtures import wait_for
@@ -21,7 +23,7 @@ def login(http, email: str, password: str) -> str:
     return response.json()["access_token"]
 
 
-def test_a_job_seekers_first_question_goes_through_the_platform(http, platform, rpc, admin):
+def test_a_job_seekers_first_question_goes_through_the_platform(http, platform, rpc, admin, services):
     agencies = http.get("/v1/agencies").json()
     assert len(agencies) == 11 and {"code", "name", "region"} <= set(agencies[0])
 
@@ -71,6 +73,20 @@ def test_a_job_seekers_first_question_goes_through_the_platform(http, platform, 
         timeout=5,
         message="analytics to count the post",
     )
+
+    # The request id given to the gateway is the correlation id of every
+    # log line the request caused: RPC into posts, events into moderation and analytics.
+    for name in ("posts", "moderation", "analytics"):
+        lines = [json.loads(line) for line in services[name].logs().splitlines() if request_id in line]
+        assert lines and all(line["correlation_id"] == request_id for line in lines), name
+        assert {line["service"] for line in lines} == {name}
+
+    # Each service counts its entrypoints for Prometheus.
+    posts_metrics = httpx.get(services["posts"].metrics_url).text
+    assert 'service_entrypoint_calls_total{entrypoint="create_post",kind="Rpc",outcome="success",service="posts"}' in posts_metrics
+    moderation_metrics = httpx.get(services["moderation"].metrics_url).text
+    assert 'entrypoint="on_post_created",kind="ReliableEventHandler",outcome="success"' in moderation_metrics
+    assert "outbox_published_total" in moderation_metrics
 
 
 def test_a_question_with_an_email_address_is_held_and_hidden_from_others(http, platform):

@@ -9,6 +9,11 @@ pytestmark = pytest.mark.integration
 PROBE = "tests.reliability.pg_probe_service"
 
 
+@pytest.fixture(scope="module")
+def pgprobe(start_service):
+    return start_service("pgprobe", module=PROBE)
+
+
 def ten_sleeps(rpc, service: str, seconds: float = 0.3) -> tuple[float, set]:
     proxy = getattr(rpc(), service)
     started = time.monotonic()
@@ -17,8 +22,7 @@ def ten_sleeps(rpc, service: str, seconds: float = 0.3) -> tuple[float, set]:
     return time.monotonic() - started, wait_funcs
 
 
-def test_ten_queries_overlap_in_a_nameko_process(start_service, rpc):
-    start_service("pgprobe", module=PROBE)
+def test_ten_queries_overlap_in_a_nameko_process(pgprobe, rpc):
     elapsed, wait_funcs = ten_sleeps(rpc, "pgprobe")
     assert wait_funcs == {"wait_select"}
     assert elapsed < 1.5, f"10 x 0.3 s queries took {elapsed:.2f} s: they queued"
@@ -30,3 +34,11 @@ def test_without_the_setting_queries_queue(start_service, rpc):
     elapsed, wait_funcs = ten_sleeps(rpc, "pgprobe_blocking")
     assert wait_funcs == {"wait_c"}
     assert elapsed >= 2.9
+
+
+def test_a_call_to_a_slow_service_gives_up_at_its_deadline(pgprobe, start_service, rpc):
+    start_service("deadlineprobe", module="tests.reliability.deadline_probe_service")
+    late = rpc().deadlineprobe.ask_slow_peer(3, 0.5)
+    assert late["outcome"] == "deadline exceeded" and late["waited"] < 1.5
+    on_time = rpc().deadlineprobe.ask_slow_peer(0.1, 2)
+    assert on_time["outcome"] == "answered"

@@ -1,0 +1,1 @@
+"""HTTP gateway: FastAPI in front of the nameko services."""

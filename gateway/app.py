@@ -1,0 +1,101 @@
+"""The HTTP gateway: ``uvicorn gateway.app:app`` or ``create_app(...)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway.auth import TokenVerifier
+from gateway.backend import RpcCaller
+from gateway.errors import install_error_handlers
+from gateway.logs import configure_logging
+from gateway.metrics import GatewayMetrics
+from gateway.middleware import (
+    REQUEST_ID_HEADER,
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    UnhandledErrorMiddleware,
+)
+from gateway.openapi import install_openapi
+from gateway.routes import identity, ops, posts
+from gateway.rpc_client import RpcClient
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+API de la plateforme d'entraide des demandeurs d'emploi.
+
+Authentification : `Authorization: Bearer <jeton d'accès>` (POST /v1/auth/token).
+Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail`,
+`errors` pour la validation, `request_id`). Chaque réponse porte `X-Request-ID`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None = None) -> FastAPI:
+    """Build the app; an injected ``rpc_client`` is used as is (not started nor closed)."""
+    settings = settings or Settings()
+    metrics = GatewayMetrics()
+    verifier = TokenVerifier(
+        settings.JWT_PUBLIC_KEY_PATH,
+        issuer=settings.JWT_ISSUER,
+        audience=settings.JWT_AUDIENCE,
+        leeway=settings.JWT_LEEWAY_SECONDS,
+    )
+    owned_client = (
+        RpcClient(settings.AMQP_URI, default_timeout=settings.RPC_TIMEOUT_SECONDS)
+        if rpc_client is None
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.LOG_LEVEL)
+        verifier.load()
+        if owned_client is not None:
+            if not await owned_client.start(wait=settings.RPC_TIMEOUT_SECONDS):
+                log.warning("Broker not reachable yet; retrying in the background")
+        try:
+            yield
+        finally:
+            if owned_client is not None:
+                await owned_client.close()
+
+    app = FastAPI(
+        title="Plateforme communautaire — API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.token_verifier = verifier
+    app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
+
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(identity.router)
+    app.include_router(posts.router)
+
+    # Added innermost first: RequestContext > CORS > UnhandledError > BodySizeLimit.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(UnhandledErrorMiddleware)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    install_openapi(app)
+    return app
+
+
+app = create_app()

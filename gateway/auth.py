@@ -1,0 +1,140 @@
+"""Access-token verification, done by the gateway itself (no RPC).
+
+Tokens are JWTs signed by identity with Ed25519; the algorithm is pinned to
+EdDSA so that ``alg: none`` or an HMAC signed with the public key are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.errors import ProblemError, unauthorized
+
+log = logging.getLogger(__name__)
+
+ROLES = frozenset({"job_seeker", "advisor", "company", "admin"})
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    id: str
+    role: str
+    agency_code: str | None = None
+
+
+class KeyUnavailable(Exception):
+    pass
+
+
+class TokenVerifier:
+    """Verifies access tokens; the public key is read once, when it exists."""
+
+    def __init__(self, key_path: str, *, issuer: str, audience: str, leeway: float = 10.0):
+        self._key_path = Path(key_path)
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+        self._key: Ed25519PublicKey | None = None
+
+    def load(self) -> bool:
+        """Load the key if present; identity may write it after we start."""
+        if self._key is not None:
+            return True
+        try:
+            key = load_pem_public_key(self._key_path.read_bytes())
+        except FileNotFoundError:
+            log.warning("JWT public key not found at %s", self._key_path)
+            return False
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"{self._key_path} is not an Ed25519 public key")
+        self._key = key
+        return True
+
+    def verify(self, token: str) -> Caller:
+        if not self.load():
+            raise KeyUnavailable(str(self._key_path))
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["EdDSA"],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("Le jeton d'accès a expiré.") from None
+        except jwt.InvalidTokenError:
+            raise unauthorized("Le jeton d'accès est invalide.") from None
+        subject, role, agency = claims.get("sub"), claims.get("role"), claims.get("agency")
+        if not isinstance(subject, str) or not subject or role not in ROLES:
+            raise unauthorized("Le jeton d'accès est invalide.")
+        if agency is not None and not isinstance(agency, str):
+            raise unauthorized("Le jeton d'accès est invalide.")
+        return Caller(id=subject, role=role, agency_code=agency)
+
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="Jeton d'accès obtenu sur POST /v1/auth/token.",
+)
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    return request.app.state.token_verifier
+
+
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorized("Authentification requise : jeton d'accès manquant.")
+    try:
+        caller = _verifier(request).verify(credentials.credentials)
+    except KeyUnavailable:
+        log.error("Cannot verify tokens: JWT public key missing")
+        raise ProblemError(503, "La vérification des jetons est momentanément indisponible.") from None
+    request.state.caller = caller
+    return caller
+
+
+async def current_user(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+) -> Caller:
+    """The authenticated caller; 401 problem otherwise."""
+    return _authenticate(request, credentials)
+
+
+async def optional_user(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+) -> Caller | None:
+    """The caller when a token is sent (it must then be valid), else None."""
+    if credentials is None:
+        return None
+    return _authenticate(request, credentials)
+
+
+def require_roles(*roles: str):
+    """Dependency: the caller, who must hold one of ``roles`` (else 403)."""
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+
+    async def dependency(caller: Caller = Depends(current_user)) -> Caller:
+        if caller.role not in roles:
+            raise ProblemError(403)
+        return caller
+
+    return dependency

@@ -1,0 +1,75 @@
+"""The request-scoped way routes call services.
+
+It adds the worker context (correlation id, caller) to every call, and
+counts calls and timeouts in the gateway metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from fastapi import Request
+
+from gateway.logs import correlation_id
+from gateway.metrics import GatewayMetrics
+from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
+
+
+class RpcCaller(Protocol):
+    """What the gateway needs from an RPC client (the real one or a fake)."""
+
+    is_connected: bool
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        args: Any = (),
+        kwargs: Any = None,
+        *,
+        context: Any = None,
+        timeout: float | None = None,
+    ) -> Any: ...
+
+
+class Backend:
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._client: RpcCaller = request.app.state.rpc_client
+        self._metrics: GatewayMetrics = request.app.state.metrics
+
+    def context(self) -> dict[str, Any]:
+        """Worker context for nameko; read at call time, after auth ran."""
+        data: dict[str, Any] = {"correlation_id": correlation_id.get()}
+        caller = getattr(self._request.state, "caller", None)
+        if caller is not None:
+            data["caller_id"] = caller.id
+            data["caller_role"] = caller.role
+            data["caller_agency"] = caller.agency_code
+        return {key: value for key, value in data.items() if value is not None}
+
+    async def call(self, service: str, method: str, *args: Any, timeout: float | None = None) -> Any:
+        outcome = "error"
+        try:
+            result = await self._client.call(
+                service, method, args, context=self.context(), timeout=timeout
+            )
+            outcome = "ok"
+            return result
+        except RemoteError:
+            outcome = "remote_error"
+            raise
+        except RpcTimeout:
+            outcome = "timeout"
+            self._metrics.rpc_timeouts.labels(service, method).inc()
+            raise
+        except ServiceUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            self._metrics.rpc_calls.labels(service, method, outcome).inc()
+
+
+def backend(request: Request) -> Backend:
+    """FastAPI dependency."""
+    return Backend(request)

@@ -1,0 +1,46 @@
+"""Prometheus metrics of the gateway, in a registry of its own per app."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+        self.http_requests = Counter(
+            "http_requests_total",
+            "HTTP requests answered, by route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_duration = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request duration, by route template.",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.rpc_calls = Counter(
+            "gateway_rpc_calls_total",
+            "RPC calls made by the gateway, by outcome "
+            "(ok, remote_error, timeout, unavailable, error).",
+            ["service", "method", "outcome"],
+            registry=self.registry,
+        )
+        self.rpc_timeouts = Counter(
+            "gateway_rpc_timeouts_total",
+            "RPC calls that missed their deadline.",
+            ["service", "method"],
+            registry=self.registry,
+        )
