@@ -21,7 +21,7 @@ from gateway.middleware import (
     UnhandledErrorMiddleware,
 )
 from gateway.openapi import install_openapi
-from gateway.routes import identity, ops, posts
+from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
 from gateway.settings import Settings
 
@@ -77,9 +77,8 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
 
     install_error_handlers(app)
-    app.include_router(ops.router)
-    app.include_router(identity.router)
-    app.include_router(posts.router)
+    for router in all_routers():
+        app.include_router(router)
 
     # Added innermost first: RequestContext > CORS > UnhandledError > BodySizeLimit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)

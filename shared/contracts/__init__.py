@@ -1,17 +1,31 @@
-"""Event contracts: the envelope and every versioned event model."""
-from shared.contracts.envelope import Envelope, EventPayload
-from shared.contracts.identity import UserRegistered
-from shared.contracts.moderation import ContentScreened
-from shared.contracts.posts import PostCreated, PostHeld, PostPublished, PostRejected
+"""Event contracts: the envelope and every versioned event model.
 
-ALL_EVENTS: tuple[type[EventPayload], ...] = (
-    UserRegistered,
-    PostCreated,
-    PostPublished,
-    PostHeld,
-    PostRejected,
-    ContentScreened,
-)
+Each service's events live in `shared/contracts/<service>.py`; every module
+of this package is imported here, so a new contract is registered by being
+written (and published by `python -m shared.contracts.schemas`).
+"""
+import importlib
+import pkgutil
+
+from shared.contracts.envelope import Envelope, EventPayload
+
+_NOT_CONTRACTS = {"envelope", "schemas"}
+
+
+def _discover() -> tuple[type[EventPayload], ...]:
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in _NOT_CONTRACTS:
+            importlib.import_module(f"{__name__}.{module.name}")
+    found, stack = [], list(EventPayload.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if "event_type" in cls.__dict__ and cls.__module__.startswith(__name__ + "."):
+            found.append(cls)
+    return tuple(sorted(found, key=lambda c: (c.event_type, c.version)))
+
+
+ALL_EVENTS: tuple[type[EventPayload], ...] = _discover()
 
 _BY_KEY = {(cls.event_type, cls.version): cls for cls in ALL_EVENTS}
 
