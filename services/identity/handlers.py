@@ -112,7 +112,7 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     )
     invitation.uses += 1
     uow.users.add(user)
-    uow.record(UserRegistered(user_id=str(user.id), display_name=user.display_name, role=user.role, agency_code=user.agency_code, registered_at=now))
+    uow.record(UserRegistered(user_id=str(user.id), email=user.email, display_name=user.display_name, role=user.role, agency_code=user.agency_code, registered_at=now))
     uow.commit()
     return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role, "agency_code": user.agency_code}
 
@@ -213,7 +213,7 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
             role="admin", agency_code=None, organization=None, bio="", topics=[], status="active", created_at=now,
         )
         uow.users.add(admin)
-        uow.record(UserRegistered(user_id=str(admin.id), display_name=admin.display_name, role="admin", agency_code=None, registered_at=now))
+        uow.record(UserRegistered(user_id=str(admin.id), email=admin.email, display_name=admin.display_name, role="admin", agency_code=None, registered_at=now))
         admin_created = True
     uow.commit()
     return {"agencies_added": added, "admin_created": admin_created}

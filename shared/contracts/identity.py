@@ -5,11 +5,40 @@ from shared.contracts.envelope import EventPayload
 
 
 class UserRegistered(EventPayload):
+    """An account was created from an invitation (or the seeded admin).
+
+    `email` is carried for the notifications service (e-mails) only; the
+    analytics stream never forwards it."""
+
     event_type = "identity.user_registered"
     version = 1
 
     user_id: str
+    email: str
     display_name: str
     role: str
     agency_code: str | None
     registered_at: datetime
+
+
+class ProfileUpdated(EventPayload):
+    """A member changed what others see of them."""
+
+    event_type = "identity.profile_updated"
+    version = 1
+
+    user_id: str
+    display_name: str
+    topics: list[str]
+    updated_at: datetime
+
+
+class UserErased(EventPayload):
+    """The account was erased (GDPR): every service removes the member's
+    personal data and shows their content as by a deleted user."""
+
+    event_type = "identity.user_erased"
+    version = 1
+
+    user_id: str
+    erased_at: datetime

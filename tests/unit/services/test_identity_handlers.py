@@ -70,15 +70,18 @@ def test_register_records_user_registered_and_commits(identity_uow, hasher, comm
 
     assert identity_uow.committed
     assert identity_uow.published == [
-        UserRegistered(user_id=out["id"], display_name="Camille", role="job_seeker", agency_code="HDF-LILLE",
+        UserRegistered(user_id=out["id"], email="camille@exemple.fr", display_name="Camille", role="job_seeker", agency_code="HDF-LILLE",
                        registered_at=now)
     ]
 
 
-def test_register_event_carries_no_email(identity_uow, hasher, common, now):
+def test_register_event_carries_the_address_for_notifications_but_no_password(identity_uow, hasher, common, now):
     add_invitation(identity_uow, now)
     handlers.register(identity_uow, registration(), hasher, common, now)
-    assert "camille@exemple.fr" not in identity_uow.published[0].model_dump_json().lower()
+    published = identity_uow.published[0]
+    assert published.email == "camille@exemple.fr"
+    assert registration()["password"] not in published.model_dump_json()
+    assert "password" not in published.model_dump()
 
 
 @pytest.mark.parametrize(

@@ -214,7 +214,7 @@ def test_screening_delivered_twice_publishes_once(uow):
 
 def test_registered_user_becomes_a_known_author(posts_uow):
     user_id = uuid.uuid4()
-    handlers.remember_author(posts_uow, UserRegistered(user_id=str(user_id), display_name="Dominique",
+    handlers.remember_author(posts_uow, UserRegistered(user_id=str(user_id), email="d@exemple.fr", display_name="Dominique",
                                                        role="company", agency_code=None, registered_at=NOW))
     assert posts_uow.authors.get(user_id).display_name == "Dominique"
 
