@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.platform import SERVICES
+
 
 def _split_list(value: Any) -> Any:
     """Accept a JSON list or a comma-separated string."""
@@ -29,12 +31,8 @@ class Settings(BaseSettings):
     JWT_ISSUER: str = "platform-identity"
     JWT_AUDIENCE: str = "platform-api"
     JWT_LEEWAY_SECONDS: float = Field(10.0, ge=0)
-    GATEWAY_SERVICES: Annotated[list[str], NoDecode] = [
-        "identity",
-        "posts",
-        "moderation",
-        "analytics",
-    ]
+    # Services /readyz checks: by default every service of the platform.
+    GATEWAY_SERVICES: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     MAX_BODY_BYTES: int = Field(65536, gt=0)
     LOG_LEVEL: str = "INFO"
