@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from gateway.access import AccessBlocklist, AccessEventsFollower
 from gateway.auth import TokenVerifier
 from gateway.backend import RpcCaller
 from gateway.errors import install_error_handlers
@@ -56,12 +57,22 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.LOG_LEVEL)
         verifier.load()
+        follower = None
         if owned_client is not None:
             if not await owned_client.start(wait=settings.RPC_TIMEOUT_SECONDS):
                 log.warning("Broker not reachable yet; retrying in the background")
+            follower = AccessEventsFollower(
+                settings.AMQP_URI,
+                blocklist,
+                lambda: owned_client.call("identity", "access_blocks", timeout=settings.RPC_TIMEOUT_SECONDS),
+            )
+            app.state.access_follower = follower
+            await follower.start()
         try:
             yield
         finally:
+            if follower is not None:
+                await follower.close()
             if owned_client is not None:
                 await owned_client.close()
 
@@ -74,6 +85,8 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.token_verifier = verifier
+    blocklist = AccessBlocklist()
+    app.state.access_blocklist = blocklist
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
 
     install_error_handlers(app)

@@ -17,18 +17,20 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.errors import ProblemError, unauthorized
+from shared.caller import ROLES as SHARED_ROLES
+from shared.caller import Caller
 
 log = logging.getLogger(__name__)
 
-ROLES = frozenset({"job_seeker", "advisor", "company", "admin"})
+# The same Caller and roles as the services: one authorization vocabulary.
+ROLES = frozenset(SHARED_ROLES)
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
 
 
 @dataclass(frozen=True)
-class Caller:
-    id: str
-    role: str
-    agency_code: str | None = None
+class VerifiedToken:
+    caller: Caller
+    session_id: str | None
 
 
 class KeyUnavailable(Exception):
@@ -59,7 +61,7 @@ class TokenVerifier:
         self._key = key
         return True
 
-    def verify(self, token: str) -> Caller:
+    def verify(self, token: str) -> VerifiedToken:
         if not self.load():
             raise KeyUnavailable(str(self._key_path))
         try:
@@ -81,7 +83,8 @@ class TokenVerifier:
             raise unauthorized("Le jeton d'accès est invalide.")
         if agency is not None and not isinstance(agency, str):
             raise unauthorized("Le jeton d'accès est invalide.")
-        return Caller(id=subject, role=role, agency_code=agency)
+        session = claims.get("sid")
+        return VerifiedToken(Caller(id=subject, role=role, agency_code=agency), session if isinstance(session, str) else None)
 
 
 bearer_scheme = HTTPBearer(
@@ -100,10 +103,14 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("Authentification requise : jeton d'accès manquant.")
     try:
-        caller = _verifier(request).verify(credentials.credentials)
+        verified = _verifier(request).verify(credentials.credentials)
     except KeyUnavailable:
         log.error("Cannot verify tokens: JWT public key missing")
         raise ProblemError(503, "La vérification des jetons est momentanément indisponible.") from None
+    caller = verified.caller
+    blocklist = getattr(request.app.state, "access_blocklist", None)
+    if blocklist is not None and blocklist.is_blocked(caller.id, verified.session_id):
+        raise unauthorized("Votre accès a été révoqué ou suspendu.")
     request.state.caller = caller
     return caller
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -11,6 +13,7 @@ from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.schemas import Email, RequestModel, ResponseModel
+from shared.platform import SERVICES
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
 
@@ -19,9 +22,9 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class AgencyIn(RequestModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
-    region: str = Field(min_length=1, max_length=100)
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    name: str = Field(min_length=2, max_length=200)
+    region: str = Field(min_length=2, max_length=100)
 
 
 class Agency(ResponseModel):
@@ -32,11 +35,11 @@ class Agency(ResponseModel):
 
 class InvitationIn(RequestModel):
     role: Role
-    agency_code: str | None = Field(None, min_length=1, max_length=32)
+    agency_code: str | None = Field(None, min_length=2, max_length=40)
     organization: str | None = Field(None, min_length=1, max_length=200)
     email: Email | None = None
     max_uses: int = Field(1, ge=1, le=1000)
-    expires_in_days: int = Field(14, ge=1, le=365)
+    expires_in_days: int = Field(14, ge=1, le=90)
 
 
 class Invitation(ResponseModel):
@@ -50,8 +53,8 @@ class Invitation(ResponseModel):
 class RegisterIn(RequestModel):
     invitation_code: str = Field(min_length=1, max_length=128)
     email: Email
-    password: str = Field(min_length=1, max_length=1024)
-    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=256)
+    display_name: str = Field(min_length=1, max_length=80)
 
 
 class User(ResponseModel):
@@ -82,6 +85,14 @@ class Me(User):
     bio: str | None
     topics: list[str]
     created_at: str
+
+
+class ProfileIn(RequestModel):
+    """Only these; role, agency_code, email or anything else is 422."""
+
+    display_name: str | None = Field(None, min_length=2, max_length=80)
+    bio: str | None = Field(None, max_length=2000)
+    topics: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,80}$")]] | None = Field(None, max_length=30)
 
 
 class PublicProfile(ResponseModel):
@@ -221,3 +232,46 @@ async def get_user(
     services: Backend = Depends(backend),
 ) -> Any:
     return await services.call("identity", "get_user", id)
+
+
+@router.patch(
+    "/me",
+    summary="Modifier mon profil (nom affiché, présentation, thèmes)",
+    response_model=None,
+    responses={**_ok(Me, "Le profil modifié"), **problem_responses(400, 401, 422)},
+)
+async def update_me(
+    body: ProfileIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+) -> Any:
+    return await services.call("identity", "update_me", body.model_dump(exclude_unset=True))
+
+
+@router.get(
+    "/me/export",
+    summary="Exporter toutes mes données (RGPD)",
+    description="Un document JSON avec ce que chaque service détient sur l'appelant.",
+    response_model=None,
+    responses={**_ok(dict[str, Any], "Les données, par service"), **problem_responses(401)},
+)
+async def export_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
+    names = list(SERVICES)
+    parts = await asyncio.gather(*(services.call(name, "export_user_data") for name in names))
+    return {
+        "exported_at": datetime.now(timezone.utc).isoformat(),
+        "user_id": caller.id,
+        "services": dict(zip(names, parts)),
+    }
+
+
+@router.delete(
+    "/me",
+    summary="Supprimer mon compte et mes données (RGPD)",
+    description="202 : le compte est effacé tout de suite ; chaque service efface ensuite "
+    "les données personnelles qu'il détient. Les publications restent, signées « Membre supprimé ».",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(401),
+)
+async def erase_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "erase_me")
+    return Response(status_code=202)

@@ -57,6 +57,9 @@ async def readyz(request: Request) -> Any:
         checks.update({service: "not checked" for service in settings.GATEWAY_SERVICES})
     if not request.app.state.token_verifier.load():
         checks["jwt_public_key"] = "missing"
+    follower = getattr(request.app.state, "access_follower", None)
+    if follower is not None and not follower.ready.is_set():
+        checks["access_revocations"] = "not loaded"
     failed = sorted(n for n, state in checks.items() if state not in ("ok", "not checked"))
     if failed:
         return problem_response(

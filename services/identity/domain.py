@@ -8,6 +8,12 @@ from shared.caller import Caller
 from shared.errors import Forbidden, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 12
+ERASED_DISPLAY_NAME = "Membre supprimé"
+
+# Brute force: failed logins counted per account and per client over a window.
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 10
+MAX_FAILURES_PER_CLIENT = 50
 ROLES_NEEDING_AGENCY = ("job_seeker", "advisor")
 INVITATION_REFUSED = "Invitation inconnue, épuisée ou expirée."
 
@@ -64,3 +70,21 @@ def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datet
 
 def invitation_expiry(now: datetime, days: int) -> datetime:
     return now + timedelta(days=days)
+
+
+def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, window: timedelta = LOGIN_WINDOW) -> int | None:
+    """Seconds until a new attempt is allowed, or None when under the limit.
+
+    With `limit` failures inside the window, the next attempt waits until the
+    oldest of the last `limit` failures leaves the window.
+    """
+    recent = sorted(t for t in failures if t > now - window)
+    if len(recent) < limit:
+        return None
+    freed_at = recent[-limit] + window
+    return max(1, int((freed_at - now).total_seconds()) + 1)
+
+
+def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
+    """A suspension ends at its expiry even before the lift event arrives."""
+    return status == "suspended" and (suspended_until is None or suspended_until > now)

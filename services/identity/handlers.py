@@ -9,11 +9,12 @@ from datetime import datetime
 
 from services.identity import domain
 from services.identity.models import Agency, Invitation, RefreshToken, User
-from services.identity.schemas import AgencyIn, InvitationIn, LoginIn, RefreshIn, RegisterIn
+from services.identity.schemas import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
 from shared.caller import Caller
-from shared.contracts.identity import UserRegistered
-from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from shared.contracts.identity import AccessRestored, AccessRevoked, ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.moderation import SanctionImposed, SanctionLifted
+from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from shared.validation import parse
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -135,18 +136,47 @@ def _issue_pair(uow, user: User, tokens: TokenIssuer, family_id: uuid.UUID, now:
     }
 
 
-def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime) -> dict:
+def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
+    keys = [(f"email:{email}", domain.MAX_FAILURES_PER_ACCOUNT)]
+    if client_key:
+        keys.append((f"client:{client_key}", domain.MAX_FAILURES_PER_CLIENT))
+    return keys
+
+
+def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None) -> dict:
     creds = parse(LoginIn, data)
-    user = uow.users.by_email(domain.lookup_email(creds.email))
+    email = domain.lookup_email(creds.email)
+    keys = _failure_keys(email, client_key)
+    for key, limit in keys:
+        wait = domain.retry_after_seconds(uow.login_failures.times(key, now - domain.LOGIN_WINDOW), limit, now)
+        if wait is not None:
+            raise TooManyRequests("Trop de tentatives de connexion. Réessayez dans quelques minutes.", wait)
+    user = uow.users.by_email(email)
     # Verify against a dummy hash for an unknown e-mail: same answer, same time.
-    valid = hasher.verify(user.password_hash if user else hasher.dummy_hash, creds.password)
-    if not user or not valid or user.status != "active":
+    valid = hasher.verify(user.password_hash if user and user.password_hash else hasher.dummy_hash, creds.password)
+    if not user or not valid or user.status == "erased":
+        for key, _ in keys:
+            uow.login_failures.add(key, now)
+        uow.commit()
         raise Unauthorized(WRONG_CREDENTIALS)
+    if domain.is_suspended(user.status, user.suspended_until, now):
+        raise Unauthorized("Votre compte est suspendu.")
+    uow.login_failures.clear(keys[0][0])
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(creds.password)
     pair = _issue_pair(uow, user, tokens, uuid.uuid4(), now)
     uow.commit()
     return pair
+
+
+def _revoke_session(uow, family_id, tokens: TokenIssuer, now: datetime) -> None:
+    """Refresh tokens of the login die now; its access tokens at the gateway, by event."""
+    uow.refresh_tokens.revoke_family(family_id, now)
+    uow.record(
+        AccessRevoked(
+            user_id=None, session_id=str(family_id), reason="session_revoked", until=now + tokens.access_ttl, revoked_at=now
+        )
+    )
 
 
 def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
@@ -157,11 +187,11 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise Unauthorized("Jeton de renouvellement invalide.")
     if stored.used_at is not None:
-        uow.refresh_tokens.revoke_family(stored.family_id, now)
+        _revoke_session(uow, stored.family_id, tokens, now)
         uow.commit()
         raise Unauthorized("Jeton de renouvellement déjà utilisé : la session est révoquée.")
     user = uow.users.get(stored.user_id)
-    if user is None or user.status != "active":
+    if user is None or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
         raise Unauthorized("Jeton de renouvellement invalide.")
     stored.used_at = now
     pair = _issue_pair(uow, user, tokens, stored.family_id, now)
@@ -169,13 +199,17 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     return pair
 
 
-def logout(uow, caller: Caller, data: dict, now: datetime) -> None:
-    caller.require_user()
+def logout(uow, caller: Caller, data: dict, tokens: TokenIssuer, now: datetime) -> None:
+    """Ends the login the refresh token belongs to. Holding that token is
+    proof enough; a signed-in caller may only end their own logins."""
     req = parse(RefreshIn, data)
     stored = uow.refresh_tokens.get_for_update(hash_refresh_token(req.refresh_token))
-    if stored is not None and str(stored.user_id) == caller.id:
-        uow.refresh_tokens.revoke_family(stored.family_id, now)
-        uow.commit()
+    if stored is None or stored.revoked_at is not None:
+        return
+    if caller.authenticated and str(stored.user_id) != caller.id:
+        return
+    _revoke_session(uow, stored.family_id, tokens, now)
+    uow.commit()
 
 
 def get_me(uow, caller: Caller) -> dict:
@@ -196,6 +230,109 @@ def get_user(uow, caller: Caller, user_id: str) -> dict:
     if user is None or user.status == "erased":
         raise NotFound("Utilisateur introuvable.")
     return public_view(user)
+
+
+def update_me(uow, caller: Caller, data: dict, now: datetime) -> dict:
+    caller.require_user()
+    changes = parse(ProfileIn, data).model_dump(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise ValidationFailed(
+            [{"loc": ["body", k], "msg": "Valeur obligatoire."} for k, v in changes.items() if v is None]
+        )
+    user = uow.users.get_for_update(uuid.UUID(caller.id))
+    if user is None or user.status == "erased":
+        raise NotFound("Compte introuvable.")
+    if "topics" in changes:
+        changes["topics"] = list(dict.fromkeys(changes["topics"]))
+    for field, value in changes.items():
+        setattr(user, field, value)
+    uow.record(ProfileUpdated(user_id=caller.id, display_name=user.display_name, topics=list(user.topics), updated_at=now))
+    uow.commit()
+    return me_view(user)
+
+
+def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
+    """The right to erasure: the account's personal data is gone from here
+    now, and from every other service when they handle identity.user_erased."""
+    caller.require_user()
+    user = uow.users.get_for_update(uuid.UUID(caller.id))
+    if user is None or user.status == "erased":
+        raise NotFound("Compte introuvable.")
+    user.status = "erased"
+    user.erased_at = now
+    user.email = f"erased-{user.id}@invalid"  # keeps the column unique; the address is gone
+    user.password_hash = ""
+    user.display_name = domain.ERASED_DISPLAY_NAME
+    user.bio = ""
+    user.topics = []
+    user.organization = None
+    user.suspended_until = None
+    uow.refresh_tokens.revoke_all_of(user.id, now)
+    uow.record(UserErased(user_id=caller.id, erased_at=now))
+    uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
+    uow.commit()
+
+
+def export_user_data(uow, caller: Caller) -> dict:
+    caller.require_user()
+    user = uow.users.get(uuid.UUID(caller.id))
+    if user is None or user.status == "erased":
+        raise NotFound("Compte introuvable.")
+    return {
+        "account": {**me_view(user), "organization": user.organization, "status": user.status},
+        "logins": [
+            {
+                "started_at": t.created_at.isoformat() if t.created_at else None,
+                "expires_at": t.expires_at.isoformat(),
+                "used_at": t.used_at.isoformat() if t.used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in uow.refresh_tokens.of_user(user.id)
+        ],
+    }
+
+
+def apply_sanction(uow, event: SanctionImposed, now: datetime) -> None:
+    """A suspension stops logins and, through the gateway, every request."""
+    if event.type != "suspend":
+        return
+    user = uow.users.get_for_update(uuid.UUID(event.user_id))
+    if user is None or user.status == "erased":
+        return
+    user.status = "suspended"
+    user.suspended_until = event.expires_at
+    uow.record(
+        AccessRevoked(user_id=event.user_id, session_id=None, reason="suspended", until=event.expires_at, revoked_at=now)
+    )
+
+
+def lift_sanction(uow, event: SanctionLifted, now: datetime) -> None:
+    if event.type != "suspend":
+        return
+    user = uow.users.get_for_update(uuid.UUID(event.user_id))
+    if user is None or user.status != "suspended":
+        return
+    user.status = "active"
+    user.suspended_until = None
+    uow.record(AccessRestored(user_id=event.user_id, restored_at=now))
+
+
+def access_blocks(uow, tokens: TokenIssuer, now: datetime) -> dict:
+    """What a gateway replica must refuse right now, loaded when it starts;
+    afterwards it follows identity.access_revoked / access_restored events.
+    Erasures and revoked logins matter only while their access tokens live."""
+    since = now - tokens.access_ttl
+    return {
+        "users": [
+            {"user_id": str(u.id), "until": u.suspended_until.isoformat() if u.suspended_until else None}
+            for u in uow.users.suspended(now)
+        ]
+        + [{"user_id": str(u.id), "until": None} for u in uow.users.erased_since(since)],
+        "sessions": [
+            {"session_id": str(family), "until": (now + tokens.access_ttl).isoformat()}
+            for family in uow.refresh_tokens.revoked_families_since(since)
+        ],
+    }
 
 
 def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hasher, now: datetime) -> dict:

@@ -1,7 +1,7 @@
 """identity's unit of work and data access."""
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from services.identity.models import Agency, Invitation, RefreshToken, User
+from services.identity.models import Agency, Invitation, LoginFailure, RefreshToken, User
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -11,6 +11,7 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.users = UserRepository(self.session)
         self.invitations = InvitationRepository(self.session)
         self.refresh_tokens = RefreshTokenRepository(self.session)
+        self.login_failures = LoginFailureRepository(self.session)
 
 
 class AgencyRepository:
@@ -41,6 +42,22 @@ class UserRepository:
     def add(self, user: User) -> None:
         self.session.add(user)
         self.session.flush()
+
+    def get_for_update(self, user_id) -> User | None:
+        return self.session.get(User, user_id, with_for_update=True)
+
+    def suspended(self, now) -> list[User]:
+        return list(
+            self.session.scalars(
+                select(User).where(
+                    User.status == "suspended",
+                    (User.suspended_until.is_(None)) | (User.suspended_until > now),
+                )
+            )
+        )
+
+    def erased_since(self, since) -> list[User]:
+        return list(self.session.scalars(select(User).where(User.status == "erased", User.erased_at > since)))
 
 
 class InvitationRepository:
@@ -73,3 +90,39 @@ class RefreshTokenRepository:
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+    def revoke_all_of(self, user_id, now) -> None:
+        self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    def revoked_families_since(self, since) -> list:
+        return list(
+            self.session.scalars(select(RefreshToken.family_id).where(RefreshToken.revoked_at > since).distinct())
+        )
+
+    def of_user(self, user_id) -> list[RefreshToken]:
+        return list(self.session.scalars(select(RefreshToken).where(RefreshToken.user_id == user_id)))
+
+
+class LoginFailureRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def times(self, key: str, since) -> list:
+        return list(
+            self.session.scalars(
+                select(LoginFailure.failed_at).where(LoginFailure.key == key, LoginFailure.failed_at > since)
+            )
+        )
+
+    def add(self, key: str, at) -> None:
+        self.session.add(LoginFailure(key=key, failed_at=at))
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+    def purge_before(self, before) -> None:
+        self.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < before))

@@ -44,3 +44,13 @@ class LoginIn(Strict):
 
 class RefreshIn(Strict):
     refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ProfileIn(Strict):
+    """What a member may change about themselves; role, agency and e-mail are not."""
+
+    display_name: Text(2, 80) | None = None
+    bio: str | None = Field(default=None, max_length=2000)
+    topics: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,80}$")]] | None = Field(
+        default=None, max_length=30
+    )

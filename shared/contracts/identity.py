@@ -1,5 +1,6 @@
 """Events published by the identity service."""
 from datetime import datetime
+from typing import Literal
 
 from shared.contracts.envelope import EventPayload
 
@@ -42,3 +43,29 @@ class UserErased(EventPayload):
 
     user_id: str
     erased_at: datetime
+
+
+class AccessRevoked(EventPayload):
+    """Tokens already issued stop working: a member's (suspended, erased) or
+    one login's (`session_id`: logout, or a replayed refresh token). Every
+    gateway replica keeps these in memory and answers 401 until `until`
+    (None: for good)."""
+
+    event_type = "identity.access_revoked"
+    version = 1
+
+    user_id: str | None
+    session_id: str | None
+    reason: Literal["suspended", "erased", "session_revoked"]
+    until: datetime | None
+    revoked_at: datetime
+
+
+class AccessRestored(EventPayload):
+    """A suspension ended before its planned end, or was lifted by staff."""
+
+    event_type = "identity.access_restored"
+    version = 1
+
+    user_id: str
+    restored_at: datetime

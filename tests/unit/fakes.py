@@ -93,6 +93,35 @@ class FakeUsers:
     def add(self, user) -> None:
         self.rows[user.id] = user
 
+    def get_for_update(self, user_id):
+        return self.rows.get(user_id)
+
+    def suspended(self, now):
+        return [
+            u for u in self.rows.values()
+            if u.status == "suspended" and (u.suspended_until is None or u.suspended_until > now)
+        ]
+
+    def erased_since(self, since):
+        return [u for u in self.rows.values() if u.status == "erased" and u.erased_at > since]
+
+
+class FakeLoginFailures:
+    def __init__(self):
+        self.rows: list[tuple[str, object]] = []
+
+    def times(self, key, since):
+        return [at for k, at in self.rows if k == key and at > since]
+
+    def add(self, key, at) -> None:
+        self.rows.append((key, at))
+
+    def clear(self, key) -> None:
+        self.rows = [(k, at) for k, at in self.rows if k != key]
+
+    def purge_before(self, before) -> None:
+        self.rows = [(k, at) for k, at in self.rows if at >= before]
+
 
 class FakeInvitations:
     def __init__(self):
@@ -120,6 +149,17 @@ class FakeRefreshTokens:
             if t.family_id == family_id and t.revoked_at is None:
                 t.revoked_at = now
 
+    def revoke_all_of(self, user_id, now) -> None:
+        for t in self.rows.values():
+            if t.user_id == user_id and t.revoked_at is None:
+                t.revoked_at = now
+
+    def revoked_families_since(self, since):
+        return list(dict.fromkeys(t.family_id for t in self.rows.values() if t.revoked_at and t.revoked_at > since))
+
+    def of_user(self, user_id):
+        return [t for t in self.rows.values() if t.user_id == user_id]
+
 
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
@@ -128,6 +168,7 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.users = FakeUsers()
         self.invitations = FakeInvitations()
         self.refresh_tokens = FakeRefreshTokens()
+        self.login_failures = FakeLoginFailures()
 
 
 class FakeHasher:

@@ -294,7 +294,7 @@ def test_logout_revokes_the_login(identity_uow, hasher, tokens, now):
     user = next(iter(identity_uow.users.rows.values()))
 
     handlers.logout(identity_uow, Caller(str(user.id), user.role, user.agency_code),
-                    {"refresh_token": pair["refresh_token"]}, now)
+                    {"refresh_token": pair["refresh_token"]}, tokens, now)
 
     with pytest.raises(Unauthorized):
         handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now)
@@ -303,7 +303,7 @@ def test_logout_revokes_the_login(identity_uow, hasher, tokens, now):
 def test_logout_with_someone_elses_token_revokes_nothing(identity_uow, hasher, tokens, now):
     pair = login_pair(identity_uow, hasher, tokens, now)
     handlers.logout(identity_uow, Caller(str(uuid.uuid4()), "job_seeker", "HDF-LILLE"),
-                    {"refresh_token": pair["refresh_token"]}, now)
+                    {"refresh_token": pair["refresh_token"]}, tokens, now)
     assert handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now)
 
 

@@ -1,0 +1,127 @@
+"""Access revoked before tokens expire: suspended or erased members, and
+logins ended by logout or by a replayed refresh token.
+
+Each gateway replica keeps the list in memory, loads it from identity once
+when it starts (`identity.access_blocks`), then follows identity's
+`access_revoked` / `access_restored` events on its own exclusive queue: no
+RPC per request, and every replica sees every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import datetime, timezone
+
+import aio_pika
+
+log = logging.getLogger(__name__)
+
+
+def _parse_until(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class AccessBlocklist:
+    def __init__(self) -> None:
+        self._users: dict[str, datetime | None] = {}  # None: for good (until restored)
+        self._sessions: dict[str, datetime] = {}
+
+    def block_user(self, user_id: str, until: datetime | None) -> None:
+        self._users[user_id] = until
+
+    def unblock_user(self, user_id: str) -> None:
+        self._users.pop(user_id, None)
+
+    def block_session(self, session_id: str, until: datetime) -> None:
+        self._sessions[session_id] = until
+
+    def is_blocked(self, user_id: str, session_id: str | None, now: datetime | None = None) -> bool:
+        now = now or datetime.now(timezone.utc)
+        if user_id in self._users:
+            until = self._users[user_id]
+            if until is None or until > now:
+                return True
+            del self._users[user_id]
+        if session_id and session_id in self._sessions:
+            if self._sessions[session_id] > now:
+                return True
+            del self._sessions[session_id]
+        return False
+
+    def load(self, snapshot: dict) -> None:
+        for entry in snapshot.get("users", []):
+            self.block_user(entry["user_id"], _parse_until(entry.get("until")))
+        for entry in snapshot.get("sessions", []):
+            self.block_session(entry["session_id"], _parse_until(entry["until"]))
+
+    def apply(self, envelope: dict) -> None:
+        """Follow one identity event (its envelope, as published by the outbox)."""
+        payload = envelope.get("payload", {})
+        if envelope.get("event_type") == "identity.access_revoked":
+            until = _parse_until(payload.get("until"))
+            if payload.get("user_id"):
+                self.block_user(payload["user_id"], until)
+            if payload.get("session_id") and until is not None:
+                self.block_session(payload["session_id"], until)
+        elif envelope.get("event_type") == "identity.access_restored":
+            self.unblock_user(payload["user_id"])
+
+
+class AccessEventsFollower:
+    """Subscribes first, then loads the snapshot, so nothing falls in between."""
+
+    ROUTING_KEYS = ("access_revoked", "access_restored")
+
+    def __init__(self, amqp_uri: str, blocklist: AccessBlocklist, load_snapshot) -> None:
+        self._amqp_uri = amqp_uri
+        self._blocklist = blocklist
+        self._load_snapshot = load_snapshot  # async () -> dict
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._task: asyncio.Task | None = None
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._subscribe()
+                self._blocklist.load(await self._load_snapshot())
+                self.ready.set()
+                log.info("following access revocations")
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # broker or identity not there yet: keep trying
+                log.warning("access revocations not loaded yet, retrying", extra={"error": repr(error)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def _subscribe(self) -> None:
+        if self._connection is None:
+            self._connection = await aio_pika.connect_robust(self._amqp_uri)
+            channel = await self._connection.channel()
+            exchange = await channel.declare_exchange("identity.events", aio_pika.ExchangeType.TOPIC, durable=True)
+            queue = await channel.declare_queue(
+                f"gateway.access-{uuid.uuid4().hex[:12]}", exclusive=True, auto_delete=True
+            )
+            for key in self.ROUTING_KEYS:
+                await queue.bind(exchange, routing_key=key)
+            await queue.consume(self._on_message, no_ack=True)
+
+    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        try:
+            self._blocklist.apply(json.loads(message.body))
+        except Exception:
+            log.exception("unreadable access event ignored")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._connection is not None:
+            await self._connection.close()
