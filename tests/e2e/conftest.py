@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -41,6 +43,7 @@ def gateway(platform, services, tmp_path_factory):
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    gateway_logs[base] = log_path
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -55,6 +58,16 @@ def gateway(platform, services, tmp_path_factory):
     yield base
     proc.terminate()
     proc.wait(15)
+
+
+# Where each running gateway writes its log, by base URL.
+gateway_logs: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module")
+def gateway_log(gateway):
+    """Read the gateway's log so far."""
+    return lambda: gateway_logs[gateway].read_text(errors="replace")
 
 
 @pytest.fixture

@@ -125,3 +125,12 @@ def test_erasing_the_account_ends_login_and_removes_personal_data_from_identity(
             "SELECT email, display_name, password_hash FROM users WHERE id = %s", (user["id"],)
         ).fetchone()
     assert creds["email"] not in email and name == "Membre supprimé" and password_hash == ""
+
+
+def test_passwords_and_tokens_never_reach_the_logs(http, member, services, gateway_log):
+    _, creds, pair = member
+    http.post("/v1/auth/token", json={"email": creds["email"], "password": "un autre mot de passe faux"})
+    http.post("/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    logs = gateway_log() + "".join(process.logs() for process in services.values())
+    for secret in (creds["password"], "un autre mot de passe faux", pair["refresh_token"], pair["access_token"]):
+        assert secret not in logs
