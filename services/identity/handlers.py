@@ -12,7 +12,14 @@ from services.identity.models import Agency, Invitation, RefreshToken, User
 from services.identity.schemas import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
 from shared.caller import Caller
-from shared.contracts.identity import AccessRestored, AccessRevoked, ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import (
+    AccessRestored,
+    AccessRevoked,
+    AgencyCreated,
+    ProfileUpdated,
+    UserErased,
+    UserRegistered,
+)
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from shared.validation import parse
@@ -45,13 +52,14 @@ def list_agencies(uow) -> list[dict]:
     return [agency_view(a) for a in uow.agencies.all()]
 
 
-def create_agency(uow, caller: Caller, data: dict) -> dict:
+def create_agency(uow, caller: Caller, data: dict, now: datetime) -> dict:
     caller.require_role("admin")
     agency_in = parse(AgencyIn, data)
     if uow.agencies.get(agency_in.code):
         raise Conflict("Une agence existe déjà avec ce code.")
     agency = Agency(code=agency_in.code, name=agency_in.name.strip(), region=agency_in.region.strip())
     uow.agencies.add(agency)
+    uow.record(AgencyCreated(code=agency.code, name=agency.name, region=agency.region, created_at=now))
     uow.commit()
     return agency_view(agency)
 
@@ -341,6 +349,7 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
     for a in agencies:
         if not uow.agencies.get(a["code"]):
             uow.agencies.add(Agency(code=a["code"], name=a["name"], region=a["region"]))
+            uow.record(AgencyCreated(code=a["code"], name=a["name"], region=a["region"], created_at=now))
             added += 1
     email = domain.normalize_email(admin_email, loc="PLATFORM_ADMIN_EMAIL")
     admin_created = False

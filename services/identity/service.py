@@ -60,7 +60,7 @@ class IdentityService:
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_agency(self, data):
         with self.uow() as uow:
-            return handlers.create_agency(uow, self.caller, data)
+            return handlers.create_agency(uow, self.caller, data, now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_invitation(self, data):

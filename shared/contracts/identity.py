@@ -22,6 +22,18 @@ class UserRegistered(EventPayload):
     registered_at: datetime
 
 
+class AgencyCreated(EventPayload):
+    """An agency joined the platform; analytics keeps its agency → region map from these."""
+
+    event_type = "identity.agency_created"
+    version = 1
+
+    code: str
+    name: str
+    region: str
+    created_at: datetime
+
+
 class ProfileUpdated(EventPayload):
     """A member changed what others see of them."""
 

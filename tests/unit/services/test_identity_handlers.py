@@ -348,27 +348,27 @@ def test_get_me_returns_own_email(identity_uow, hasher, now):
 AGENCY = {"code": "HDF-LILLE", "name": "Lille Centre", "region": "Hauts-de-France"}
 
 
-def test_create_agency_by_admin_adds_and_commits(identity_uow):
-    assert handlers.create_agency(identity_uow, ADMIN, AGENCY) == AGENCY
+def test_create_agency_by_admin_adds_and_commits(identity_uow, now):
+    assert handlers.create_agency(identity_uow, ADMIN, AGENCY, now) == AGENCY
     assert identity_uow.agencies.get("HDF-LILLE") is not None and identity_uow.committed
 
 
 @pytest.mark.parametrize("role", ["advisor", "company", "job_seeker"])
-def test_create_agency_requires_admin(identity_uow, role):
+def test_create_agency_requires_admin(identity_uow, role, now):
     with pytest.raises(Forbidden):
-        handlers.create_agency(identity_uow, Caller(str(uuid.uuid4()), role, "HDF-LILLE"), AGENCY)
+        handlers.create_agency(identity_uow, Caller(str(uuid.uuid4()), role, "HDF-LILLE"), AGENCY, now)
     assert identity_uow.agencies.rows == {}
 
 
-def test_create_agency_anonymous_is_unauthorized(identity_uow):
+def test_create_agency_anonymous_is_unauthorized(identity_uow, now):
     with pytest.raises(Unauthorized):
-        handlers.create_agency(identity_uow, Caller.anonymous(), AGENCY)
+        handlers.create_agency(identity_uow, Caller.anonymous(), AGENCY, now)
 
 
-def test_create_agency_twice_is_a_conflict(identity_uow):
-    handlers.create_agency(identity_uow, ADMIN, AGENCY)
+def test_create_agency_twice_is_a_conflict(identity_uow, now):
+    handlers.create_agency(identity_uow, ADMIN, AGENCY, now)
     with pytest.raises(Conflict):
-        handlers.create_agency(identity_uow, ADMIN, AGENCY)
+        handlers.create_agency(identity_uow, ADMIN, AGENCY, now)
 
 
 def test_list_agencies(identity_uow):
@@ -434,3 +434,11 @@ def test_blank_display_name_is_refused(identity_uow, hasher, common, now):
     add_invitation(identity_uow, now)
     with pytest.raises(ValidationFailed):
         handlers.register(identity_uow, registration(display_name="    "), hasher, common, now)
+
+
+def test_a_new_agency_is_announced_with_its_region(identity_uow, now):
+    from shared.contracts.identity import AgencyCreated
+
+    handlers.create_agency(identity_uow, ADMIN, AGENCY, now)
+    [event] = identity_uow.published_of(AgencyCreated)
+    assert (event.code, event.region) == (AGENCY["code"], AGENCY["region"])
