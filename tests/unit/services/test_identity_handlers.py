@@ -9,7 +9,7 @@ from services.identity import handlers
 from services.identity.models import Agency, Invitation, User
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
-from shared.contracts.identity import UserRegistered
+from shared.contracts.identity import AgencyCreated, UserRegistered
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.unit.fakes import TOKEN_AUDIENCE as AUDIENCE, TOKEN_ISSUER as ISSUER, FakeHasher
 
@@ -403,7 +403,7 @@ def test_seed_creates_agencies_and_the_admin(identity_uow, hasher, now):
     assert out == {"agencies_added": 2, "admin_created": True}
     admin = identity_uow.users.by_email("admin@exemple.fr")
     assert admin.role == "admin" and hasher.verify(admin.password_hash, PASSWORD)
-    assert [type(e) for e in identity_uow.published] == [UserRegistered]
+    assert [type(e) for e in identity_uow.published] == [AgencyCreated, AgencyCreated, UserRegistered]
 
 
 def test_seed_is_idempotent(identity_uow, hasher, now):
