@@ -5,6 +5,7 @@ Each test run gets its own RabbitMQ vhost and its own databases (prefix
 each other's data. Services run as real `nameko run` processes.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import psycopg
 import pytest
 import requests
+from psycopg import sql
 
 from shared.bootstrap import bootstrap
 from shared.db.engine import drop_database
@@ -30,9 +32,41 @@ def _management(settings: Settings):
     return f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}", (parts.username, parts.password)
 
 
+STALE_AFTER_SECONDS = 2 * 3600
+_RUN_VHOST = re.compile(r"^test-(\d{10})[0-9a-f]{6}$")
+_RUN_DATABASE = re.compile(r"^t(\d{10})[0-9a-f]{6}_")
+
+
 @pytest.fixture(scope="session")
 def run_id() -> str:
-    return uuid.uuid4().hex[:8]
+    """Starts with the epoch second, so a later run can tell a stale leftover
+    (a run killed before its teardown) from a run still going."""
+    return f"{int(time.time())}{uuid.uuid4().hex[:6]}"
+
+
+def remove_stale_runs(settings: Settings) -> None:
+    """Delete vhosts and databases of test runs older than two hours that
+    nothing uses: leftovers of killed runs slow the broker down."""
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    base, auth = _management(settings)
+    try:
+        vhosts = requests.get(f"{base}/api/vhosts", auth=auth, timeout=30).json()
+        busy = {c["vhost"] for c in requests.get(f"{base}/api/connections", auth=auth, timeout=30).json()}
+        for vhost in vhosts:
+            match = _RUN_VHOST.match(vhost["name"])
+            if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
+                requests.delete(f"{base}/api/vhosts/{quote(vhost['name'], safe='')}", auth=auth, timeout=120)
+    except requests.RequestException:
+        pass  # cleaning up is a courtesy; the run itself does not depend on it
+    with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database d WHERE NOT EXISTS "
+            "(SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"
+        ).fetchall()
+        for (name,) in rows:
+            match = _RUN_DATABASE.match(name)
+            if match and int(match.group(1)) < cutoff:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +77,12 @@ def base_settings() -> Settings:
 @pytest.fixture(scope="session")
 def rabbit_vhost(base_settings, run_id):
     """A throwaway vhost; yields its AMQP URI."""
+    remove_stale_runs(base_settings)
     base, auth = _management(base_settings)
     vhost = f"test-{run_id}"
     q = quote(vhost, safe="")
-    requests.put(f"{base}/api/vhosts/{q}", auth=auth, timeout=10).raise_for_status()
+    # Creating a vhost can take a while on a busy broker (many quorum queues).
+    requests.put(f"{base}/api/vhosts/{q}", auth=auth, timeout=120).raise_for_status()
     requests.put(
         f"{base}/api/permissions/{q}/{auth[0]}",
         json={"configure": ".*", "write": ".*", "read": ".*"},
@@ -55,7 +91,7 @@ def rabbit_vhost(base_settings, run_id):
     ).raise_for_status()
     parts = urlsplit(base_settings.amqp_uri)
     yield f"{parts.scheme}://{parts.netloc}/{q}"
-    requests.delete(f"{base}/api/vhosts/{q}", auth=auth, timeout=30)
+    requests.delete(f"{base}/api/vhosts/{q}", auth=auth, timeout=120)
 
 
 @pytest.fixture(scope="session")
