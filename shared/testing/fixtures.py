@@ -148,6 +148,17 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
     return env
 
 
+def die_with_parent() -> None:
+    """Run in a child before exec: the kernel sends it SIGTERM when the test
+    process dies, even killed, so no orphaned service keeps hammering the
+    broker of a deleted vhost."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def queue_consumers(settings: Settings, queue: str) -> int:
     """Live consumer count (the management API's figures lag by seconds)."""
     from amqp.exceptions import NotFound
@@ -182,6 +193,7 @@ class ServiceProcess:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + wait
         while queue_consumers(self.settings, f"rpc-{self.service}") < 1:

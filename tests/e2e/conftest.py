@@ -12,7 +12,7 @@ import pytest
 
 from shared.platform import SERVICES
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import service_env
+from shared.testing.fixtures import die_with_parent, service_env
 
 
 def free_port() -> int:
@@ -40,7 +40,7 @@ def gateway(platform, services, tmp_path_factory):
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
         )
     base = f"http://127.0.0.1:{port}"
     gateway_logs[base] = log_path

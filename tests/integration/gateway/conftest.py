@@ -13,6 +13,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from shared.testing.fixtures import die_with_parent
+
 MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
 AMQP_HOST = os.environ.get("RABBITMQ_AMQP_HOST", "127.0.0.1:5672")
 CREDENTIALS = ("guest", "guest")
@@ -75,6 +77,7 @@ def nameko_services(management, vhost, amqp_uri, tmp_path_factory):
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
     try:
         _wait_for_consumers(management, vhost, SERVICE_QUEUES, process, log_path)
