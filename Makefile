@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv servers test up bootstrap status stop logs clean
+.PHONY: help venv servers tools test up bootstrap status stop logs clean
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -62,9 +62,12 @@ $(STAMP): requirements.txt
 servers: ## start PostgreSQL and RabbitMQ if they are installed but stopped
 	@infra/scripts/ensure-servers.sh
 
+tools: ## install the test tools when missing (promtool, from Debian's prometheus package)
+	@infra/scripts/ensure-tools.sh
+
 # --- Tests and the running platform ---------------------------------------------
 # make exits 2 on any failure; the line "make: *** [test] Error N" shows pytest's own code.
-test: venv servers ## run the test suite (real PostgreSQL and RabbitMQ)
+test: venv servers tools ## run the test suite (real PostgreSQL and RabbitMQ)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)

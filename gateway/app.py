@@ -21,6 +21,7 @@ from gateway.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from gateway.notification_stream import NotificationStream
 from gateway.openapi import install_openapi
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
         if rpc_client is None
         else None
     )
+    # Live notifications (SSE); with an injected RPC client (unit tests) the
+    # stream is not connected and only fans out what is dispatched to it.
+    owned_stream = NotificationStream(settings.AMQP_URI) if rpc_client is None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,9 +72,13 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
             )
             app.state.access_follower = follower
             await follower.start()
+        if owned_stream is not None and not await owned_stream.start(wait=settings.RPC_TIMEOUT_SECONDS):
+            log.warning("Notification stream not connected yet; retrying in the background")
         try:
             yield
         finally:
+            if owned_stream is not None:
+                await owned_stream.close()
             if follower is not None:
                 await follower.close()
             if owned_client is not None:
@@ -88,6 +96,7 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
     blocklist = AccessBlocklist()
     app.state.access_blocklist = blocklist
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
+    app.state.notification_stream = owned_stream or NotificationStream()
 
     install_error_handlers(app)
     for router in all_routers():

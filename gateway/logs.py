@@ -6,7 +6,9 @@ import logging
 import sys
 from contextvars import ContextVar
 
-from pythonjsonlogger.json import JsonFormatter
+# The platform's formatter: the same fields as the services', and it masks
+# secrets, e-mail addresses and credentials whatever logs them.
+from shared.observability.logging import JsonFormatter
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
@@ -25,13 +27,7 @@ class ContextFilter(logging.Filter):
 
 def json_handler(stream=None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(levelname)s %(name)s %(message)s",
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp="time",
-        )
-    )
+    handler.setFormatter(JsonFormatter())
     handler.addFilter(ContextFilter())
     setattr(handler, _HANDLER_MARK, True)
     return handler

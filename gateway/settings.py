@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     MAX_BODY_BYTES: int = Field(65536, gt=0)
     LOG_LEVEL: str = "INFO"
+    # Live notifications (GET /v1/notifications/stream): a comment line this
+    # often keeps proxies from closing an idle stream; clients reconnect after
+    # SSE_RETRY_MILLISECONDS; at most this many streams per member per replica.
+    SSE_KEEPALIVE_SECONDS: float = Field(15.0, gt=0)
+    SSE_RETRY_MILLISECONDS: int = Field(3000, ge=0)
+    SSE_MAX_STREAMS_PER_USER: int = Field(5, ge=1)
 
     @field_validator("GATEWAY_SERVICES", "CORS_ORIGINS", mode="before")
     @classmethod

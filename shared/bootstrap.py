@@ -67,6 +67,9 @@ def bootstrap(settings: Settings) -> dict:
         migrations.upgrade(settings, service)
     subscriptions = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
     log.info("declared topology", extra={"event_queues": len(subscriptions)})
+    from services.analytics.stream_topology import prepare as prepare_analytics_stream
+
+    log.info("declared the analytics stream", extra={"queue": prepare_analytics_stream(settings.amqp_uri)})
     seeded = seed(settings)
     log.info("seeded pilot data", extra=seeded)
     return seeded

@@ -107,7 +107,11 @@ ensure_rabbitmq() {
     echo "RabbitMQ: not answering at $where; starting rabbitmq-server -detached..."
     # Detached node: keep it off our stdout so a caller reading our output
     # (CI, a pipe) is not held open by the broker.
-    as_root rabbitmq-server -detached </dev/null >/dev/null 2>&1 || true
+    # Every quorum queue keeps files open: with the usual 1024 descriptors a
+    # few test vhosts exhaust the node and new connections hang. Raise the
+    # limit for the node (as systemd's unit does) before starting it.
+    as_root sh -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server -detached' \
+      </dev/null >/dev/null 2>&1 || true
     if ! wait_for rabbit_ready; then
       echo "RabbitMQ: still not answering at $where after ${WAIT_SECONDS}s (see /var/log/rabbitmq/)" >&2
       return 1

@@ -1,13 +1,35 @@
 """moderation's unit of work and data access."""
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 
-from services.moderation.models import Case
+from services.moderation.models import (
+    ERASED_USER, Activity, Appeal, AuditEntry, Case, Member, Report, Sanction, Target,
+)
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
 class ModerationUnitOfWork(SqlUnitOfWork):
+    """Adds `after_commit`: what to do once the transaction committed (metrics)."""
+
     def _start(self):
+        self._after_commit = []
         self.cases = CaseRepository(self.session)
+        self.targets = TargetRepository(self.session)
+        self.reports = ReportRepository(self.session)
+        self.members = MemberRepository(self.session)
+        self.sanctions = SanctionRepository(self.session)
+        self.appeals = AppealRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.activity = ActivityRepository(self.session)
+
+    def after_commit(self, action) -> None:
+        self._after_commit.append(action)
+
+    def commit(self) -> None:
+        super().commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
 
 class CaseRepository:
@@ -18,10 +40,229 @@ class CaseRepository:
         self.session.add(case)
         self.session.flush()
 
+    def get(self, case_id) -> Case | None:
+        return self.session.get(Case, case_id)
+
+    def get_for_update(self, case_id) -> Case | None:
+        return self.session.get(Case, case_id, with_for_update=True, populate_existing=True)
+
     def open_for(self, target_type: str, target_id) -> Case | None:
         return self.session.scalar(
-            select(Case).where(Case.target_type == target_type, Case.target_id == target_id, Case.status == "open")
+            select(Case)
+            .where(Case.target_type == target_type, Case.target_id == target_id, Case.status == "open")
+            .with_for_update()
         )
 
     def count_open(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Case).where(Case.status == "open"))
+
+    def queue(self, agency_code: str | None, all_agencies: bool, limit: int, after=None) -> list[Case]:
+        """Open cases, newest in the queue first; `after` is the (opened_at, id) of the last one seen."""
+        query = select(Case).where(Case.status == "open")
+        if not all_agencies:
+            query = query.where(Case.agency_code == agency_code)
+        if after is not None:
+            opened_at, case_id = after
+            query = query.where(
+                or_(Case.opened_at < opened_at, and_(Case.opened_at == opened_at, Case.id < case_id))
+            )
+        return list(self.session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
+
+    def open_per_agency(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(Case.agency_code, func.count()).where(Case.status == "open").group_by(Case.agency_code)
+        )
+        return {agency or "": count for agency, count in rows}
+
+    def about_author(self, author_id) -> list[Case]:
+        return list(self.session.scalars(select(Case).where(Case.author_id == author_id).order_by(Case.created_at)))
+
+    def erase_author(self, author_id, excerpt: str) -> None:
+        self.session.execute(
+            update(Case).where(Case.author_id == author_id).values(author_id=ERASED_USER, excerpt=excerpt)
+        )
+
+
+class TargetRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, target_type: str, target_id) -> Target | None:
+        return self.session.get(Target, (target_type, target_id))
+
+    def lock(self, target_type: str, target_id) -> Target:
+        """The target's row, created empty if posts' events did not tell of it yet, locked."""
+        self.session.execute(
+            insert(Target).values(target_type=target_type, target_id=target_id).on_conflict_do_nothing()
+        )
+        return self.session.get(Target, (target_type, target_id), with_for_update=True, populate_existing=True)
+
+    def unanswered_due(self, published_before, limit: int = 100) -> list[Target]:
+        """Questions still waiting for an answer, claimed so that no other replica takes them."""
+        return list(
+            self.session.scalars(
+                select(Target)
+                .where(
+                    Target.target_type == "post", Target.kind == "question", Target.status == "published",
+                    Target.answered_at.is_(None), Target.unanswered_flagged_at.is_(None),
+                    Target.published_at <= published_before,
+                )
+                .order_by(Target.published_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+
+    def erase_author(self, author_id) -> None:
+        self.session.execute(update(Target).where(Target.author_id == author_id).values(author_id=ERASED_USER))
+
+
+class ReportRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add_once(self, report: Report) -> bool:
+        """False when this member already reported this target (the unique key decides)."""
+        inserted = self.session.execute(
+            insert(Report)
+            .values(
+                id=report.id, reporter_id=report.reporter_id, target_type=report.target_type,
+                target_id=report.target_id, agency_code=report.agency_code, reason=report.reason,
+                detail=report.detail, created_at=report.created_at,
+            )
+            .on_conflict_do_nothing()
+            .returning(Report.id)
+        ).first()
+        return inserted is not None
+
+    def unresolved_for(self, target_type: str, target_id) -> list[Report]:
+        return list(
+            self.session.scalars(
+                select(Report)
+                .where(Report.target_type == target_type, Report.target_id == target_id, Report.resolved_at.is_(None))
+                .order_by(Report.created_at)
+            )
+        )
+
+    def by_reporter(self, reporter_id) -> list[Report]:
+        return list(self.session.scalars(select(Report).where(Report.reporter_id == reporter_id).order_by(Report.created_at)))
+
+    def erase_reporter(self, reporter_id) -> None:
+        self.session.execute(
+            update(Report).where(Report.reporter_id == reporter_id).values(reporter_id=None, detail=None)
+        )
+
+
+class MemberRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, user_id) -> Member | None:
+        return self.session.get(Member, user_id)
+
+    def upsert(self, user_id, role: str, agency_code: str | None) -> None:
+        stmt = insert(Member).values(user_id=user_id, role=role, agency_code=agency_code)
+        self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Member.user_id], set_={"role": stmt.excluded.role, "agency_code": stmt.excluded.agency_code}
+            )
+        )
+
+    def delete(self, user_id) -> None:
+        self.session.execute(delete(Member).where(Member.user_id == user_id))
+
+
+class SanctionRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, sanction: Sanction) -> None:
+        self.session.add(sanction)
+        self.session.flush()
+
+    def expired(self, now, limit: int = 100) -> list[Sanction]:
+        """Mutes and suspensions past their expiry and not lifted yet, claimed
+        (FOR UPDATE SKIP LOCKED) so that each is lifted by one replica only."""
+        return list(
+            self.session.scalars(
+                select(Sanction)
+                .where(Sanction.type.in_(("mute", "suspend")), Sanction.lifted_at.is_(None), Sanction.expires_at <= now)
+                .order_by(Sanction.expires_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+
+    def of_user(self, user_id) -> list[Sanction]:
+        return list(self.session.scalars(select(Sanction).where(Sanction.user_id == user_id).order_by(Sanction.imposed_at)))
+
+    def delete_of_user(self, user_id) -> None:
+        self.session.execute(delete(Sanction).where(Sanction.user_id == user_id))
+
+
+class AppealRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, appeal: Appeal) -> None:
+        self.session.add(appeal)
+        self.session.flush()
+
+    def for_case(self, case_id) -> Appeal | None:
+        return self.session.scalar(select(Appeal).where(Appeal.case_id == case_id))
+
+    def for_cases(self, case_ids) -> dict:
+        if not case_ids:
+            return {}
+        return {a.case_id: a for a in self.session.scalars(select(Appeal).where(Appeal.case_id.in_(case_ids)))}
+
+    def by_appellant(self, user_id) -> list[Appeal]:
+        return list(self.session.scalars(select(Appeal).where(Appeal.appellant_id == user_id).order_by(Appeal.filed_at)))
+
+    def erase_appellant(self, user_id, text: str) -> None:
+        self.session.execute(update(Appeal).where(Appeal.appellant_id == user_id).values(appellant_id=None, text=text))
+
+
+class AuditRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+        self.session.flush()
+
+    def entries(self, target_id, agency_code: str | None, all_agencies: bool, limit: int, before_id=None) -> list[AuditEntry]:
+        query = select(AuditEntry)
+        if target_id is not None:
+            query = query.where(AuditEntry.target_id == target_id)
+        if not all_agencies:
+            query = query.where(AuditEntry.agency_code == agency_code)
+        if before_id is not None:
+            query = query.where(AuditEntry.id < before_id)
+        return list(self.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+    def by_actor(self, actor_id) -> list[AuditEntry]:
+        return list(self.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == actor_id).order_by(AuditEntry.id)))
+
+
+class ActivityRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, activity: Activity) -> None:
+        self.session.add(activity)
+        self.session.flush()
+
+    def since(self, author_id, since) -> list[Activity]:
+        return list(
+            self.session.scalars(select(Activity).where(Activity.author_id == author_id, Activity.at >= since))
+        )
+
+    def prune(self, before, limit: int = 1000) -> int:
+        """Forget writing older than the longest spam window; replicas pruning
+        at the same time take different rows (SKIP LOCKED), never wait for each other."""
+        old = select(Activity.id).where(Activity.at < before).limit(limit).with_for_update(skip_locked=True)
+        return self.session.execute(delete(Activity).where(Activity.id.in_(old.scalar_subquery()))).rowcount
+
+    def delete_of_author(self, author_id) -> None:
+        self.session.execute(delete(Activity).where(Activity.author_id == author_id))

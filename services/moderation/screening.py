@@ -1,16 +1,16 @@
-"""Automatic screening rules, free of I/O.
+"""Automatic screening, free of I/O: every rule run on a text, then the
+configured decision (rules.yaml).
 
-Each rule returns the reason it fired for, never the matched text: the case
-must not store the personal data it protects.
+The result names the rules that fired, never the matched text: a case must not
+store the personal data it protects.
 """
-import re
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
-# 06 12 34 56 78, 06.12.34.56.78, 0612345678, +33 6 12 34 56 78, 0033 6..., +33 (0)6...
-_FRENCH_PHONE = re.compile(
-    r"(?<![\d+])(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)"
-)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+from services.moderation import personal_data, spam
+from services.moderation.abuse import WordList, load_word_list
+from services.moderation.config import Rules, load_rules
 
 
 @dataclass(frozen=True)
@@ -19,17 +19,36 @@ class Screening:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Screener:
+    rules: Rules
+    words: WordList
+
+    def screen(
+        self, text: str, *, target_id: str = "", created: bool = True, at: datetime | None = None,
+        recent: list[spam.RecentWriting] = (),
+    ) -> Screening:
+        fired = personal_data.found(text)
+        if self.words.matches(text):
+            fired.append("abuse.word_list")
+        if at is not None:
+            fired += spam.spam_reasons(text, target_id, created, at, list(recent), self.rules.thresholds)
+        else:
+            fired += ["spam.links"] if spam.link_count(text) > self.rules.thresholds.links_max else []
+        decision, reasons = self.rules.decide(fired)
+        return Screening(decision, reasons)
+
+
+@lru_cache
+def default_screener() -> Screener:
+    """The rules file and the word list, read once per process."""
+    return Screener(load_rules(), load_word_list())
+
+
 def personal_data_reasons(text: str) -> list[str]:
-    reasons = []
-    if _FRENCH_PHONE.search(text):
-        reasons.append("personal_data.phone")
-    if _EMAIL.search(text):
-        reasons.append("personal_data.email")
-    return reasons
+    return personal_data.found(text)
 
 
 def screen(title: str, body: str) -> Screening:
-    """Personal data is held for a person to look at: the author may have
-    exposed themselves by mistake, and an advisor can help them rephrase."""
-    reasons = personal_data_reasons(f"{title}\n{body}")
-    return Screening("hold" if reasons else "publish", tuple(reasons))
+    """A text alone, without the author's history (no duplicate or flood rule)."""
+    return default_screener().screen(f"{title}\n{body}")

@@ -12,7 +12,8 @@ class ContentScreened(EventPayload):
     """Automatic screening decided about a post or comment.
 
     `reasons` name the rules that fired (for example `personal_data.phone`);
-    the matched text itself is never carried.
+    the matched text itself is never carried. `case_id` is the case a held
+    or rejected target is in (the author may appeal a rejection with it).
     """
 
     event_type = "moderation.content_screened"
@@ -23,6 +24,7 @@ class ContentScreened(EventPayload):
     decision: Decision
     reasons: list[str]
     screened_at: datetime
+    case_id: str | None = None
 
 
 class CaseOpened(EventPayload):

@@ -154,3 +154,66 @@ class PostPinned(EventPayload):
     pinned: bool
     pinned_by: str
     at: datetime
+
+
+class PostHidden(EventPayload):
+    """Hidden from others: reported by enough members, or a moderator's decision."""
+
+    event_type = "posts.post_hidden"
+    version = 1
+
+    post_id: str
+    author_id: str
+    agency_code: str | None
+    hidden_at: datetime
+
+
+class CommentHeld(EventPayload):
+    """Screening (or a moderator) held the comment; `reasons` name the rules."""
+
+    event_type = "posts.comment_held"
+    version = 1
+
+    comment_id: str
+    post_id: str
+    author_id: str
+    agency_code: str | None
+    reasons: list[str]
+
+
+class CommentRejected(EventPayload):
+    event_type = "posts.comment_rejected"
+    version = 1
+
+    comment_id: str
+    post_id: str
+    author_id: str
+    agency_code: str | None
+    reasons: list[str]
+
+
+class CommentHidden(EventPayload):
+    """Hidden from others: reported by enough members, or a moderator's decision."""
+
+    event_type = "posts.comment_hidden"
+    version = 1
+
+    comment_id: str
+    post_id: str
+    author_id: str
+    agency_code: str | None
+    hidden_at: datetime
+
+
+class ReactionRemoved(EventPayload):
+    """A member took back a reaction."""
+
+    event_type = "posts.reaction_removed"
+    version = 1
+
+    post_id: str
+    post_author_id: str
+    user_id: str
+    type: Literal["helpful", "thanks", "support"]
+    agency_code: str | None
+    removed_at: datetime

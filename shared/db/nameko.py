@@ -109,6 +109,10 @@ class UnitOfWorkProvider(DependencyProvider):
                 failures += 1
                 log.warning("outbox relay failed, retrying", extra={"error": repr(error)})
                 self.relay.record_failure(error)
+                try:  # keep the backlog gauges moving while publishing fails: that is when they matter
+                    self.relay.observe_backlog()
+                except Exception:
+                    log.debug("outbox backlog not observable (database down?)", exc_info=True)
                 eventlet.sleep(min(0.5 * 2 ** failures, 10))
                 continue
             self._wake.wait(self._poll_seconds)

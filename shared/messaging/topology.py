@@ -32,17 +32,22 @@ class Subscription:
     event_name: str
     service: str
     method: str
+    queue_name: str | None = None  # set when one handler's queue is bound to several sources
 
     @property
     def queue(self) -> str:
-        return event_queue_name(self.source_service, self.event_name, self.service, self.method)
+        return self.queue_name or event_queue_name(self.source_service, self.event_name, self.service, self.method)
 
 
 def subscriptions_of(service_cls) -> list[Subscription]:
     found = []
     for attr in dir(service_cls):
         for entrypoint in getattr(getattr(service_cls, attr, None), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, ReliableEventHandler):
+            if isinstance(entrypoint, ReliableEventHandler) and hasattr(entrypoint, "bindings"):
+                # One queue, several (source, routing key) bindings: analytics' AllEventsHandler.
+                queue = entrypoint.queue_name_for(service_cls.name, attr)
+                found.extend(Subscription(src, key, service_cls.name, attr, queue) for src, key in entrypoint.bindings)
+            elif isinstance(entrypoint, ReliableEventHandler):
                 found.append(Subscription(entrypoint.source_service, entrypoint.event_type, service_cls.name, attr))
     return found
 

@@ -8,14 +8,60 @@ contextvars are per greenlet under eventlet and per task under asyncio.
 import contextvars
 import logging
 import os
+import re
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 entrypoint: contextvars.ContextVar[str | None] = contextvars.ContextVar("entrypoint", default=None)
 
-# Keys whose values must never be written to a log, whatever logs them.
+# Keys whose values must never be written to a log, whatever logs them: a key
+# is secret when its lower-cased name contains one of these words
+# ("new_password", "X-Auth-Token", "client_secret", "Authorization", "cookie").
+SECRET_KEY_WORDS = ("password", "passwd", "token", "secret", "authorization", "cookie", "api_key", "apikey")
+# Kept for callers that test membership of a plain key.
 SECRET_KEYS = {"password", "refresh_token", "access_token", "authorization", "token", "secret"}
+REDACTED = "[redacted]"
+
+# Personal data and credentials inside free text (messages, errors, tracebacks):
+#   - e-mail addresses -> [email]
+#   - "Bearer <credentials>" / "Basic <credentials>" (8+ characters: an Authorization value) -> Bearer [redacted]
+#   - JSON Web Tokens on their own (three base64url parts, the first "eyJ") -> [jwt]
+#   - password=..., "token": "...", secret: ... inside a message -> password=[redacted]
+#   - credentials in a URL (amqp://user:pass@host) -> amqp://user:[redacted]@host
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+SECRET_ASSIGNMENT = re.compile(
+    r"""(?P<key>["']?[\w-]*(?:password|passwd|token|secret|api_?key)[\w-]*["']?\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s,;&}]+)""",
+    re.IGNORECASE,
+)
+URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@/\s]+@", re.IGNORECASE)
+
+
+def is_secret_key(key) -> bool:
+    name = str(key).lower()
+    return any(word in name for word in SECRET_KEY_WORDS)
+
+
+def redact_text(text: str) -> str:
+    """Mask credentials and e-mail addresses inside a free-form string."""
+    text = URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+    text = AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = JWT.sub("[jwt]", text)
+    text = SECRET_ASSIGNMENT.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
+    return EMAIL.sub("[email]", text)
+
+
+def redact(value):
+    """A copy of `value` (str, dict, list...) with secrets and e-mail addresses masked."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: REDACTED if is_secret_key(k) else redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [redact(v) for v in value]
+    return value
 
 
 class CorrelationIdFilter(logging.Filter):
@@ -33,10 +79,10 @@ class JsonFormatter(_JsonFormatter):
         super().__init__(*args, **kwargs)
 
     def process_log_record(self, log_record: dict) -> dict:
-        for key in list(log_record):
-            if key.lower() in SECRET_KEYS:
-                log_record[key] = "[redacted]"
-        return log_record
+        """Every field, the message and the traceback included, goes through
+        `redact`: secret-named keys at any depth are replaced, e-mail
+        addresses and tokens inside text are masked."""
+        return redact(log_record)
 
 
 def configure(level: str = "INFO") -> None:

@@ -1,4 +1,12 @@
-"""Prometheus metrics of a service process (one registry per process)."""
+"""Prometheus metrics of a service process (one registry per process).
+
+Names follow Prometheus conventions (tests/ops/test_metric_names.py checks
+them): counters end in `_total`, durations and ages are in seconds
+(`_seconds`), sizes in bytes, counts of things end in a plural noun. The
+alert rules (infra/prometheus/alerts.yml) and the dashboards
+(infra/grafana/dashboards/) use these names: rename one and they fail in
+the tests.
+"""
 import threading
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -16,7 +24,8 @@ ENTRYPOINT_DURATION = Histogram(
 )
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows published and confirmed.", ["service"])
 OUTBOX_PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox publish attempts.", ["service"])
-OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published.", ["service"])
+# A count of things: the unit is the plural noun (Prometheus naming: outbox_backlog_messages).
+OUTBOX_BACKLOG = Gauge("outbox_backlog_messages", "Outbox rows not yet published.", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
     "outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished outbox row.", ["service"]
 )

@@ -32,7 +32,7 @@ def _management(settings: Settings):
     return f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}", (parts.username, parts.password)
 
 
-STALE_AFTER_SECONDS = 2 * 3600
+STALE_AFTER_SECONDS = 30 * 60
 _RUN_VHOST = re.compile(r"^test-(\d{10})[0-9a-f]{6}$")
 _RUN_DATABASE = re.compile(r"^t(\d{10})[0-9a-f]{6}_")
 
@@ -45,7 +45,7 @@ def run_id() -> str:
 
 
 def remove_stale_runs(settings: Settings) -> None:
-    """Delete vhosts and databases of test runs older than two hours that
+    """Delete vhosts and databases of test runs older than half an hour that
     nothing uses: leftovers of killed runs slow the broker down."""
     cutoff = time.time() - STALE_AFTER_SECONDS
     base, auth = _management(settings)
@@ -200,6 +200,7 @@ class ServiceProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.service} exited: {self.log_path.read_text()[-3000:]}")
             if time.monotonic() > deadline:
+                self.kill()
                 raise TimeoutError(f"{self.service} did not start: {self.log_path.read_text()[-3000:]}")
             time.sleep(0.2)
         return self

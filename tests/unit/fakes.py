@@ -196,6 +196,8 @@ class FakeHasher:
 
 
 class FakePosts:
+    """Keyset pages, search and feed are SQL: tests/integration/test_posts_reading.py."""
+
     def __init__(self):
         self.rows: dict[uuid.UUID, object] = {}
         self.locked: list[uuid.UUID] = []
@@ -210,6 +212,78 @@ class FakePosts:
         self.locked.append(post_id)
         return self.rows.get(post_id)
 
+    def by_ids(self, ids):
+        return [self.rows[i] for i in ids if i in self.rows]
+
+    def by_author(self, author_id):
+        return sorted((p for p in self.rows.values() if p.author_id == author_id), key=lambda p: p.created_at)
+
+    def add_to_comment_count(self, post_id, delta) -> None:
+        self.rows[post_id].comment_count += delta
+
+    def add_to_reactions(self, post_id, reaction_type, delta) -> None:
+        post = self.rows[post_id]
+        setattr(post, f"reactions_{reaction_type}", getattr(post, f"reactions_{reaction_type}") + delta)
+
+
+class FakeComments:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def add(self, comment) -> None:
+        self.rows[comment.id] = comment
+
+    def get(self, comment_id):
+        return self.rows.get(comment_id)
+
+    def get_for_update(self, comment_id):
+        return self.rows.get(comment_id)
+
+    def page(self, post_id, *, viewer_id, after=None, limit=20):
+        found = sorted(
+            (c for c in self.rows.values()
+             if c.post_id == post_id and (c.status == "published" or c.author_id == viewer_id)
+             and (after is None or (c.created_at, c.id) > after)),
+            key=lambda c: (c.created_at, c.id),
+        )
+        return found[:limit]
+
+    def by_author(self, author_id):
+        return sorted((c for c in self.rows.values() if c.author_id == author_id), key=lambda c: c.created_at)
+
+
+class FakeReactions:
+    def __init__(self):
+        self.rows: dict[tuple, object] = {}
+
+    def add(self, post_id, user_id, reaction_type, now) -> bool:
+        from services.posts.models import Reaction
+
+        key = (post_id, user_id, reaction_type)
+        if key in self.rows:
+            return False
+        self.rows[key] = Reaction(post_id=post_id, user_id=user_id, type=reaction_type, created_at=now)
+        return True
+
+    def remove(self, post_id, user_id, reaction_type) -> bool:
+        return self.rows.pop((post_id, user_id, reaction_type), None) is not None
+
+    def of_user(self, user_id, post_ids):
+        found: dict = {}
+        for (post_id, member, reaction_type) in self.rows:
+            if member == user_id and post_id in post_ids:
+                found.setdefault(post_id, []).append(reaction_type)
+        return found
+
+    def by_user(self, user_id):
+        return [r for (_, member, _), r in self.rows.items() if member == user_id]
+
+    def forget_user(self, user_id) -> int:
+        mine = [key for key in self.rows if key[1] == user_id]
+        for key in mine:
+            del self.rows[key]
+        return len(mine)
+
 
 class FakeTopics:
     def __init__(self):
@@ -217,6 +291,9 @@ class FakeTopics:
 
     def all(self):
         return sorted(self.rows.values(), key=lambda t: (t.kind, t.label))
+
+    def get(self, slug):
+        return self.rows.get(slug)
 
     def existing(self, slugs):
         return {s for s in slugs if s in self.rows}
@@ -239,29 +316,89 @@ class FakeAuthors:
     def get(self, author_id):
         return self.rows.get(author_id)
 
-    def upsert(self, author_id, display_name, role, agency_code) -> None:
+    def get_many(self, author_ids):
+        return {i: self.rows[i] for i in author_ids if i in self.rows}
+
+    def _row(self, author_id):
         from services.posts.models import Author
 
-        self.rows[author_id] = Author(id=author_id, display_name=display_name, role=role, agency_code=agency_code)
+        if author_id not in self.rows:
+            self.rows[author_id] = Author(id=author_id, display_name=None, role=None, agency_code=None, topics=[],
+                                          erased_at=None)
+        return self.rows[author_id]
+
+    def upsert(self, author_id, display_name, role, agency_code) -> None:
+        row = self._row(author_id)
+        if row.erased_at is None:
+            row.display_name, row.role, row.agency_code = display_name, role, agency_code
+
+    def update_profile(self, author_id, display_name, topics) -> None:
+        row = self._row(author_id)
+        if row.erased_at is None:
+            row.display_name, row.topics = display_name, list(topics)
+
+    def erase(self, author_id, now) -> None:
+        row = self._row(author_id)
+        row.display_name = row.role = row.agency_code = None
+        row.topics, row.erased_at = [], now
+
+
+class FakeMutes:
+    def __init__(self):
+        self.rows: dict[str, object] = {}
+
+    def _row(self, sanction_id, user_id):
+        from services.posts.models import Mute
+
+        if sanction_id not in self.rows:
+            self.rows[sanction_id] = Mute(sanction_id=sanction_id, user_id=user_id, expires_at=None, imposed=False,
+                                          lifted_at=None)
+        return self.rows[sanction_id]
+
+    def imposed(self, sanction_id, user_id, expires_at) -> None:
+        row = self._row(sanction_id, user_id)
+        row.expires_at, row.imposed = expires_at, True
+
+    def lifted(self, sanction_id, user_id, lifted_at) -> None:
+        self._row(sanction_id, user_id).lifted_at = lifted_at
+
+    def active(self, user_id, now):
+        return [m for m in self.rows.values() if m.user_id == user_id and m.imposed and m.lifted_at is None
+                and (m.expires_at is None or m.expires_at > now)]
+
+    def of_user(self, user_id):
+        return [m for m in self.rows.values() if m.user_id == user_id]
+
+    def forget_user(self, user_id) -> None:
+        for key in [k for k, m in self.rows.items() if m.user_id == user_id]:
+            del self.rows[key]
 
 
 class FakePostsUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.posts = FakePosts()
+        self.comments = FakeComments()
+        self.reactions = FakeReactions()
         self.topics = FakeTopics()
         self.authors = FakeAuthors()
+        self.mutes = FakeMutes()
 
 
 # ---------------------------------------------------------------- moderation
 
 
-class FakeCases:
+class FakeModerationCases:
     def __init__(self):
         self.rows: list[object] = []
 
     def add(self, case) -> None:
         self.rows.append(case)
+
+    def get(self, case_id):
+        return next((c for c in self.rows if c.id == case_id), None)
+
+    get_for_update = get
 
     def open_for(self, target_type, target_id):
         return next(
@@ -272,38 +409,768 @@ class FakeCases:
     def count_open(self) -> int:
         return sum(1 for c in self.rows if c.status == "open")
 
+    def queue(self, agency_code, all_agencies, limit, after=None):
+        rows = [c for c in self.rows if c.status == "open" and (all_agencies or c.agency_code == agency_code)]
+        rows.sort(key=lambda c: (c.opened_at or c.created_at, c.id), reverse=True)
+        if after is not None:
+            rows = [c for c in rows if (c.opened_at or c.created_at, c.id) < tuple(after)]
+        return rows[:limit]
+
+    def open_per_agency(self) -> dict:
+        return dict(Counter(c.agency_code or "" for c in self.rows if c.status == "open"))
+
+    def about_author(self, author_id):
+        return [c for c in self.rows if c.author_id == author_id]
+
+    def erase_author(self, author_id, excerpt) -> None:
+        from services.moderation.models import ERASED_USER
+
+        for c in self.about_author(author_id):
+            c.author_id, c.excerpt = ERASED_USER, excerpt
+
+
+class FakeModerationTargets:
+    def __init__(self):
+        self.rows: dict[tuple, object] = {}
+
+    def get(self, target_type, target_id):
+        return self.rows.get((target_type, target_id))
+
+    def lock(self, target_type, target_id):
+        from services.moderation.models import Target
+
+        return self.rows.setdefault(
+            (target_type, target_id),
+            Target(target_type=target_type, target_id=target_id, status="pending", status_at=None, title=None,
+                   kind=None, author_id=None, agency_code=None, published_at=None, answered_at=None,
+                   unanswered_flagged_at=None),
+        )
+
+    def unanswered_due(self, published_before, limit=100):
+        return [
+            t for t in self.rows.values()
+            if t.target_type == "post" and t.kind == "question" and t.status == "published" and t.answered_at is None
+            and t.unanswered_flagged_at is None and t.published_at is not None and t.published_at <= published_before
+        ][:limit]
+
+    def erase_author(self, author_id) -> None:
+        from services.moderation.models import ERASED_USER
+
+        for t in self.rows.values():
+            if t.author_id == author_id:
+                t.author_id = ERASED_USER
+
+
+class FakeModerationReports:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add_once(self, report) -> bool:
+        if any(r.reporter_id == report.reporter_id and (r.target_type, r.target_id) == (report.target_type, report.target_id)
+               for r in self.rows):
+            return False
+        self.rows.append(report)
+        return True
+
+    def unresolved_for(self, target_type, target_id):
+        return [r for r in self.rows if (r.target_type, r.target_id) == (target_type, target_id) and r.resolved_at is None]
+
+    def by_reporter(self, reporter_id):
+        return [r for r in self.rows if r.reporter_id == reporter_id]
+
+    def erase_reporter(self, reporter_id) -> None:
+        for r in self.by_reporter(reporter_id):
+            r.reporter_id, r.detail = None, None
+
+
+class FakeModerationMembers:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def upsert(self, user_id, role, agency_code) -> None:
+        from services.moderation.models import Member
+
+        self.rows[user_id] = Member(user_id=user_id, role=role, agency_code=agency_code)
+
+    def delete(self, user_id) -> None:
+        self.rows.pop(user_id, None)
+
+
+class FakeModerationSanctions:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add(self, sanction) -> None:
+        self.rows.append(sanction)
+
+    def expired(self, now, limit=100):
+        return [s for s in self.rows if s.type in ("mute", "suspend") and s.lifted_at is None and s.expires_at <= now][:limit]
+
+    def of_user(self, user_id):
+        return [s for s in self.rows if s.user_id == user_id]
+
+    def delete_of_user(self, user_id) -> None:
+        self.rows = [s for s in self.rows if s.user_id != user_id]
+
+
+class FakeModerationAppeals:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add(self, appeal) -> None:
+        self.rows.append(appeal)
+
+    def for_case(self, case_id):
+        return next((a for a in self.rows if a.case_id == case_id), None)
+
+    def for_cases(self, case_ids):
+        return {a.case_id: a for a in self.rows if a.case_id in set(case_ids)}
+
+    def by_appellant(self, user_id):
+        return [a for a in self.rows if a.appellant_id == user_id]
+
+    def erase_appellant(self, user_id, text) -> None:
+        for a in self.by_appellant(user_id):
+            a.appellant_id, a.text = None, text
+
+
+class FakeModerationAudit:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add(self, entry) -> None:
+        entry.id = len(self.rows) + 1
+        self.rows.append(entry)
+
+    def entries(self, target_id, agency_code, all_agencies, limit, before_id=None):
+        rows = [
+            e for e in reversed(self.rows)
+            if (target_id is None or e.target_id == target_id) and (all_agencies or e.agency_code == agency_code)
+            and (before_id is None or e.id < before_id)
+        ]
+        return rows[:limit]
+
+    def by_actor(self, actor_id):
+        return [e for e in self.rows if e.actor_id == actor_id]
+
+
+class FakeModerationActivity:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add(self, activity) -> None:
+        self.rows.append(activity)
+
+    def since(self, author_id, since):
+        return [a for a in self.rows if a.author_id == author_id and a.at >= since]
+
+    def prune(self, before) -> int:
+        kept = [a for a in self.rows if a.at >= before]
+        pruned, self.rows = len(self.rows) - len(kept), kept
+        return pruned
+
+    def delete_of_author(self, author_id) -> None:
+        self.rows = [a for a in self.rows if a.author_id != author_id]
+
 
 class FakeModerationUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.cases = FakeCases()
+        self.cases = FakeModerationCases()
+        self.targets = FakeModerationTargets()
+        self.reports = FakeModerationReports()
+        self.members = FakeModerationMembers()
+        self.sanctions = FakeModerationSanctions()
+        self.appeals = FakeModerationAppeals()
+        self.audit = FakeModerationAudit()
+        self.activity = FakeModerationActivity()
+        self._after_commit = []
+
+    def after_commit(self, action) -> None:
+        self._after_commit.append(action)
+
+    def commit(self) -> None:
+        super().commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
 
 # ---------------------------------------------------------------- analytics
 
 
-class FakePostFacts:
+class FakeFacts:
+    def __init__(self, clock):
+        self.rows: list[dict] = []
+        self._clock = clock
+
+    def add(self, fact):
+        if any(r["event_id"] == fact["event_id"] for r in self.rows):
+            return None
+        self.rows.append({**fact, "recorded_at": self._clock()})
+        return self.rows[-1]["recorded_at"]
+
+    def in_order(self, batch_size=1000):
+        return iter([dict(r) for r in self.rows])
+
+    def about(self, pseudonym):
+        import json
+
+        return [dict(r) for r in self.rows if r["actor"] == pseudonym or pseudonym in json.dumps(r["payload"])]
+
+    def replace_person(self, old, new) -> int:
+        import json
+
+        changed = 0
+        for r in self.rows:
+            text = json.dumps(r["payload"])
+            if r["actor"] == old or old in text:
+                r["actor"] = new if r["actor"] == old else r["actor"]
+                r["payload"] = json.loads(text.replace(old, new))
+                changed += 1
+        return changed
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+class FakeDerived:
+    """The derived tables in memory, merged with the same rules as the SQL upserts."""
+
     def __init__(self):
-        self.rows: dict[uuid.UUID, dict] = {}
+        from services.analytics.projections import TABLES
+
+        self.tables: dict[str, dict[tuple, dict]] = {name: {} for name in TABLES if name != "agencies"}
         self.queried: list[str | None] = []
 
-    def upsert(self, post_id, agency_code, kind, **timestamps) -> None:
-        row = self.rows.setdefault(
-            post_id, {"agency_code": agency_code, "kind": kind, "created_at": None, "published_at": None}
-        )
-        row.update(timestamps)
+    def apply(self, change) -> None:
+        from services.analytics.projections import TABLES, merge_row
+
+        if change.table == "agencies":
+            return
+        key = tuple(change.values[k] for k in TABLES[change.table]["key"])
+        rows = self.tables[change.table]
+        rows[key] = merge_row(change.table, rows.get(key), change.values)
+
+    def clear(self) -> None:
+        for rows in self.tables.values():
+            rows.clear()
+
+    def agency_of(self, person):
+        row = self.tables["members"].get((person,))
+        return row["agency_code"] if row else None
+
+    def replace_person(self, old, new) -> None:
+        from services.analytics.projections import PERSON_COLUMNS
+
+        for table, columns in PERSON_COLUMNS.items():
+            for row in self.tables[table].values():
+                for column in columns:
+                    if row.get(column) == old:
+                        row[column] = new
+
+    def dataset(self, since=None):
+        from services.analytics.kpis import Dataset
+
+        return Dataset(**{name: [dict(r) for r in rows.values()] for name, rows in self.tables.items()})
 
     def published_per_agency(self, agency_code=None) -> dict[str, int]:
         self.queried.append(agency_code)
         counts = Counter(
             r["agency_code"] or ""
-            for r in self.rows.values()
-            if r["published_at"] is not None and (agency_code is None or r["agency_code"] == agency_code)
+            for r in self.tables["posts"].values()
+            if r["first_published_at"] is not None and (agency_code is None or r["agency_code"] == agency_code)
         )
         return dict(counts)
 
 
+class FakeAnalyticsAgencies:
+    def __init__(self, regions: dict[str, str]):
+        self.rows = dict(regions)
+
+    def region_of(self, code):
+        return self.rows.get(code)
+
+    def regions(self):
+        return dict(self.rows)
+
+
+class FakeErased:
+    def __init__(self):
+        self.pseudonyms: set[str] = set()
+
+    def add(self, pseudonym, at) -> None:
+        self.pseudonyms.add(pseudonym)
+
+    def which(self, pseudonyms):
+        return set(pseudonyms) & self.pseudonyms
+
+
+class FakeStreamOutbox:
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.queued = 0
+
+    def enqueue(self, message) -> None:
+        self.messages.append(message)
+
+    def replace_person_in_unsent(self, old, new, keep_event_id) -> None:
+        import json
+
+        self.messages = [
+            m if str(m["event_id"]) == str(keep_event_id) else json.loads(json.dumps(m).replace(old, new))
+            for m in self.messages
+        ]
+
+
 class FakeAnalyticsUnitOfWork(FakeUnitOfWork):
+    """Regions default to a few pilot agencies; stream messages count once committed."""
+
+    REGIONS = {
+        "HDF-LILLE": "Hauts-de-France", "HDF-ROUBAIX": "Hauts-de-France",
+        "IDF-PARIS-11": "Île-de-France", "IDF-MONTREUIL": "Île-de-France", "OCC-TOULOUSE": "Occitanie",
+    }
+
+    def __init__(self, clock=None, **kw):
+        from datetime import datetime, timezone
+
+        super().__init__(**kw)
+        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)))
+        self.derived = FakeDerived()
+        self.agencies = FakeAnalyticsAgencies(self.REGIONS)
+        self.erased = FakeErased()
+        self.stream = FakeStreamOutbox()
+
+
+# ---------------------------------------------------------------- notifications
+
+
+class FakeMembers:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def upsert(self, user_id, email, display_name, role, agency_code) -> None:
+        from services.notifications.models import Member
+
+        current = self.rows.get(user_id)
+        if current is not None and current.erased_at is not None:
+            return
+        self.rows[user_id] = Member(id=user_id, email=email, display_name=display_name, role=role,
+                                    agency_code=agency_code, erased_at=None)
+
+    def rename(self, user_id, display_name) -> None:
+        member = self.rows.get(user_id)
+        if member is not None and member.erased_at is None:
+            member.display_name = display_name
+
+    def erase(self, user_id, now) -> None:
+        from services.notifications.models import Member
+
+        self.rows[user_id] = Member(id=user_id, email=None, display_name=None, role=None, agency_code=None,
+                                    erased_at=now)
+
+    def advisors_of(self, agency_code) -> list[str]:
+        return [str(m.id) for m in self.rows.values()
+                if m.role == "advisor" and m.agency_code == agency_code and m.erased_at is None]
+
+
+class FakeCommentPosts:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, uuid.UUID] = {}
+
+    def remember(self, comment_id, post_id) -> None:
+        self.rows.setdefault(comment_id, post_id)
+
+    def post_of(self, comment_id):
+        return self.rows.get(comment_id)
+
+
+class FakeNotifications:
+    def __init__(self):
+        self.rows: list[object] = []
+        self._seq = 0
+
+    def add(self, notification):
+        if any(n.source_event_id == notification.source_event_id and n.user_id == notification.user_id
+               for n in self.rows):
+            return None
+        self._seq += 1
+        notification.seq = self._seq
+        self.rows.append(notification)
+        return notification
+
+    def get(self, notification_id):
+        return next((n for n in self.rows if n.id == notification_id), None)
+
+    def _mine(self, user_id):
+        return [n for n in self.rows if n.user_id == user_id and n.in_app]
+
+    def page(self, user_id, unread_only, before_seq, limit):
+        rows = [n for n in self._mine(user_id) if (not unread_only or n.read_at is None)
+                and (before_seq is None or n.seq < before_seq)]
+        return sorted(rows, key=lambda n: -n.seq)[:limit]
+
+    def unread_count(self, user_id) -> int:
+        return sum(1 for n in self._mine(user_id) if n.read_at is None)
+
+    def mark_read(self, notification_id, user_id, now) -> bool:
+        n = self.get(notification_id)
+        if n is None or n.user_id != user_id or not n.in_app:
+            return False
+        n.read_at = n.read_at or now
+        return True
+
+    def mark_all_read(self, user_id, now) -> int:
+        unread = [n for n in self.rows if n.user_id == user_id and n.read_at is None]
+        for n in unread:
+            n.read_at = now
+        return len(unread)
+
+    def since(self, user_id, after_seq, limit):
+        return sorted((n for n in self._mine(user_id) if n.seq > after_seq), key=lambda n: n.seq)[:limit]
+
+    def unread_between(self, user_id, start, end):
+        rows = [n for n in self._mine(user_id) if n.read_at is None and start < n.created_at <= end]
+        return sorted(rows, key=lambda n: -n.seq)
+
+    def all_of(self, user_id):
+        return sorted((n for n in self.rows if n.user_id == user_id), key=lambda n: n.seq)
+
+    def delete_of(self, user_id) -> None:
+        self.rows = [n for n in self.rows if n.user_id != user_id]
+
+
+class FakePreferences:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def put(self, user_id, channels, digest, now) -> None:
+        from services.notifications.models import Preference
+
+        self.rows[user_id] = Preference(user_id=user_id, channels=channels, digest=digest, updated_at=now)
+
+    def delete_of(self, user_id) -> None:
+        self.rows.pop(user_id, None)
+
+
+class FakeEmails:
+    def __init__(self):
+        self.rows: list[object] = []
+
+    def add(self, email) -> None:
+        self.rows.append(email)
+
+    def next_due(self, now):
+        due = [e for e in self.rows if e.status == "pending" and e.next_attempt_at <= now]
+        return min(due, key=lambda e: e.next_attempt_at) if due else None
+
+    def of_user(self, user_id):
+        return [e for e in self.rows if e.user_id == user_id]
+
+    def delete_of(self, user_id) -> None:
+        self.rows = [e for e in self.rows if e.user_id != user_id]
+
+
+class FakeDigestRuns:
+    def __init__(self):
+        self.rows: dict[tuple[uuid.UUID, str], object] = {}
+
+    def claim(self, user_id, period, now):
+        from services.notifications.models import DigestRun
+
+        if (user_id, period) in self.rows:
+            return None
+        run = DigestRun(user_id=user_id, period=period, ran_at=now, notification_count=0)
+        self.rows[(user_id, period)] = run
+        return run
+
+    def last_before(self, user_id, period):
+        times = [r.ran_at for (u, p), r in self.rows.items() if u == user_id and p != period]
+        return max(times) if times else None
+
+    def of_user(self, user_id):
+        return sorted((r for (u, _), r in self.rows.items() if u == user_id), key=lambda r: r.ran_at)
+
+    def delete_of(self, user_id) -> None:
+        self.rows = {k: r for k, r in self.rows.items() if k[0] != user_id}
+
+
+class FakeNotificationsUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.post_facts = FakePostFacts()
+        self.members = FakeMembers()
+        self.comment_posts = FakeCommentPosts()
+        self.notifications = FakeNotifications()
+        self.preferences = FakePreferences()
+        self.emails = FakeEmails()
+        self.digests = FakeDigestRuns()
+
+
+class FakeSmtpTransport:
+    """Stands for SmtpTransport: fails with the errors queued in `failures`, then accepts."""
+
+    def __init__(self, failures=()):
+        self.failures = list(failures)
+        self.sent: list = []
+        self.attempts = 0
+
+    def send(self, message) -> None:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+
+
+# ---------------------------------------------------------------- events
+
+
+class FakeProjectedMembers:
+    """Local copies of members (events' and mentoring's `members` tables)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def names(self, user_ids) -> dict:
+        return {i: self.rows[i].display_name for i in set(user_ids) if i in self.rows}
+
+    def upsert(self, user_id, display_name, role, agency_code) -> None:
+        self.rows[user_id] = self.model(id=user_id, display_name=display_name, role=role, agency_code=agency_code)
+
+    def rename(self, user_id, display_name) -> None:
+        if user_id in self.rows:
+            self.rows[user_id].display_name = display_name
+
+    def delete(self, user_id) -> None:
+        self.rows.pop(user_id, None)
+
+
+class FakeCalendarEvents:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+        self.locked: list[uuid.UUID] = []
+
+    def add(self, event) -> None:
+        self.rows[event.id] = event
+
+    def get(self, event_id):
+        return self.rows.get(event_id)
+
+    def get_for_update(self, event_id):
+        self.locked.append(event_id)
+        return self.rows.get(event_id)
+
+    def search(self, *, starts_from, ends_after, starts_before, agency, topic, kind, after, limit):
+        found = [
+            e for e in self.rows.values()
+            if (starts_from is None or e.starts_at >= starts_from)
+            and (ends_after is None or e.ends_at > ends_after)
+            and (starts_before is None or e.starts_at < starts_before)
+            and (agency is None or e.agency_code == agency)
+            and (topic is None or topic in e.topics)
+            and (kind is None or e.kind == kind)
+            and (after is None or (e.starts_at, e.id) > tuple(after))
+        ]
+        return sorted(found, key=lambda e: (e.starts_at, e.id))[:limit]
+
+    def organized_by(self, user_id):
+        return sorted((e for e in self.rows.values() if e.organizer_id == user_id), key=lambda e: e.starts_at)
+
+    def forget_organizer(self, user_id) -> int:
+        forgotten = 0
+        for e in self.rows.values():
+            if e.organizer_id == user_id:
+                e.organizer_id = None
+                forgotten += 1
+            if e.cancelled_by == user_id:
+                e.cancelled_by = None
+        return forgotten
+
+
+class FakeRegistrations:
+    def __init__(self, events: FakeCalendarEvents):
+        self.events = events
+        self.rows: dict[uuid.UUID, object] = {}
+        self._seq = 0
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def add(self, registration) -> None:
+        self.rows[registration.id] = registration
+
+    def delete(self, registration) -> None:
+        self.rows.pop(registration.id, None)
+
+    def _of(self, event_id, *statuses):
+        return sorted(
+            (r for r in self.rows.values() if r.event_id == event_id and (not statuses or r.status in statuses)),
+            key=lambda r: r.seq,
+        )
+
+    def get_for(self, event_id, user_id):
+        return next((r for r in self._of(event_id) if r.user_id == user_id), None)
+
+    def count_confirmed(self, event_id) -> int:
+        return len(self._of(event_id, "confirmed"))
+
+    def counts(self, event_ids) -> dict:
+        result: dict = {}
+        for r in self.rows.values():
+            if r.event_id in event_ids and r.status in ("confirmed", "waitlisted"):
+                per_event = result.setdefault(r.event_id, {})
+                per_event[r.status] = per_event.get(r.status, 0) + 1
+        return result
+
+    def waitlist_position(self, registration) -> int:
+        return sum(1 for r in self._of(registration.event_id, "waitlisted") if r.seq <= registration.seq)
+
+    def first_waitlisted(self, event_id):
+        waiting = self._of(event_id, "waitlisted")
+        return waiting[0] if waiting else None
+
+    def active_user_ids(self, event_id):
+        return [r.user_id for r in self._of(event_id, "confirmed", "waitlisted")]
+
+    def of_event(self, event_id, after_seq, limit):
+        rows = [r for r in self._of(event_id, "confirmed", "waitlisted") if after_seq is None or r.seq > after_seq]
+        return rows[:limit]
+
+    def _with_events(self, user_id, *statuses):
+        pairs = [
+            (r, self.events.rows[r.event_id]) for r in self.rows.values()
+            if r.user_id == user_id and (not statuses or r.status in statuses)
+        ]
+        return sorted(pairs, key=lambda p: (p[1].starts_at, p[1].id))
+
+    def of_user(self, user_id, after, limit):
+        pairs = self._with_events(user_id, "confirmed", "waitlisted")
+        return [p for p in pairs if after is None or (p[1].starts_at, p[1].id) > tuple(after)][:limit]
+
+    def all_of_user(self, user_id):
+        return self._with_events(user_id)
+
+    def claim_due_reminders(self, now, window_end, limit):
+        due = [
+            (r, self.events.rows[r.event_id]) for r in sorted(self.rows.values(), key=lambda r: r.seq)
+            if r.status == "confirmed" and r.reminder_sent_at is None
+            and self.events.rows[r.event_id].status == "scheduled"
+            and now < self.events.rows[r.event_id].starts_at <= window_end
+        ]
+        return due[:limit]
+
+
+class FakeEventsUnitOfWork(FakeUnitOfWork):
+    def __init__(self, **kw):
+        from services.events.models import Member
+
+        super().__init__(**kw)
+        self.calendar_events = FakeCalendarEvents()
+        self.registrations = FakeRegistrations(self.calendar_events)
+        self.members = FakeProjectedMembers(Member)
+
+
+# ---------------------------------------------------------------- mentoring
+
+
+class FakeMentors:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+        self.locked: list[uuid.UUID] = []
+
+    def add(self, mentor) -> None:
+        from services.mentoring.repository import Duplicate
+
+        if any(m.user_id == mentor.user_id for m in self.rows.values()):
+            raise Duplicate()
+        self.rows[mentor.id] = mentor
+
+    def get(self, mentor_id):
+        return self.rows.get(mentor_id)
+
+    def get_for_update(self, mentor_id):
+        self.locked.append(mentor_id)
+        return self.rows.get(mentor_id)
+
+    def by_user(self, user_id):
+        return next((m for m in self.rows.values() if m.user_id == user_id), None)
+
+    def search(self, topic, after, limit):
+        found = [
+            m for m in self.rows.values()
+            if m.status == "active" and (topic is None or topic in m.topics)
+            and (after is None or (m.created_at, m.id) < tuple(after))
+        ]
+        return sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+
+
+class FakeMentoringRequests:
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def add(self, request) -> None:
+        from services.mentoring.repository import Duplicate
+
+        if self.open_between(request.mentor_id, request.mentee_id) is not None:
+            raise Duplicate()
+        self.rows[request.id] = request
+
+    def get(self, request_id):
+        return self.rows.get(request_id)
+
+    def get_for_update(self, request_id):
+        return self.rows.get(request_id)
+
+    def open_between(self, mentor_id, mentee_id):
+        return next(
+            (r for r in self.rows.values()
+             if r.mentor_id == mentor_id and r.mentee_id == mentee_id and r.status in ("pending", "active")),
+            None,
+        )
+
+    def count_active(self, mentor_id) -> int:
+        return sum(1 for r in self.rows.values() if r.mentor_id == mentor_id and r.status == "active")
+
+    def active_counts(self, mentor_ids) -> dict:
+        return {m: self.count_active(m) for m in mentor_ids if self.count_active(m)}
+
+    def of_member(self, user_id, role, status, after, limit):
+        found = [
+            r for r in self.rows.values()
+            if ((role != "mentor" and r.mentee_id == user_id) or (role != "mentee" and r.mentor_user_id == user_id))
+            and (status is None or r.status == status)
+            and (after is None or (r.created_at, r.id) < tuple(after))
+        ]
+        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)[:limit]
+
+    def all_of_member_for_update(self, user_id):
+        return sorted(
+            (r for r in self.rows.values() if user_id in (r.mentee_id, r.mentor_user_id)), key=lambda r: r.created_at
+        )
+
+    def claim_due(self, now, limit):
+        due = [r for r in self.rows.values() if r.status == "active" and r.ends_at <= now]
+        return sorted(due, key=lambda r: r.ends_at)[:limit]
+
+
+class FakeMentoringUnitOfWork(FakeUnitOfWork):
+    def __init__(self, **kw):
+        from services.mentoring.models import Member
+
+        super().__init__(**kw)
+        self.mentors = FakeMentors()
+        self.requests = FakeMentoringRequests()
+        self.members = FakeProjectedMembers(Member)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.posts import handlers
+from services.posts import handlers, lifecycle
 from services.posts.models import Post
 from shared.caller import Caller
 from shared.contracts.identity import UserRegistered
@@ -37,11 +37,14 @@ def question(**overrides) -> dict:
             **overrides}
 
 
-def stored_post(uow, status="pending", author=AUTHOR, reason=None) -> Post:
-    post = Post(id=uuid.uuid4(), kind="question", title="Devenir cariste", body="Par où commencer ?",
+def stored_post(uow, status="pending", author=AUTHOR, reason=None, kind="question") -> Post:
+    post = Post(id=uuid.uuid4(), kind=kind, title="Devenir cariste", body="Par où commencer ?",
                 topics=["logistique"], video_url=None, details=None, author_id=uuid.UUID(author.id),
                 agency_code=author.agency_code, status=status, moderation_reason=reason, created_at=NOW,
-                updated_at=NOW, published_at=None)
+                updated_at=NOW, published_at=None, comment_count=0, reactions_helpful=0, reactions_thanks=0,
+                reactions_support=0, accepted_comment_id=None, validated_by_advisor=False, pinned=False,
+                revision=1, screenings_received=0 if status == "pending" else 1, screening_decision=None,
+                screening_reasons=[])
     uow.posts.add(post)
     return post
 
@@ -157,7 +160,7 @@ def test_malformed_or_unknown_id_is_not_found(uow, post_id):
 def test_publish_decision_publishes_and_records_post_published(uow):
     post = stored_post(uow)
 
-    handlers.apply_screening(uow, screened(post.id), LATER)
+    lifecycle.apply_screening(uow, screened(post.id), LATER)
 
     assert post.status == "published" and post.published_at == LATER
     assert uow.events == [
@@ -169,7 +172,7 @@ def test_publish_decision_publishes_and_records_post_published(uow):
 def test_hold_decision_holds_with_a_french_reason_and_records_post_held(uow):
     post = stored_post(uow)
 
-    handlers.apply_screening(uow, screened(post.id, "hold", ["personal_data.phone"]), LATER)
+    lifecycle.apply_screening(uow, screened(post.id, "hold", ["personal_data.phone"]), LATER)
 
     assert post.status == "held" and post.published_at is None
     assert post.moderation_reason == "Le texte contient un numéro de téléphone."
@@ -181,32 +184,32 @@ def test_hold_decision_holds_with_a_french_reason_and_records_post_held(uow):
 
 def test_reject_decision_records_post_rejected(uow):
     post = stored_post(uow)
-    handlers.apply_screening(uow, screened(post.id, "reject", ["abuse"]), LATER)
+    lifecycle.apply_screening(uow, screened(post.id, "reject", ["abuse"]), LATER)
     assert post.status == "rejected" and [type(e) for e in uow.events] == [PostRejected]
 
 
 @pytest.mark.parametrize("status", ["published", "held", "removed"])
 def test_screening_of_a_post_no_longer_pending_is_ignored(uow, status):
     post = stored_post(uow, status)
-    handlers.apply_screening(uow, screened(post.id, "hold", ["personal_data.email"]), LATER)
+    lifecycle.apply_screening(uow, screened(post.id, "hold", ["personal_data.email"]), LATER)
     assert post.status == status and uow.events == []
 
 
 def test_screening_of_a_comment_is_ignored(uow):
     post = stored_post(uow)
-    handlers.apply_screening(uow, screened(post.id, target_type="comment"), LATER)
+    lifecycle.apply_screening(uow, screened(post.id, target_type="comment"), LATER)
     assert post.status == "pending" and uow.events == [] and uow.posts.locked == []
 
 
 def test_screening_of_an_unknown_post_is_ignored(uow):
-    handlers.apply_screening(uow, screened(uuid.uuid4()), LATER)
+    lifecycle.apply_screening(uow, screened(uuid.uuid4()), LATER)
     assert uow.events == []
 
 
 def test_screening_delivered_twice_publishes_once(uow):
     post = stored_post(uow)
-    handlers.apply_screening(uow, screened(post.id), LATER)
-    handlers.apply_screening(uow, screened(post.id), LATER + timedelta(seconds=5))
+    lifecycle.apply_screening(uow, screened(post.id), LATER)
+    lifecycle.apply_screening(uow, screened(post.id), LATER + timedelta(seconds=5))
     assert len(uow.events) == 1 and post.published_at == LATER
 
 
@@ -214,7 +217,7 @@ def test_screening_delivered_twice_publishes_once(uow):
 
 def test_registered_user_becomes_a_known_author(posts_uow):
     user_id = uuid.uuid4()
-    handlers.remember_author(posts_uow, UserRegistered(user_id=str(user_id), email="d@exemple.fr", display_name="Dominique",
+    lifecycle.remember_author(posts_uow, UserRegistered(user_id=str(user_id), email="d@exemple.fr", display_name="Dominique",
                                                        role="company", agency_code=None, registered_at=NOW))
     assert posts_uow.authors.get(user_id).display_name == "Dominique"
 

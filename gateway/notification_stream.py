@@ -1,0 +1,173 @@
+"""Live notifications for the SSE route: each gateway replica consumes
+`notifications.notification_created` from its OWN exclusive, auto-delete
+queue bound to the `notifications.events` exchange, and fans each
+notification out to the streams of the member it is for that are connected
+to this replica. With several replicas every one gets every notification, so
+a member receives it whichever replica they are connected to.
+
+The queue lives as long as the replica's connection: what is published while
+a replica is away is not kept for it. Clients resume with `Last-Event-ID`
+and the route fetches what they missed from the notifications service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from pydantic import ValidationError
+
+from shared.contracts import Envelope
+from shared.contracts.notifications import NotificationCreated
+
+log = logging.getLogger(__name__)
+
+EXCHANGE = "notifications.events"
+ROUTING_KEY = NotificationCreated.routing_key()
+
+
+def notification_item(event: NotificationCreated) -> dict[str, Any]:
+    """The notification as GET /v1/notifications shows it."""
+    return {
+        "id": event.notification_id,
+        "type": event.type,
+        "title": event.title,
+        "body": event.body,
+        "link": event.link,
+        "created_at": event.created_at.isoformat(),
+        "read": False,
+    }
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One open stream of one member. A stream that falls `queue_size`
+    notifications behind is marked `overflowed` and closed by the route; the
+    client reconnects with Last-Event-ID and catches up."""
+
+    user_id: str
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
+    overflowed: bool = False
+
+    def offer(self, item: dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+
+class NotificationStream:
+    def __init__(self, amqp_uri: str | None = None, *, reconnect_interval: float = 1.0, queue_size: int = 100):
+        self._uri = amqp_uri
+        self._reconnect_interval = reconnect_interval
+        self._queue_size = queue_size
+        self._queue_name = f"gateway.notifications-{uuid.uuid4()}"
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._connection: AbstractRobustConnection | None = None
+        self._ready = asyncio.Event()
+        self._connect_task: asyncio.Task[None] | None = None
+
+    @property
+    def queue_name(self) -> str:
+        return self._queue_name
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ready.is_set() and self._connection is not None and not self._connection.is_closed
+
+    # ------------------------------------------------------------ subscribers (this replica's streams)
+
+    def subscribe(self, user_id: str) -> Subscription:
+        subscription = Subscription(user_id, asyncio.Queue(maxsize=self._queue_size))
+        self._subscribers.setdefault(user_id, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        streams = self._subscribers.get(subscription.user_id)
+        if streams is not None:
+            streams.discard(subscription)
+            if not streams:
+                del self._subscribers[subscription.user_id]
+
+    def streams_of(self, user_id: str) -> int:
+        return len(self._subscribers.get(user_id, ()))
+
+    def dispatch(self, event: NotificationCreated) -> int:
+        """Hand a notification to its member's streams here; how many got it."""
+        streams = self._subscribers.get(event.user_id, ())
+        item = notification_item(event)
+        for subscription in streams:
+            subscription.offer(item)
+        return len(streams)
+
+    # ------------------------------------------------------------ the broker
+
+    async def start(self, wait: float | None = None) -> bool:
+        """Connect in the background, retrying until the broker answers;
+        wait at most `wait` seconds and say whether it is connected."""
+        if self._uri is None:
+            raise RuntimeError("no AMQP URI to consume notifications from")
+        if self._connect_task is None:
+            self._connect_task = asyncio.create_task(self._connect_forever())
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready.wait()), wait)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _connect_forever(self) -> None:
+        while True:
+            try:
+                await self._connect()
+                return
+            except CONNECTION_EXCEPTIONS as exc:
+                log.warning("notification stream: broker connection failed, retrying: %s", exc)
+                await self._discard_connection()
+                await asyncio.sleep(self._reconnect_interval)
+
+    async def _connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._uri,
+            reconnect_interval=self._reconnect_interval,
+            client_properties={"connection_name": "gateway-notification-stream"},
+        )
+        channel = await self._connection.channel()
+        exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        # Exclusive and auto-delete: this replica's own queue, gone with it.
+        queue = await channel.declare_queue(self._queue_name, exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key=ROUTING_KEY)
+        await queue.consume(self._on_message, no_ack=True)
+        self._ready.set()
+        log.info("notification stream connected", extra={"queue": self._queue_name})
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.model_validate(json.loads(message.body))
+            event = NotificationCreated.model_validate(envelope.payload)
+        except (ValueError, ValidationError) as exc:
+            log.warning("notification stream: unreadable message dropped: %s", exc)
+            return
+        self.dispatch(event)
+
+    async def _discard_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # already broken: nothing to clean up
+                pass
+
+    async def close(self) -> None:
+        if self._connect_task is not None:
+            self._connect_task.cancel()
+            await asyncio.gather(self._connect_task, return_exceptions=True)
+            self._connect_task = None
+        self._ready.clear()
+        await self._discard_connection()

@@ -1,0 +1,259 @@
+"""Notifications: the in-app inbox, preferences and the live stream (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+
+from gateway.auth import Caller, current_user
+from gateway.backend import Backend, backend
+from gateway.errors import ProblemError, problem_responses
+from gateway.notification_stream import NotificationStream, Subscription
+from gateway.schemas import RequestModel, ResponseModel
+
+router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(503))
+
+# The types of notification (services/notifications/domain.py), for validation and the OpenAPI document.
+NotificationType = Literal[
+    "comment_on_post", "answer_accepted", "reaction", "moderation_decision", "report_resolved", "sanction",
+    "question_unanswered", "event_registration_confirmed", "event_waitlist_promoted", "event_cancelled",
+    "event_reminder", "mentoring_request", "mentoring_answer", "mentorship_ended",
+]
+NEVER_EMAILED = {"reaction"}
+NotificationId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class Notification(ResponseModel):
+    id: str
+    type: NotificationType
+    title: str
+    body: str
+    link: str | None
+    created_at: str
+    read: bool
+
+
+class NotificationPage(ResponseModel):
+    items: list[Notification]
+    next_cursor: str | None
+    unread_count: int
+
+
+class ChannelChoice(RequestModel):
+    in_app: bool
+    email: bool
+
+
+class PreferencesIn(RequestModel):
+    channels: dict[NotificationType, ChannelChoice] = Field(
+        description="Par type de notification ; les types absents reprennent leur réglage par défaut."
+    )
+    digest: Literal["off", "daily", "weekly"]
+
+
+class Preferences(ResponseModel):
+    channels: dict[NotificationType, dict[str, bool]]
+    digest: Literal["off", "daily", "weekly"]
+
+
+def check_preferences(body: PreferencesIn) -> None:
+    """Reactions are never e-mailed (the service checks again)."""
+    errors = [
+        {"loc": ["body", "channels", t, "email"], "msg": "Les réactions ne sont jamais envoyées par e-mail."}
+        for t, choice in body.channels.items()
+        if t in NEVER_EMAILED and choice.email
+    ]
+    if errors:
+        raise ProblemError(422, errors=errors)
+
+
+@router.get(
+    "/notifications",
+    summary="Mes notifications, les plus récentes d'abord",
+    response_model=None,
+    responses={200: {"model": NotificationPage, "description": "Une page de notifications"},
+               **problem_responses(401, 422)},
+)
+async def list_notifications(
+    unread: Annotated[bool, Query(description="Seulement les non lues")] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    caller: Caller = Depends(current_user),
+    services: Backend = Depends(backend),
+) -> Any:
+    query: dict[str, Any] = {"unread": unread, "limit": limit}
+    if cursor is not None:
+        query["cursor"] = cursor
+    return await services.call("notifications", "list_notifications", query)
+
+
+@router.post(
+    "/notifications/read-all",
+    summary="Marquer toutes mes notifications comme lues",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401),
+)
+async def mark_all_read(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+    await services.call("notifications", "mark_all_read")
+    return Response(status_code=204)
+
+
+@router.post(
+    "/notifications/{id}/read",
+    summary="Marquer une notification comme lue (la sienne seulement)",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 404),
+)
+async def mark_read(
+    id: NotificationId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+) -> Response:
+    await services.call("notifications", "mark_read", id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/notifications/preferences",
+    summary="Mes préférences de notification",
+    response_model=None,
+    responses={200: {"model": Preferences, "description": "Canaux par type, et résumé par e-mail"},
+               **problem_responses(401)},
+)
+async def get_preferences(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
+    return await services.call("notifications", "get_preferences")
+
+
+@router.put(
+    "/notifications/preferences",
+    summary="Remplacer mes préférences de notification",
+    description="Les réactions ne sont jamais envoyées par e-mail (422 si `email` vaut `true` pour `reaction`).",
+    response_model=None,
+    responses={200: {"model": Preferences, "description": "Les préférences enregistrées"},
+               **problem_responses(400, 401, 422)},
+)
+async def put_preferences(
+    body: PreferencesIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+) -> Any:
+    check_preferences(body)
+    return await services.call("notifications", "update_preferences", body.model_dump(mode="json"))
+
+
+# ---------------------------------------------------------------- the live stream
+
+
+def sse_frame(item: dict[str, Any]) -> str:
+    """One notification as a Server-Sent Event; its id resumes the stream."""
+    data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {item['id']}\nevent: notification\ndata: {data}\n\n"
+
+
+KEEP_ALIVE = ": keep-alive\n\n"
+
+
+async def sse_frames(
+    subscription: Subscription,
+    missed: list[dict[str, Any]],
+    *,
+    keepalive_seconds: float,
+    retry_milliseconds: int,
+    disconnected: Awaitable[Any],
+    still_allowed: Callable[[], bool] = lambda: True,
+) -> AsyncIterator[str]:
+    """What the stream sends: the retry delay, what was missed since
+    Last-Event-ID, then each new notification as it comes, with a comment
+    line when nothing happened for `keepalive_seconds`. Ends when the client
+    leaves, loses access, or falls too far behind (it then resumes)."""
+    yield f"retry: {retry_milliseconds}\n\n"
+    sent: set[str] = set()
+    for item in missed:
+        sent.add(item["id"])
+        yield sse_frame(item)
+    gone = asyncio.ensure_future(disconnected)
+    next_item: asyncio.Future[dict[str, Any]] | None = None
+    try:
+        while not subscription.overflowed and still_allowed():
+            if next_item is None:
+                next_item = asyncio.ensure_future(subscription.queue.get())
+            done, _ = await asyncio.wait({next_item, gone}, timeout=keepalive_seconds,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if gone in done:
+                return
+            if next_item not in done:
+                yield KEEP_ALIVE
+                continue
+            item, next_item = next_item.result(), None
+            if item["id"] not in sent:  # already sent as missed
+                yield sse_frame(item)
+    finally:
+        for task in (next_item, gone):
+            if task is not None and not task.done():
+                task.cancel()
+
+
+async def wait_for_disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+@router.get(
+    "/notifications/stream",
+    summary="Mes nouvelles notifications en direct (Server-Sent Events)",
+    description=(
+        "Flux `text/event-stream` : chaque notification est un événement `notification` dont `id` est "
+        "l'identifiant de la notification et `data` l'objet JSON de la liste. Une ligne de commentaire est "
+        "envoyée régulièrement pour garder la connexion ouverte. À la reconnexion, l'en-tête `Last-Event-ID` "
+        "fait d'abord envoyer les notifications manquées."
+    ),
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Le flux"},
+               **problem_responses(401, 429)},
+)
+async def stream(
+    request: Request,
+    caller: Caller = Depends(current_user),
+    services: Backend = Depends(backend),
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> StreamingResponse:
+    settings = request.app.state.settings
+    notifications: NotificationStream = request.app.state.notification_stream
+    if notifications.streams_of(caller.id) >= settings.SSE_MAX_STREAMS_PER_USER:
+        raise ProblemError(429, "Trop de flux de notifications ouverts pour ce compte.",
+                           headers={"Retry-After": "30"})
+    # Subscribe before fetching what was missed: nothing falls in between
+    # (a notification in both is sent once).
+    subscription = notifications.subscribe(caller.id)
+    try:
+        missed = await services.call("notifications", "list_since", last_event_id) if last_event_id else []
+    except BaseException:
+        notifications.unsubscribe(subscription)
+        raise
+    blocklist = getattr(request.app.state, "access_blocklist", None)
+
+    def still_allowed() -> bool:
+        return blocklist is None or not blocklist.is_blocked(caller.id, None)
+
+    async def body() -> AsyncIterator[str]:
+        try:
+            async for frame in sse_frames(
+                subscription, missed,
+                keepalive_seconds=settings.SSE_KEEPALIVE_SECONDS,
+                retry_milliseconds=settings.SSE_RETRY_MILLISECONDS,
+                disconnected=wait_for_disconnect(request),
+                still_allowed=still_allowed,
+            ):
+                yield frame
+        finally:
+            notifications.unsubscribe(subscription)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,35 @@
+"""Re-derive analytics' tables from its stored facts.
+
+    python -m services.analytics.rebuild
+
+Empties the derived tables and replays every fact through the same
+projections as live consumption, in one transaction: the service may keep
+running (its consumers wait for the lock, then carry on), and readers see
+either the old tables or the new ones. Use it after a change of the
+projections or KPI tables.
+"""
+import logging
+
+from sqlalchemy.orm import sessionmaker
+
+from services.analytics import handlers
+from services.analytics.repository import AnalyticsUnitOfWork
+from shared.db.engine import make_engine
+from shared.observability.logging import configure as configure_logging
+from shared.settings import Settings, get_settings
+
+log = logging.getLogger("analytics.rebuild")
+
+
+def run(settings: Settings) -> int:
+    engine = make_engine(settings.database_url("analytics"), pool_size=1)
+    try:
+        with AnalyticsUnitOfWork(sessionmaker(engine)) as uow:
+            return handlers.rebuild(uow)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    configure_logging(get_settings().log_level)
+    log.info("rebuilt the derived tables", extra={"facts": run(get_settings())})

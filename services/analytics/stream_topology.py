@@ -1,0 +1,76 @@
+"""The data team's stream on the broker, declared at deploy time.
+
+`analytics.stream` (topic exchange) → `analytics.stream.v1` (a RabbitMQ
+stream queue: an append-only log that consumers replay from its start, an
+offset or a point in time, with a retention age). The outbox relay publishes
+stream messages to the exchange with the event type as routing key, so
+declaring both before analytics runs means no message is ever dropped.
+"""
+import logging
+
+from amqp.exceptions import PreconditionFailed
+from kombu import Connection, Exchange, Queue
+
+from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings, get_analytics_settings, load_pseudonym_key
+
+log = logging.getLogger(__name__)
+
+# A busy broker may take longer than kombu's default 4 s to accept a connection.
+CONNECT_TIMEOUT_SECONDS = 30
+
+
+# Analytics' per-event queues from before it consumed everything from one
+# queue (consumer.py); deleted once empty.
+LEGACY_QUEUES = (
+    "evt-posts-post_created--analytics.on_post_created",
+    "evt-posts-post_published--analytics.on_post_published",
+)
+
+
+def stream_exchange() -> Exchange:
+    return Exchange(STREAM_EXCHANGE, type="topic", durable=True)
+
+
+def stream_arguments(settings: AnalyticsSettings) -> dict:
+    return {"x-queue-type": "stream", "x-max-age": settings.analytics_stream_max_age}
+
+
+def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> str:
+    """Declare the exchange, the stream queue and its binding, and delete
+    analytics' legacy queues; returns the stream queue's name.
+
+    RabbitMQ refuses to redeclare a queue with other arguments: when the
+    retention of an existing stream differs from the configuration, the
+    stream is kept as it is and a warning says how to change it."""
+    settings = settings or get_analytics_settings()
+    name = settings.analytics_stream_queue
+    with Connection(amqp_uri, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+        conn.ensure_connection(max_retries=5, interval_start=1, interval_step=2, interval_max=5)
+        channel = conn.channel()
+        for legacy in LEGACY_QUEUES:
+            try:
+                channel.queue_delete(legacy, if_empty=True)  # a queue that does not exist is fine
+            except PreconditionFailed:
+                log.warning("legacy analytics queue kept: it still holds events (move them to "
+                            "evt-all--analytics.on_event, then delete it)", extra={"queue": legacy})
+                channel = conn.channel()
+        exchange = stream_exchange()(channel)
+        exchange.declare()
+        queue = Queue(name, exchange=exchange, routing_key="#", durable=True, queue_arguments=stream_arguments(settings))
+        try:
+            queue(channel).declare()
+        except PreconditionFailed as error:
+            log.warning(
+                "the analytics stream exists with other arguments; kept as it is "
+                "(to change its retention: a policy with max-age, or recreate it)",
+                extra={"queue": name, "error": str(error)},
+            )
+            channel = conn.channel()
+            channel.queue_bind(name, STREAM_EXCHANGE, "#")
+    return name
+
+
+def prepare(amqp_uri: str) -> str:
+    """Deploy step: the pseudonym key exists (generated when missing) and the stream is declared."""
+    load_pseudonym_key()
+    return declare_stream(amqp_uri)

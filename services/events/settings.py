@@ -1,0 +1,21 @@
+"""events' own configuration, from environment variables."""
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EventsSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # How long before an event its confirmed registrants are reminded.
+    reminder_lead_hours: float = Field(24.0, gt=0)
+    # How often the reminder scan runs, in seconds.
+    reminder_scan_seconds: float = Field(60.0, gt=0)
+    # Registrations reminded per scan transaction (the rest wait for the next batch).
+    reminder_batch_size: int = Field(200, ge=1)
+
+
+@lru_cache
+def get_events_settings() -> EventsSettings:
+    return EventsSettings()

@@ -1,0 +1,74 @@
+"""moderation's configuration: the screening rules file and the service's settings."""
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.yaml"
+
+RuleName = Literal[
+    "personal_data.phone", "personal_data.email", "personal_data.nir", "personal_data.iban",
+    "abuse.word_list", "spam.links", "spam.duplicate", "spam.flood",
+]
+Decision = Literal["publish", "hold", "reject"]
+RULE_NAMES: tuple[str, ...] = RuleName.__args__
+SEVERITY = {"publish": 0, "hold": 1, "reject": 2}
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    links_max: int = Field(3, ge=0)
+    duplicate_window_minutes: float = Field(1440, gt=0)
+    duplicate_min_chars: int = Field(30, ge=1)
+    flood_max_posts: int = Field(5, ge=1)
+    flood_window_minutes: float = Field(10, gt=0)
+    reports_to_hide: int = Field(3, ge=1)
+
+
+class Rules(BaseModel):
+    """Every rule must be given a decision: a typo in the file stops the service at start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decisions: dict[RuleName, Decision]
+    thresholds: Thresholds = Thresholds()
+
+    def model_post_init(self, __context) -> None:
+        missing = set(RULE_NAMES) - set(self.decisions)
+        if missing:
+            raise ValueError(f"rules without a decision: {sorted(missing)}")
+
+    def decide(self, fired: list[str]) -> tuple[str, tuple[str, ...]]:
+        """The strictest decision among the rules that fired; rules set to publish are off."""
+        reasons = tuple(rule for rule in fired if self.decisions[rule] != "publish")
+        decision = max((self.decisions[r] for r in reasons), key=SEVERITY.__getitem__, default="publish")
+        return decision, reasons
+
+
+def rules_path() -> Path:
+    return Path(os.environ.get("MODERATION_RULES_PATH") or DEFAULT_RULES_PATH)
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    with open(path or rules_path(), encoding="utf-8") as f:
+        return Rules.model_validate(yaml.safe_load(f))
+
+
+class ModerationSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # A question with no published answer after this many hours goes to its agency's advisors.
+    unanswered_after_hours: float = Field(24.0, gt=0)
+    # How often the service lifts expired sanctions, flags unanswered questions and
+    # refreshes its queue gauges.
+    moderation_sweep_seconds: float = Field(2.0, gt=0)
+
+
+@lru_cache
+def settings() -> ModerationSettings:
+    return ModerationSettings()

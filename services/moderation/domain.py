@@ -1,0 +1,81 @@
+"""Moderation rules with no I/O: who may act on what, what a decision does."""
+import base64
+import binascii
+import json
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from services.moderation import personal_data
+from shared.caller import Caller
+from shared.errors import ValidationFailed
+
+# The status a target takes after a person's decision.
+STATUS_AFTER_DECISION = {"approve": "published", "reject": "rejected", "hide": "hidden"}
+ERASED_EXCERPT = "[contenu d'un membre supprimé]"
+ERASED_APPEAL = "[recours d'un membre supprimé]"
+_DIGIT_RUNS = re.compile(r"\+?\d[\d\s.\-/]{7,}\d")
+
+
+def excerpt(text: str, length: int = 280) -> str:
+    """A short excerpt for the queue, personal data masked before cutting (the
+    case never keeps what it was opened for), and any long digit run too."""
+    masked = _DIGIT_RUNS.sub("[masqué]", personal_data.mask(" ".join(text.split())))
+    return masked if len(masked) <= length else masked[: length - 1] + "…"
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    """The id as a UUID, or None when it cannot be one (so: unknown)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def may_moderate(caller: Caller, agency_code: str | None) -> bool:
+    """An admin moderates every agency; an advisor only their own."""
+    return caller.is_staff_of(agency_code)
+
+
+def may_sanction(caller: Caller, member_role: str, member_agency: str | None) -> bool:
+    """Advisors sanction job seekers and companies of their own agency; admins anyone."""
+    if caller.role == "admin":
+        return True
+    return caller.role == "advisor" and member_agency == caller.agency_code and member_role in ("job_seeker", "company")
+
+
+def sanction_expiry(kind: str, duration_hours: float | None, now: datetime) -> datetime | None:
+    """A warning has no duration; a mute or a suspension must have one."""
+    if kind == "warn":
+        if duration_hours is not None:
+            raise ValidationFailed.single(["body", "duration_hours"], "Un avertissement n'a pas de durée.")
+        return None
+    if duration_hours is None:
+        raise ValidationFailed.single(["body", "duration_hours"], "Durée obligatoire pour une mise en sourdine ou une suspension.")
+    return now + timedelta(hours=duration_hours)
+
+
+def encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed.single(["query", "cursor"], "Curseur invalide.")
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(values, list):
+            return values
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise bad_cursor()
+
+
+def is_answer(comment_author: str, question_author: str, post_kind: str) -> bool:
+    """A published comment answers a question when someone other than its author wrote it."""
+    return post_kind == "question" and comment_author != question_author

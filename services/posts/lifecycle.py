@@ -1,0 +1,160 @@
+"""What follows from other services' events: moderation moves posts and
+comments through their statuses and mutes members; identity names them."""
+import uuid
+from datetime import datetime
+
+from services.posts import domain
+from services.posts.models import Comment, Post
+from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.moderation import CaseDecided, ContentScreened, SanctionImposed, SanctionLifted, TargetHidden
+from shared.contracts.posts import (
+    CommentHeld, CommentHidden, CommentPublished, CommentRejected, PostHeld, PostHidden, PostPublished, PostRejected,
+)
+
+DECIDED_BY_A_PERSON = ["moderation.decision"]
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- status changes
+
+def set_post_status(uow, post: Post, status: str, now: datetime, reasons: list[str], reason_text: str | None) -> None:
+    """Move a post to `status` and record what happened."""
+    post.status = status
+    post.updated_at = now
+    common = {"post_id": str(post.id), "author_id": str(post.author_id), "agency_code": post.agency_code}
+    if status == "published":
+        post.published_at = post.published_at or now
+        post.moderation_reason = None
+        uow.record(PostPublished(**common, kind=post.kind, topics=list(post.topics), published_at=now))
+    elif status in ("held", "rejected"):
+        post.moderation_reason = reason_text
+        event_cls = PostHeld if status == "held" else PostRejected
+        uow.record(event_cls(**common, reasons=list(reasons)))
+    elif status == "hidden":
+        uow.record(PostHidden(**common, hidden_at=now))
+
+
+def set_comment_status(uow, comment: Comment, status: str, now: datetime, reasons: list[str],
+                       reason_text: str | None) -> None:
+    """Move a comment to `status`, keep its post's count of published
+    comments and accepted answer right, and record what happened."""
+    was_published = comment.status == "published"
+    comment.status = status
+    comment.updated_at = now
+    post = uow.posts.get(comment.post_id)
+    if status == "published" and not was_published:
+        uow.posts.add_to_comment_count(comment.post_id, +1)
+    elif was_published and status != "published":
+        uow.posts.add_to_comment_count(comment.post_id, -1)
+        if post.accepted_comment_id == comment.id:
+            post.accepted_comment_id = None
+            post.validated_by_advisor = False
+    common = {"comment_id": str(comment.id), "post_id": str(comment.post_id), "author_id": str(comment.author_id),
+              "agency_code": post.agency_code}
+    if status == "published":
+        comment.published_at = comment.published_at or now
+        comment.moderation_reason = None
+        uow.record(
+            CommentPublished(
+                **common, post_title=post.title, post_author_id=str(post.author_id), post_kind=post.kind,
+                author_role=comment.author_role, created_at=comment.created_at, published_at=now,
+            )
+        )
+    elif status in ("held", "rejected"):
+        comment.moderation_reason = reason_text
+        event_cls = CommentHeld if status == "held" else CommentRejected
+        uow.record(event_cls(**common, reasons=list(reasons)))
+    elif status == "hidden":
+        uow.record(CommentHidden(**common, hidden_at=now))
+
+
+def _target(uow, target_type: str, target_id: str):
+    key = _uuid(target_id)
+    if key is None:
+        return None
+    repository = uow.posts if target_type == "post" else uow.comments
+    return repository.get_for_update(key)
+
+
+# ---------------------------------------------------------------- moderation
+
+def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
+    """Automatic screening decided: publish, hold or reject, with the reason."""
+    target = _target(uow, event.target_type, event.target_id)
+    if target is None or target.status != "pending":
+        return  # unknown, or decided since (removed, or a person decided)
+    if event.target_type == "comment":
+        status = domain.STATUS_AFTER_SCREENING[event.decision]
+        set_comment_status(uow, target, status, now, event.reasons, domain.moderation_reason(event.reasons))
+        return
+    post = target
+    post.screenings_received += 1
+    post.screening_decision = domain.merge_screening(post.screening_decision, event.decision)
+    post.screening_reasons = list(dict.fromkeys([*(post.screening_reasons or []), *event.reasons]))
+    if not domain.screening_settled(post.revision, post.screenings_received):
+        return  # an edit is still being screened: its decision counts too
+    decision, reasons = post.screening_decision, list(post.screening_reasons)
+    post.screening_decision, post.screening_reasons = None, []
+    status = domain.STATUS_AFTER_SCREENING[decision]
+    set_post_status(uow, post, status, now, reasons, domain.moderation_reason(reasons))
+
+
+def apply_decision(uow, event: CaseDecided, now: datetime) -> None:
+    """A person decided: approve → published, reject → rejected, hide → hidden."""
+    target = _target(uow, event.target_type, event.target_id)
+    if target is None:
+        return
+    status = domain.status_after_decision(target.status, event.action)
+    if status is None:
+        return
+    change = set_post_status if event.target_type == "post" else set_comment_status
+    change(uow, target, status, now, DECIDED_BY_A_PERSON, event.reason)
+
+
+def apply_hiding(uow, event: TargetHidden, now: datetime) -> None:
+    """Reported by enough members: hidden until a person decides."""
+    target = _target(uow, event.target_type, event.target_id)
+    if target is None:
+        return
+    status = domain.status_after_hiding(target.status)
+    if status is None:
+        return
+    change = set_post_status if event.target_type == "post" else set_comment_status
+    change(uow, target, status, now, [], None)
+
+
+def remember_sanction(uow, event: SanctionImposed) -> None:
+    member = _uuid(event.user_id)
+    if event.type == "mute" and member is not None:
+        uow.mutes.imposed(event.sanction_id, member, event.expires_at)
+
+
+def forget_sanction(uow, event: SanctionLifted) -> None:
+    member = _uuid(event.user_id)
+    if event.type == "mute" and member is not None:
+        uow.mutes.lifted(event.sanction_id, member, event.lifted_at)
+
+
+# ---------------------------------------------------------------- members
+
+def remember_author(uow, event: UserRegistered) -> None:
+    uow.authors.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
+
+
+def remember_profile(uow, event: ProfileUpdated) -> None:
+    uow.authors.update_profile(uuid.UUID(event.user_id), event.display_name, list(event.topics))
+
+
+def forget_member(uow, event: UserErased, now: datetime) -> None:
+    """GDPR erasure: the member's name, topics, reactions and mutes go; their
+    posts and comments stay, shown as by a deleted member."""
+    member = uuid.UUID(event.user_id)
+    uow.authors.erase(member, now)
+    uow.reactions.forget_user(member)
+    uow.mutes.forget_user(member)

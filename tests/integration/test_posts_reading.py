@@ -1,0 +1,163 @@
+"""Reading posts against the real PostgreSQL schema: French search, keyset
+pages, topic filter, feed with pins, counters under concurrent writers."""
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from services.posts import conversation, handlers, lifecycle
+from services.posts.repository import PostsUnitOfWork
+from shared.caller import Caller
+from shared.contracts.identity import ProfileUpdated
+from shared.contracts.moderation import ContentScreened
+from shared.db.engine import make_engine
+from shared.errors import ValidationFailed
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def sessions(platform):
+    engine = make_engine(platform.database_url("posts"), pool_size=12)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
+
+
+def member(role="job_seeker", agency=None) -> Caller:
+    return Caller(str(uuid.uuid4()), role, agency if agency is not None else f"AG-{uuid.uuid4().hex[:6]}")
+
+
+def publish(sessions, author: Caller, title: str, body: str, topics=(), at=T0, kind="question") -> str:
+    with PostsUnitOfWork(sessions) as uow:
+        view = handlers.create_post(uow, author, {"kind": kind, "title": title, "body": body, "topics": list(topics)}, at)
+    with PostsUnitOfWork(sessions) as uow:
+        lifecycle.apply_screening(uow, ContentScreened(target_type="post", target_id=view["id"], decision="publish",
+                                                       reasons=[], screened_at=at), at)
+        uow.commit()
+    return view["id"]
+
+
+def call(sessions, fn, *args):
+    with PostsUnitOfWork(sessions) as uow:
+        return fn(uow, *args)
+
+
+def titles(page) -> list[str]:
+    return [item["title"] for item in page["items"]]
+
+
+def test_french_search_folds_accents_and_stems(sessions):
+    author, reader = member(), member()
+    word = f"zq{uuid.uuid4().hex[:6]}"  # makes this test's posts findable alone
+    publish(sessions, author, f"Les métiers du soin {word}", "Aide-soignante, infirmière")
+    publish(sessions, author, f"Une formation courte {word}", "CACES en deux semaines")
+    publish(sessions, author, f"Sans rapport {word}", "Rien à voir")
+    assert titles(call(sessions, handlers.list_posts, reader, {"q": f"metiers {word}"})) == [f"Les métiers du soin {word}"]
+    assert titles(call(sessions, handlers.list_posts, reader, {"q": f"formations {word}"})) == [f"Une formation courte {word}"]
+    assert titles(call(sessions, handlers.list_posts, reader, {"q": f"infirmiere {word}"})) == [f"Les métiers du soin {word}"]
+    assert call(sessions, handlers.list_posts, reader, {"q": "de la et"})["items"] == []
+
+
+def test_search_ranks_title_matches_first_and_pages_without_repeats(sessions):
+    author, reader = member(), member()
+    word = f"zr{uuid.uuid4().hex[:6]}"
+    in_body = [publish(sessions, author, f"Autre sujet {i}", f"texte avec {word}", at=T0 + timedelta(minutes=i)) for i in range(4)]
+    in_title = publish(sessions, author, f"Titre {word}", "corps", at=T0)
+    first = call(sessions, handlers.list_posts, reader, {"q": word, "limit": 2})
+    assert first["items"][0]["id"] == in_title
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = call(sessions, handlers.list_posts, reader, {"q": word, "limit": 2, "cursor": cursor})
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert sorted(seen) == sorted([in_title, *in_body]) and len(seen) == 5
+
+
+def test_list_pages_newest_first_with_filters_and_an_opaque_cursor(sessions):
+    author, reader = member(agency="AG-LIST"), member()
+    topic = "N1103"
+    ids = [publish(sessions, author, f"Magasin {i}", "corps", topics=[topic], at=T0 + timedelta(hours=i)) for i in range(5)]
+    publish(sessions, author, "Discussion", "corps", topics=[topic], at=T0 + timedelta(hours=9), kind="discussion")
+    seen, cursor = [], None
+    while True:
+        page = call(sessions, handlers.list_posts, reader,
+                    {"topic": topic, "kind": "question", "author": author.id, "limit": 2, **({"cursor": cursor} if cursor else {})})
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(ids))
+    with pytest.raises(ValidationFailed):
+        call(sessions, handlers.list_posts, reader, {"cursor": "bm90LWEtY3Vyc29y"})
+
+
+def test_authors_list_their_own_unpublished_posts_others_do_not(sessions):
+    author, reader = member(), member()
+    with PostsUnitOfWork(sessions) as uow:
+        pending = handlers.create_post(uow, author, {"kind": "question", "title": "En attente", "body": "corps"}, T0)
+    mine = call(sessions, handlers.list_posts, author, {"author": author.id})
+    assert [i["id"] for i in mine["items"]] == [pending["id"]]
+    assert call(sessions, handlers.list_posts, reader, {"author": author.id})["items"] == []
+
+
+def test_feed_has_the_agency_pinned_first_then_the_members_topics(sessions):
+    agency = f"AG-{uuid.uuid4().hex[:6]}"
+    topic = f"feed-{uuid.uuid4().hex[:6]}"
+    admin = Caller(str(uuid.uuid4()), "admin", None)
+    call(sessions, handlers.add_topic, admin, {"slug": topic, "label": "Fil", "kind": "theme"})
+    neighbour, elsewhere, advisor = member(agency=agency), member(), member("advisor", agency)
+    reader = member(agency=agency)
+    with PostsUnitOfWork(sessions) as uow:
+        lifecycle.remember_profile(uow, ProfileUpdated(user_id=reader.id, display_name="Lecteur", topics=[topic], updated_at=T0))
+        uow.commit()
+    old_local = publish(sessions, neighbour, "Ancien local", "corps", at=T0)
+    topical = publish(sessions, elsewhere, "Ailleurs sur mon thème", "corps", topics=[topic], at=T0 + timedelta(hours=1))
+    publish(sessions, elsewhere, "Ailleurs hors thème", "corps", at=T0 + timedelta(hours=2))
+    new_local = publish(sessions, neighbour, "Nouveau local", "corps", at=T0 + timedelta(hours=3))
+    call(sessions, conversation.set_pinned, advisor, old_local, True, T0)
+    page = call(sessions, handlers.feed, reader, {"limit": 2})
+    rest = call(sessions, handlers.feed, reader, {"limit": 2, "cursor": page["next_cursor"]})
+    ids = [i["id"] for i in page["items"] + rest["items"]]
+    assert ids == [old_local, new_local, topical]
+    assert page["items"][0]["pinned"] is True and rest["next_cursor"] is None
+
+
+def test_counters_stay_right_under_concurrent_writers(sessions):
+    """20 members react twice each and 20 comments are published at once:
+    every count lands exactly once."""
+    author = member()
+    post_id = publish(sessions, author, "Compteurs", "corps")
+    reactors = [member() for _ in range(20)]
+    comments = []
+    for m in reactors:
+        with PostsUnitOfWork(sessions) as uow:
+            comments.append(conversation.add_comment(uow, m, post_id, {"body": "Merci"}, T0)["id"])
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def work(index):
+        try:
+            barrier.wait(10)
+            for _ in range(2):
+                with PostsUnitOfWork(sessions) as uow:
+                    conversation.add_reaction(uow, reactors[index], post_id, {"type": "helpful"}, T0)
+            with PostsUnitOfWork(sessions) as uow:
+                lifecycle.apply_screening(uow, ContentScreened(target_type="comment", target_id=comments[index],
+                                                               decision="publish", reasons=[], screened_at=T0), T0)
+                uow.commit()
+        except Exception as error:  # reported below with its cause
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    view = call(sessions, handlers.get_post, author, post_id)
+    assert view["reactions"]["helpful"] == 20 and view["comment_count"] == 20

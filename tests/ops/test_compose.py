@@ -1,0 +1,82 @@
+"""docker-compose.yml describes the whole stack: it parses, every file it
+builds from or mounts exists, every service of shared/platform.py runs in it
+like `make up` runs it, and every long-running container has a health check
+and a restart policy."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.platform import METRICS_PORTS, SERVICES
+from shared.settings import REPO_ROOT
+
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+STACK = COMPOSE["services"]
+ONE_SHOT = {"bootstrap"}
+# Beyond the platform's own services: what the stack needs around them.
+INFRASTRUCTURE = {"rabbitmq", "postgres", "bootstrap", "gateway", "mailpit", "postgres-exporter", "prometheus", "grafana"}
+EXPECTED_PORTS = {"identity": 9101, "posts": 9102, "moderation": 9103, "analytics": 9104,
+                  "events": 9105, "mentoring": 9106, "notifications": 9107}
+
+
+def test_every_platform_service_is_in_the_stack():
+    assert set(SERVICES) <= set(STACK)
+    assert set(EXPECTED_PORTS) | INFRASTRUCTURE <= set(STACK)
+
+
+@pytest.mark.parametrize("name", sorted(set(SERVICES) | set(EXPECTED_PORTS)))
+def test_a_service_runs_as_make_up_runs_it(name):
+    service = STACK[name]
+    assert service["command"] == f"nameko run --config infra/nameko.yaml services.{name}.service"
+    assert service["environment"]["SERVICE_NAME"] == name
+    assert int(service["environment"]["METRICS_PORT"]) == {**EXPECTED_PORTS, **METRICS_PORTS}[name]
+    assert service["depends_on"]["bootstrap"]["condition"] == "service_completed_successfully"
+    assert (REPO_ROOT / "infra/nameko.yaml").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(STACK))
+def test_build_contexts_dockerfiles_and_mounted_files_exist(name):
+    service = STACK[name]
+    build = service.get("build")
+    if build:
+        context = REPO_ROOT / build["context"]
+        assert context.is_dir()
+        assert (context / build.get("dockerfile", "Dockerfile")).is_file()
+    for volume in service.get("volumes", []):
+        source = volume.split(":", 1)[0]
+        if source.startswith((".", "/")):
+            assert (REPO_ROOT / source).exists(), f"{name}: {source} does not exist"
+        else:
+            assert source in COMPOSE["volumes"], f"{name}: named volume {source} is not declared"
+
+
+@pytest.mark.parametrize("name", sorted(set(STACK) - ONE_SHOT))
+def test_long_running_containers_have_a_health_check_and_a_restart_policy(name):
+    service = STACK[name]
+    assert service["restart"] in {"unless-stopped", "always", "on-failure"}
+    check = service.get("healthcheck")
+    assert check and not check.get("disable") and check["test"], name
+
+
+def test_dependencies_name_services_of_the_stack():
+    for name, service in STACK.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in STACK, f"{name} depends on unknown {dependency}"
+
+
+def test_published_ports_are_on_the_loopback_only():
+    for name, service in STACK.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name}: {port}"
+
+
+def test_prometheus_and_grafana_are_provisioned_from_the_repository():
+    prometheus = STACK["prometheus"]
+    assert "./infra/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "--config.file=/etc/prometheus/prometheus.compose.yml" in prometheus["command"]
+    assert (REPO_ROOT / "infra/prometheus/prometheus.compose.yml").is_file()
+    grafana_sources = {Path(v.split(":")[0]) for v in STACK["grafana"]["volumes"] if v.startswith("./")}
+    assert grafana_sources == {Path("infra/grafana/provisioning"), Path("infra/grafana/dashboards")}
+    rabbit = STACK["rabbitmq"]
+    assert "./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in rabbit["volumes"]
+    assert "rabbitmq_prometheus" in (REPO_ROOT / "infra/rabbitmq/enabled_plugins").read_text()

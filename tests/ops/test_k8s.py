@@ -1,0 +1,116 @@
+"""infra/k8s: every manifest is valid against the Kubernetes schemas
+(kubernetes-validate ships them; strict: unknown fields are errors), and the
+platform runs there on several machines: every process replicated with probes
+and resources, a bootstrap Job, the gateway behind a Service and an Ingress,
+RabbitMQ and PostgreSQL outside, through a Secret."""
+import copy
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from shared.platform import METRICS_PORTS, SERVICES
+from shared.settings import REPO_ROOT
+
+K8S = REPO_ROOT / "infra/k8s"
+KUBERNETES_VERSION = "1.30.0"  # the oldest minor version still supported by the managed offers we target
+PLATFORM_PORTS = {"identity": 9101, "posts": 9102, "moderation": 9103, "analytics": 9104,
+                  "events": 9105, "mentoring": 9106, "notifications": 9107}
+MANIFESTS = sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def documents(path):
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def resources() -> dict[tuple[str, str], dict]:
+    return {(d["kind"], d["metadata"]["name"]): d for p in MANIFESTS for d in documents(p)}
+
+
+def container(kind, name) -> dict:
+    (only,) = resources()[(kind, name)]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_manifest_is_valid_against_the_kubernetes_schemas(path):
+    for document in documents(path):
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_schema_check_rejects_a_misspelled_field():
+    deployment = copy.deepcopy(resources()[("Deployment", "posts")])
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["prot"] = 9102
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    deployment = copy.deepcopy(resources()[("Deployment", "posts")])
+    deployment["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_example():
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    assert listed == {p.name for p in MANIFESTS} - {"secrets.example.yaml"}
+    images = {c["image"] for (kind, _), r in resources().items() if kind in ("Deployment", "Job")
+              for c in r["spec"]["template"]["spec"]["containers"]}
+    assert images == {i["name"] for i in kustomization["images"]} == {"community-platform"}
+
+
+@pytest.mark.parametrize("name", sorted(set(SERVICES) | set(PLATFORM_PORTS)))
+def test_every_service_runs_replicated_with_probes_on_its_metrics_port(name):
+    deployment = resources()[("Deployment", name)]
+    assert deployment["spec"]["replicas"] >= 2
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
+    main = container("Deployment", name)
+    assert main["command"] == ["nameko", "run", "--config", "infra/nameko.yaml", f"services.{name}.service"]
+    env = {e["name"]: e.get("value") for e in main["env"]}
+    port = int(env["METRICS_PORT"])
+    assert port == {**PLATFORM_PORTS, **METRICS_PORTS}[name] and env["SERVICE_NAME"] == name
+    assert [p["containerPort"] for p in main["ports"] if p["name"] == "metrics"] == [port]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert main[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}, probe
+    assert_resources(main)
+    assert resources()[("PodDisruptionBudget", name)]["spec"]["minAvailable"] == 1
+
+
+def assert_resources(main):
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(main["resources"][kind]), kind
+
+
+def test_the_gateway_runs_replicated_behind_a_service_and_an_ingress():
+    deployment = resources()[("Deployment", "gateway")]
+    assert deployment["spec"]["replicas"] >= 2
+    main = container("Deployment", "gateway")
+    assert main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert_resources(main)
+    service = resources()[("Service", "gateway")]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    ingress = resources()[("Ingress", "gateway")]
+    backends = [p["backend"]["service"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert backends and all(b == {"name": "gateway", "port": {"name": "http"}} for b in backends)
+    exposed = {p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
+    assert "/v1" in exposed and not exposed & {"/", "/metrics"}, "metrics and probes stay inside the cluster"
+
+
+def test_a_bootstrap_job_prepares_databases_topology_and_data():
+    job = resources()[("Job", "bootstrap")]
+    assert container("Job", "bootstrap")["command"] == ["python", "-m", "shared.bootstrap"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] in {"OnFailure", "Never"}
+
+
+def test_broker_and_database_are_external_and_their_credentials_in_a_secret():
+    config = resources()[("ConfigMap", "platform-config")]["data"]
+    assert not {"AMQP_URI", "POSTGRES_URL", "RABBITMQ_MANAGEMENT_URL", "PLATFORM_ADMIN_PASSWORD"} & set(config)
+    example = resources()[("Secret", "platform-secrets")]["stringData"]
+    assert {"AMQP_URI", "POSTGRES_URL", "RABBITMQ_MANAGEMENT_URL", "PLATFORM_ADMIN_PASSWORD"} <= set(example)
+    for (kind, name), resource in resources().items():
+        if kind in ("Deployment", "Job"):
+            sources = container(kind, name)["envFrom"]
+            assert {"secretRef": {"name": "platform-secrets"}} in sources, name
+            assert {"configMapRef": {"name": "platform-config"}} in sources, name
+    assert not any(kind == "StatefulSet" for kind, _ in resources()), "no broker or database in the cluster manifests"

@@ -1,0 +1,188 @@
+"""The live stream: SSE frames, Last-Event-ID resumption, keep-alives, and
+fan-out to the connected member's streams (no broker: notifications are
+dispatched as the replica's consumer would)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+import uvicorn
+
+from gateway.app import create_app
+from gateway.notification_stream import NotificationStream
+from gateway.routes.notifications import KEEP_ALIVE, sse_frames
+from services.notifications.smtp_sink import free_port
+from shared.contracts.notifications import NotificationCreated
+
+
+def created(notification_id: str, user_id: str = "user-1") -> NotificationCreated:
+    return NotificationCreated(notification_id=notification_id, user_id=user_id, type="reaction",
+                               title="Nouvelle réaction à votre publication", body="Léa vous remercie.",
+                               link="/v1/posts/p1", created_at=datetime(2026, 3, 4, 9, 30, tzinfo=timezone.utc))
+
+
+def item(notification_id: str) -> dict:
+    return {"id": notification_id, "type": "reaction", "title": "t", "body": "b", "link": None,
+            "created_at": "2026-03-04T09:30:00+00:00", "read": False}
+
+
+async def collect(frames, count: int) -> list[str]:
+    out = []
+    async for frame in frames:
+        out.append(frame)
+        if len(out) == count:
+            break
+    return out
+
+
+def test_missed_ones_come_first_then_live_ones_without_duplicates():
+    async def scenario():
+        stream = NotificationStream()
+        subscription = stream.subscribe("user-1")
+        stream.dispatch(created("n2"))  # made while catching up: also in `missed`
+        stream.dispatch(created("n3"))
+        stream.dispatch(created("n9", user_id="someone-else"))
+        frames = sse_frames(subscription, [item("n1"), item("n2")], keepalive_seconds=5, retry_milliseconds=3000,
+                            disconnected=asyncio.Event().wait())
+        return await collect(frames, 4)
+
+    retry, first, second, third = asyncio.run(scenario())
+    assert retry == "retry: 3000\n\n"
+    assert [f.split("\n")[0] for f in (first, second, third)] == ["id: n1", "id: n2", "id: n3"]
+    assert third.startswith("id: n3\nevent: notification\ndata: ") and third.endswith("\n\n")
+    data = json.loads(third.split("data: ", 1)[1])
+    assert data == {"id": "n3", "type": "reaction", "title": "Nouvelle réaction à votre publication",
+                    "body": "Léa vous remercie.", "link": "/v1/posts/p1", "created_at": "2026-03-04T09:30:00+00:00",
+                    "read": False}
+
+
+def test_a_quiet_stream_sends_keep_alive_comments_and_ends_when_the_client_leaves():
+    async def scenario():
+        stream = NotificationStream()
+        subscription = stream.subscribe("user-1")
+        left = asyncio.Event()
+        frames = sse_frames(subscription, [], keepalive_seconds=0.05, retry_milliseconds=0, disconnected=left.wait())
+        out = await collect(frames, 3)
+        left.set()
+        rest = [frame async for frame in frames]
+        return out, rest
+
+    out, rest = asyncio.run(scenario())
+    assert out[1:] == [KEEP_ALIVE, KEEP_ALIVE] and rest == []
+
+
+def test_a_stream_too_far_behind_ends_so_the_client_resumes():
+    async def scenario():
+        stream = NotificationStream(queue_size=2)
+        subscription = stream.subscribe("user-1")
+        for n in range(3):
+            stream.dispatch(created(f"n{n}"))
+        frames = sse_frames(subscription, [], keepalive_seconds=5, retry_milliseconds=0,
+                            disconnected=asyncio.Event().wait())
+        return [frame async for frame in frames]
+
+    assert asyncio.run(scenario()) == ["retry: 0\n\n"]
+
+
+class Server:
+    """The gateway app served by uvicorn in a thread, with its own event loop."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
+                                                    lifespan="on"))
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def dispatch(self, event: NotificationCreated) -> None:
+        """As the replica's broker consumer does, on the server's event loop."""
+        self.loop.call_soon_threadsafe(self.app.state.notification_stream.dispatch, event)
+
+    def streams_of(self, user_id: str) -> int:
+        return self.app.state.notification_stream.streams_of(user_id)
+
+
+class SseReader:
+    """Reads an SSE response block by block (a frame or a comment line)."""
+
+    def __init__(self, response):
+        self.chunks = response.iter_text()
+        self.buffer = ""
+
+    def block(self) -> str:
+        while "\n\n" not in self.buffer:
+            self.buffer += next(self.chunks)
+        block, self.buffer = self.buffer.split("\n\n", 1)
+        return block
+
+    def blocks(self, count: int) -> list[str]:
+        return [self.block() for _ in range(count)]
+
+    def frame(self) -> str:
+        """The next notification, past keep-alive comments."""
+        while (block := self.block()).startswith(":"):
+            pass
+        return block
+
+
+@pytest.fixture
+def served(settings, fake_rpc):
+    settings = settings.model_copy(update={"SSE_KEEPALIVE_SECONDS": 0.2, "SSE_MAX_STREAMS_PER_USER": 1})
+    with Server(create_app(settings, rpc_client=fake_rpc)) as server:
+        yield server
+
+
+def test_the_route_resumes_from_last_event_id_then_pushes_live_ones(served, fake_rpc, auth):
+    fake_rpc.replies[("notifications", "list_since")] = [item("n2")]
+    headers = {**auth(sub="user-1"), "Last-Event-ID": "n1"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{served.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=headers) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            reader = SseReader(response)
+            retry, missed = reader.blocks(2)
+            assert missed.startswith("id: n2\n")
+            call = fake_rpc.last()
+            assert (call.method, call.args, call.context["caller_id"]) == ("list_since", ("n1",), "user-1")
+
+            served.dispatch(created("n3", user_id="someone-else"))
+            served.dispatch(created("n4"))
+            assert reader.frame().startswith("id: n4\nevent: notification\n")  # never someone else's n3
+
+            # One stream per member here (SSE_MAX_STREAMS_PER_USER=1): a second is refused.
+            second = http.get("/v1/notifications/stream", headers=auth(sub="user-1"))
+            assert second.status_code == 429 and second.headers["retry-after"]
+    deadline = time.monotonic() + 5
+    while served.streams_of("user-1"):  # the stream is dropped when the client leaves
+        assert time.monotonic() < deadline, "the subscription outlived its client"
+        time.sleep(0.05)
+
+
+def test_a_quiet_route_sends_keep_alives(served, auth):
+    with httpx.Client(base_url=f"http://127.0.0.1:{served.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=auth(sub="user-2")) as response:
+            assert SseReader(response).blocks(3)[1:] == [": keep-alive", ": keep-alive"]
+
+
+def test_the_stream_needs_a_token(served):
+    response = httpx.get(f"http://127.0.0.1:{served.port}/v1/notifications/stream", timeout=5)
+    assert response.status_code == 401

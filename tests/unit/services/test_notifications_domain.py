@@ -1,0 +1,41 @@
+"""notifications rules and texts, free of I/O."""
+from datetime import datetime, timedelta, timezone
+
+from services.notifications import domain
+from services.notifications.emails import render_digest, DigestItem
+from services.notifications.messages import french_datetime, quoted
+
+ANCHOR = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
+
+
+def test_stored_choices_overlay_defaults_and_reactions_never_email():
+    channels = domain.effective_channels({"reaction": {"in_app": False, "email": True}, "retired_type": {}})
+    assert channels["reaction"] == {"in_app": False, "email": False}
+    assert "retired_type" not in channels and channels["sanction"] == {"in_app": True, "email": True}
+
+
+def test_digest_periods_change_at_the_period_boundary_only():
+    monday = ANCHOR + timedelta(weeks=10)
+    assert domain.digest_period("weekly", monday, ANCHOR, 86400, 604800) == "weekly:10"
+    assert domain.digest_period("weekly", monday + timedelta(days=6, hours=23), ANCHOR, 86400, 604800) == "weekly:10"
+    assert domain.digest_period("weekly", monday + timedelta(days=7), ANCHOR, 86400, 604800) == "weekly:11"
+    assert domain.digest_period("daily", monday + timedelta(hours=25), ANCHOR, 86400, 604800) == "daily:71"
+
+
+def test_retry_delay_doubles_up_to_a_ceiling():
+    assert [domain.retry_delay(n, 30, 200) for n in (1, 2, 3, 4)] == [30, 60, 120, 200]
+
+
+def test_french_dates_are_in_paris_time():
+    assert french_datetime(datetime(2026, 7, 1, 8, 5, tzinfo=timezone.utc)) == "mercredi 1er juillet à 10 h 05"
+
+
+def test_long_titles_are_shortened():
+    assert quoted("x" * 300).endswith("… »") and len(quoted("x" * 300)) < 130
+
+
+def test_a_digest_beyond_its_limit_counts_the_rest():
+    items = [DigestItem("Titre", "Texte", "/v1/posts/1")] * 2
+    rendered = render_digest("Léa", items, 5, "daily", "https://pilote.example.fr")
+    assert rendered.subject == "Votre résumé de la journée : 5 notifications non lues"
+    assert "… et 3 autres" in rendered.text and "https://pilote.example.fr/v1/posts/1" in rendered.html

@@ -1,0 +1,5 @@
+import sys
+
+from tools.datastream.cli import main
+
+sys.exit(main())
