@@ -276,6 +276,7 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.organization = None
     user.suspended_until = None
     uow.refresh_tokens.revoke_all_of(user.id, now)
+    uow.forget_published_events()  # the sent user_registered carried the address
     uow.record(UserErased(user_id=caller.id, erased_at=now))
     uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
     uow.commit()

@@ -107,9 +107,17 @@ def remember_comment(uow, event: CommentCreated) -> None:
     uow.comment_posts.remember(uuid.UUID(event.comment_id), uuid.UUID(event.post_id))
 
 
+ERASED_NAME = "Membre supprimé"
+
+
 def erase_member(uow, event: UserErased) -> None:
-    """GDPR erasure: notifications, preferences, e-mails (and the address) are gone."""
+    """GDPR erasure: notifications, preferences, e-mails (and the address) are
+    gone, and the member's name no longer appears in other members' ones."""
     user_id = uuid.UUID(event.user_id)
+    member = uow.members.get(user_id)
+    if member is not None and member.display_name:
+        uow.notifications.replace_name(member.display_name, ERASED_NAME)
+        uow.emails.replace_name(member.display_name, ERASED_NAME)
     uow.notifications.delete_of(user_id)
     uow.preferences.delete_of(user_id)
     uow.emails.delete_of(user_id)

@@ -31,6 +31,8 @@ from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+ERASURE_EVENT = "identity.user_erased"
+
 
 class _Handle:
     """What `self.uow` is inside a worker."""
@@ -59,6 +61,8 @@ class _Handle:
                 yield uow, None
                 return
             yield uow, parse_payload(envelope)
+            if envelope.event_type == ERASURE_EVENT:
+                uow.forget_published_events()  # GDPR: sent events may carry the member's data
             uow.commit()
 
     def engine(self):

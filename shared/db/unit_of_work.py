@@ -64,6 +64,12 @@ class SqlUnitOfWork:
         ).first()
         return inserted is not None
 
+    def forget_published_events(self) -> None:
+        """Delete outbox rows already sent. Sent events are not needed any
+        more, and they may carry a member's personal data: after an erasure
+        nothing of the member stays behind in the outbox."""
+        self.session.execute(outbox.delete().where(outbox.c.published_at.is_not(None)))
+
     def commit(self) -> None:
         if self._pending:
             self.session.execute(

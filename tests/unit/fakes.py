@@ -49,6 +49,9 @@ class FakeUnitOfWork:
         self._claimed.add(key)
         return True
 
+    def forget_published_events(self) -> None:
+        self.forgot_published_events = True
+
     def commit(self) -> None:
         self.committed = True
         self.commits += 1
@@ -845,6 +848,11 @@ class FakeNotifications:
     def delete_of(self, user_id) -> None:
         self.rows = [n for n in self.rows if n.user_id != user_id]
 
+    def replace_name(self, name, replacement) -> None:
+        for n in self.rows:
+            n.title = n.title.replace(name, replacement)
+            n.body = n.body.replace(name, replacement)
+
 
 class FakePreferences:
     def __init__(self):
@@ -878,6 +886,12 @@ class FakeEmails:
 
     def delete_of(self, user_id) -> None:
         self.rows = [e for e in self.rows if e.user_id != user_id]
+
+    def replace_name(self, name, replacement) -> None:
+        for e in self.rows:
+            e.subject = e.subject.replace(name, replacement)
+            e.text_body = e.text_body.replace(name, replacement)
+            e.html_body = e.html_body.replace(name, replacement)
 
 
 class FakeDigestRuns:

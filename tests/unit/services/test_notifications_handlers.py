@@ -426,3 +426,19 @@ def test_erasure_removes_notifications_preferences_emails_and_the_address(uow):
     assert notify(uow, case_decided()) == []  # nothing is made for them any more
     handlers.remember_member(uow, registered(ALICE, "Alice"))  # a late registration does not bring them back
     assert uow.members.get(uuid.UUID(ALICE.id)).email is None
+
+
+def test_erasure_takes_the_members_name_out_of_other_members_notifications():
+    """Others keep their notifications, but no longer read the erased member's name."""
+    from types import SimpleNamespace
+
+    from tests.unit.fakes import FakeNotificationsUnitOfWork
+
+    uow = FakeNotificationsUnitOfWork()
+    erased, other = uuid.uuid4(), uuid.uuid4()
+    uow.members.upsert(erased, "erased@exemple.fr", "Zoé Martin", "job_seeker", "HDF-LILLE")
+    uow.notifications.rows.append(SimpleNamespace(user_id=other, title="Zoé Martin a commenté", body="Zoé Martin : bravo"))
+    uow.emails.rows.append(SimpleNamespace(user_id=other, subject="Zoé Martin a commenté", text_body="Zoé Martin",
+                                           html_body="<p>Zoé Martin</p>"))
+    handlers.erase_member(uow, UserErased(user_id=str(erased), erased_at=NOW))
+    assert "Zoé Martin" not in str(vars(uow.notifications.rows[0])) + str(vars(uow.emails.rows[0]))
