@@ -134,3 +134,21 @@ def test_passwords_and_tokens_never_reach_the_logs(http, member, services, gatew
     logs = gateway_log() + "".join(process.logs() for process in services.values())
     for secret in (creds["password"], "un autre mot de passe faux", pair["refresh_token"], pair["access_token"]):
         assert secret not in logs
+
+
+def test_a_job_seeker_cannot_act_as_the_organiser_of_an_event(http, member, platform):
+    admin = http.post("/v1/auth/token", json={"email": platform.platform_admin_email,
+                                              "password": platform.platform_admin_password}).json()["access_token"]
+    starts = datetime.now(timezone.utc) + timedelta(days=2)
+    event = http.post("/v1/events", headers=bearer(admin), json={
+        "title": "Job dating logistique", "description": "Entretiens de dix minutes", "kind": "job_fair",
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat(),
+        "location": "Agence Montpellier Antigone", "capacity": 30, "agency_code": "OCC-MONTPELLIER", "topics": []})
+    assert event.status_code == 201, event.text
+    user, _, pair = member
+    seeker = bearer(pair["access_token"])
+    event_id = event.json()["id"]
+    assert http.get(f"/v1/events/{event_id}/registrations", headers=seeker).status_code == 403
+    assert http.post(f"/v1/events/{event_id}/cancel", json={"reason": "Je voudrais annuler"}, headers=seeker).status_code == 403
+    assert http.post(f"/v1/events/{event_id}/attendance", json={"user_id": user["id"], "attended": True},
+                     headers=seeker).status_code == 403
