@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,12 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
             )
             app.state.access_follower = follower
             await follower.start()
+            # Serve once revocations are known; past the deadline, start anyway
+            # (not ready in /readyz) and keep loading in the background.
+            try:
+                await asyncio.wait_for(follower.ready.wait(), timeout=settings.RPC_TIMEOUT_SECONDS)
+            except asyncio.TimeoutError:
+                log.warning("access revocations not loaded yet; /readyz says so until they are")
         if owned_stream is not None and not await owned_stream.start(wait=settings.RPC_TIMEOUT_SECONDS):
             log.warning("Notification stream not connected yet; retrying in the background")
         try:

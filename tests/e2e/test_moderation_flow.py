@@ -11,7 +11,7 @@ from shared.testing.fixtures import wait_for
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "une phrase assez longue"
-AGENCY = "HDF-LILLE"
+AGENCY = "ARA-VILLEURBANNE"  # no other test opens cases here: the queue gauge counts only this flow
 
 
 def bearer(token: str) -> dict:

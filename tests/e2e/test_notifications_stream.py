@@ -17,7 +17,7 @@ from services.notifications.smtp_sink import SmtpSink, free_port
 from shared.contracts import Envelope
 from shared.contracts.events import ReminderDue
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import service_env, wait_for
+from shared.testing.fixtures import die_with_parent, service_env, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,8 @@ def gateways(platform, backends, tmp_path_factory):
         env.update(GATEWAY_SERVICES="identity,notifications", SSE_KEEPALIVE_SECONDS="0.5")
         with open(log_dir / f"gateway-{n}.log", "ab") as log:
             procs.append(subprocess.Popen([sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(port)],
-                                          cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+                                          cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                          preexec_fn=die_with_parent))
         bases.append(f"http://127.0.0.1:{port}")
     try:
         for base, proc in zip(bases, procs):

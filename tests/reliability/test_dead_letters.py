@@ -37,7 +37,8 @@ def test_a_poison_event_is_parked_with_its_error_and_others_flow(platform, start
     def screened(target):
         with db_connect(platform, "moderation") as conn:
             return conn.execute(
-                "SELECT count(*) FROM outbox WHERE envelope->'payload'->>'target_id' = %s", (target,)
+                "SELECT count(*) FROM outbox WHERE event_type = 'moderation.content_screened' "
+                "AND envelope->'payload'->>'target_id' = %s", (target,)
             ).fetchone()[0]
 
     wait_for(lambda: screened(good["payload"]["post_id"]) == 1, timeout=5, message="the next event to flow")

@@ -38,7 +38,8 @@ def test_the_same_event_delivered_twice_has_one_effect(platform, start_service):
     target = envelope["payload"]["post_id"]
     with db_connect(platform, "moderation") as conn:
         screened = conn.execute(
-            "SELECT count(*) FROM outbox WHERE envelope->'payload'->>'target_id' = %s", (target,)
+            "SELECT count(*) FROM outbox WHERE event_type = 'moderation.content_screened' "
+            "AND envelope->'payload'->>'target_id' = %s", (target,)
         ).fetchone()[0]
         cases = conn.execute("SELECT count(*) FROM cases WHERE target_id = %s", (target,)).fetchone()[0]
         handled = conn.execute(
