@@ -8,7 +8,7 @@ declaring both before analytics runs means no message is ever dropped.
 """
 import logging
 
-from amqp.exceptions import PreconditionFailed
+from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Exchange, Queue
 
 from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings, get_analytics_settings, load_pseudonym_key
@@ -48,12 +48,7 @@ def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> 
         conn.ensure_connection(max_retries=5, interval_start=1, interval_step=2, interval_max=5)
         channel = conn.channel()
         for legacy in LEGACY_QUEUES:
-            try:
-                channel.queue_delete(legacy, if_empty=True)  # a queue that does not exist is fine
-            except PreconditionFailed:
-                log.warning("legacy analytics queue kept: it still holds events (move them to "
-                            "evt-all--analytics.on_event, then delete it)", extra={"queue": legacy})
-                channel = conn.channel()
+            channel = _delete_if_empty(conn, channel, legacy)
         exchange = stream_exchange()(channel)
         exchange.declare()
         queue = Queue(name, exchange=exchange, routing_key="#", durable=True, queue_arguments=stream_arguments(settings))
@@ -68,6 +63,21 @@ def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> 
             channel = conn.channel()
             channel.queue_bind(name, STREAM_EXCHANGE, "#")
     return name
+
+
+def _delete_if_empty(conn, channel, queue: str):
+    """Quorum queues refuse `queue.delete` with `if-empty`: look first (a
+    passive declare, which fails for a queue that does not exist), then delete."""
+    try:
+        messages = channel.queue_declare(queue, passive=True).message_count
+    except NotFound:
+        return conn.channel()  # the failed passive declare closed the channel
+    if messages:
+        log.warning("legacy analytics queue kept: it still holds events (move them to "
+                    "evt-all--analytics.on_event, then delete it)", extra={"queue": queue, "messages": messages})
+    else:
+        channel.queue_delete(queue)
+    return channel
 
 
 def prepare(amqp_uri: str) -> str:
