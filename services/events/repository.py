@@ -2,10 +2,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text, tuple_, update
 
 from services.events.models import CalendarEvent, Member, Registration
+from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -192,32 +192,5 @@ class RegistrationRepository:
         return [(r, e) for r, e in self.session.execute(query)]
 
 
-class MemberRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, user_id: uuid.UUID) -> Member | None:
-        return self.session.get(Member, user_id)
-
-    def names(self, user_ids) -> dict[uuid.UUID, str]:
-        ids = [i for i in set(user_ids) if i is not None]
-        if not ids:
-            return {}
-        return dict(self.session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all())
-
-    def upsert(self, user_id: uuid.UUID, display_name: str, role: str, agency_code: str | None) -> None:
-        stmt = insert(Member).values(id=user_id, display_name=display_name, role=role, agency_code=agency_code)
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Member.id],
-                set_={"display_name": stmt.excluded.display_name, "role": stmt.excluded.role,
-                      "agency_code": stmt.excluded.agency_code},
-            )
-        )
-
-    def rename(self, user_id: uuid.UUID, display_name: str) -> None:
-        self.session.execute(update(Member).where(Member.id == user_id).values(display_name=display_name))
-
-    def delete(self, user_id: uuid.UUID) -> None:
-        self.session.execute(delete(Member).where(Member.id == user_id))
-
+class MemberRepository(MemberCopyRepository):
+    model = Member

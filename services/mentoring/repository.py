@@ -2,11 +2,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from services.mentoring.models import Member, Mentor, MentoringRequest
+from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -133,31 +133,5 @@ class RequestRepository:
         return list(self.session.scalars(query))
 
 
-class MemberRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, user_id: uuid.UUID) -> Member | None:
-        return self.session.get(Member, user_id)
-
-    def names(self, user_ids) -> dict[uuid.UUID, str]:
-        ids = [i for i in set(user_ids) if i is not None]
-        if not ids:
-            return {}
-        return dict(self.session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all())
-
-    def upsert(self, user_id: uuid.UUID, display_name: str, role: str, agency_code: str | None) -> None:
-        stmt = insert(Member).values(id=user_id, display_name=display_name, role=role, agency_code=agency_code)
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Member.id],
-                set_={"display_name": stmt.excluded.display_name, "role": stmt.excluded.role,
-                      "agency_code": stmt.excluded.agency_code},
-            )
-        )
-
-    def rename(self, user_id: uuid.UUID, display_name: str) -> None:
-        self.session.execute(update(Member).where(Member.id == user_id).values(display_name=display_name))
-
-    def delete(self, user_id: uuid.UUID) -> None:
-        self.session.execute(delete(Member).where(Member.id == user_id))
+class MemberRepository(MemberCopyRepository):
+    model = Member
