@@ -71,7 +71,7 @@ test: venv servers tools ## run the test suite (real PostgreSQL and RabbitMQ)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)
-	$(PY) -m shared.bootstrap
+	$(PY) -m stack.bootstrap
 
 # supervisord replaces the make shell (exec): Ctrl-C reaches it, and it stops
 # every program cleanly. Its own log (starts, exits, restarts) is shown live by

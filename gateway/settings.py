@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from shared.platform import SERVICES
+from stack.services import SERVICES
 
 
 def _split_list(value: Any) -> Any:

@@ -11,7 +11,7 @@ import logging
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Exchange, Queue
 
-from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings, get_analytics_settings, load_pseudonym_key
+from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings, get_analytics_settings
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,3 @@ def _delete_if_empty(conn, channel, queue: str):
     else:
         channel.queue_delete(queue)
     return channel
-
-
-def prepare(amqp_uri: str) -> str:
-    """Deploy step: the pseudonym key exists (generated when missing) and the stream is declared."""
-    load_pseudonym_key()
-    return declare_stream(amqp_uri)

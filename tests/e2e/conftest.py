@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.platform import SERVICES
+from stack.services import SERVICES
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env
+from stack.testing import die_with_parent, service_env
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ from services.notifications.smtp_sink import SmtpSink, free_port
 from shared.contracts import Envelope
 from shared.contracts.events import ReminderDue
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env, wait_for
+from stack.testing import die_with_parent, service_env, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.e2e

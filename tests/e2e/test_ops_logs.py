@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env, wait_for
+from stack.testing import die_with_parent, service_env, wait_for
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ from services.analytics.settings import load_pseudonym_key
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import db_connect, service_env, wait_for
+from stack.testing import db_connect, service_env, wait_for
 from tests.unit.services.test_analytics_scenario import EXPECTED_LILLE_MARCH, LILLE, People, month_of_events
 from tools.datastream import reader
 

@@ -16,7 +16,7 @@ from nameko.exceptions import RemoteError
 from shared.contracts import Envelope
 from shared.contracts.posts import PostCreated, PostPublished
 from shared.messaging.amqp import events_exchange
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from shared.contracts import Envelope
 from shared.contracts.identity import UserErased, UserRegistered
 from shared.contracts.moderation import CaseDecided
 from shared.contracts.posts import CommentPublished, ReactionAdded
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.integration

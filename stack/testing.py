@@ -19,12 +19,11 @@ import pytest
 import requests
 from psycopg import sql
 
-from shared.bootstrap import bootstrap
 from shared.db.engine import drop_database
-from shared.messaging import topology
-from shared.platform import SERVICES
-from shared.settings import REPO_ROOT, Settings
 from shared.keys import write_key_pair
+from shared.settings import REPO_ROOT, Settings
+from stack.bootstrap import bootstrap
+from stack.services import SERVICES
 
 
 def _management(settings: Settings):
