@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
 
+    # The HMAC key signing list cursors (at least 16 characters); when empty,
+    # the key file below, generated on first use like the JWT keys. Every
+    # replica of a service must share it.
+    cursor_key: str = ""
+    cursor_key_path: Path = REPO_ROOT / "var/keys/cursor.key"
+
     platform_admin_email: str = "admin@pilote.example.fr"
     platform_admin_password: str = "ChangeMe-Pilote-2026!"
 

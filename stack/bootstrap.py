@@ -1,7 +1,7 @@
 """Prepare a fresh or existing installation; safe to run again.
 
 `make up` and the compose `bootstrap` service run `python -m stack.bootstrap`:
-dev signing keys when missing, one database per service, every service's
+dev signing and cursor keys when missing, one database per service, every service's
 Alembic migrations, the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from shared.db import migrations
 from shared.db.engine import ensure_database
-from shared.keys import write_key_pair
+from shared.keys import secret_key, write_key_pair
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
 from stack import topology
@@ -21,6 +21,8 @@ log = logging.getLogger("bootstrap")
 
 
 def ensure_keys(settings: Settings) -> None:
+    """The JWT key pair, and the cursor key when not given (CURSOR_KEY)."""
+    secret_key(settings.cursor_key, settings.cursor_key_path, "CURSOR_KEY")
     private, public = Path(settings.jwt_private_key_path), Path(settings.jwt_public_key_path)
     if private.exists() and public.exists():
         return

@@ -12,6 +12,7 @@ from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry
 from services.moderation.schemas import AppealIn, DecisionIn, PageIn, ReportIn, SanctionIn
 from services.moderation.screening import Screener
 from services.moderation.spam import RecentWriting, fingerprint
+from shared import paging
 from shared.caller import Caller
 from shared.contracts.identity import UserErased, UserRegistered
 from shared.contracts.moderation import (
@@ -288,20 +289,12 @@ def _hide_reported(uow, target, pending: list[Report], now: datetime) -> None:
 def queue(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
     page = parse(PageIn, params)
-    after = domain.decode_cursor(page.cursor)
-    if after is not None:
-        try:
-            after = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (ValueError, TypeError, IndexError):
-            raise domain.bad_cursor() from None
-    cases = uow.cases.queue(caller.agency_code, caller.role == "admin", page.limit + 1, after)
-    more, cases = len(cases) > page.limit, cases[: page.limit]
+    after = paging.decode(page.cursor or None, "moderation.queue", (datetime, uuid.UUID))
+    found = uow.cases.queue(caller.agency_code, caller.role == "admin", page.limit + 1, after)
+    more = paging.next_cursor("moderation.queue", found, page.limit, lambda c: (c.opened_at or c.created_at, c.id))
+    cases = found[: page.limit]
     appeals = uow.appeals.for_cases([c.id for c in cases if c.source == "appeal"])
-    next_cursor = None
-    if more:
-        last = cases[-1]
-        next_cursor = domain.encode_cursor([(last.opened_at or last.created_at).isoformat(), str(last.id)])
-    return {"items": [case_view(c, appeals.get(c.id)) for c in cases], "next_cursor": next_cursor}
+    return {"items": [case_view(c, appeals.get(c.id)) for c in cases], "next_cursor": more}
 
 
 def _lock_case(uow, case_id: str) -> Case | None:
@@ -445,18 +438,12 @@ def audit_log(uow, caller: Caller, params: dict) -> dict:
         target_key = domain.parse_uuid(target_id)
         if target_key is None:
             return {"items": [], "next_cursor": None}
-    after = domain.decode_cursor(page.cursor)
-    before_id = None
-    if after is not None:
-        if len(after) != 1 or not isinstance(after[0], int):
-            raise domain.bad_cursor()
-        before_id = after[0]
-    entries = uow.audit.entries(target_key, caller.agency_code, caller.role == "admin", page.limit + 1, before_id)
-    more, entries = len(entries) > page.limit, entries[: page.limit]
-    return {
-        "items": [audit_view(e) for e in entries],
-        "next_cursor": domain.encode_cursor([entries[-1].id]) if more else None,
-    }
+    before = paging.decode(page.cursor or None, "moderation.audit", (int,))
+    entries = uow.audit.entries(
+        target_key, caller.agency_code, caller.role == "admin", page.limit + 1, before[0] if before else None
+    )
+    more = paging.next_cursor("moderation.audit", entries, page.limit, lambda e: (e.id,))
+    return {"items": [audit_view(e) for e in entries[: page.limit]], "next_cursor": more}
 
 
 # ---------------------------------------------------------------- unanswered questions and the queue gauge

@@ -1,6 +1,4 @@
 """notifications' use cases."""
-import base64
-import binascii
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,6 +10,7 @@ from services.notifications.emails import (
 from services.notifications.models import Email, Notification
 from services.notifications.schemas import ListQuery, PreferencesIn
 from services.notifications.settings import NotificationSettings
+from shared import paging
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
@@ -180,30 +179,15 @@ def make_notification(uow, draft: domain.Draft, event_id: uuid.UUID, now: dateti
 # ---------------------------------------------------------------- the inbox
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"n{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("n"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed.single(["query", "cursor"], "Curseur invalide.") from None
-
-
 def list_notifications(uow, caller: Caller, data: dict) -> dict:
     caller.require_user()
     query = parse(ListQuery, data)
-    before = decode_cursor(query.cursor) if query.cursor else None
+    before = paging.decode(query.cursor or None, "notifications.inbox", (int,))
     user_id = uuid.UUID(caller.id)
-    rows = uow.notifications.page(user_id, query.unread, before, query.limit + 1)
-    page = rows[: query.limit]
+    rows = uow.notifications.page(user_id, query.unread, before[0] if before else None, query.limit + 1)
     return {
-        "items": [notification_view(n) for n in page],
-        "next_cursor": encode_cursor(page[-1].seq) if len(rows) > query.limit else None,
+        "items": [notification_view(n) for n in rows[: query.limit]],
+        "next_cursor": paging.next_cursor("notifications.inbox", rows, query.limit, lambda n: (n.seq,)),
         "unread_count": uow.notifications.unread_count(user_id),
     }
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.posts import cursor, handlers, lifecycle
+from services.posts import handlers, lifecycle
 from services.posts.models import Comment, Post
 from shared.caller import Caller
 from shared.contracts.identity import ProfileUpdated, UserErased
@@ -12,7 +12,6 @@ from shared.contracts.moderation import CaseDecided, ContentScreened, SanctionIm
 from shared.contracts.posts import (
     CommentHeld, CommentHidden, CommentPublished, PostHidden, PostPublished, PostRejected,
 )
-from shared.errors import ValidationFailed
 
 NOW = datetime(2025, 3, 4, 9, 30, tzinfo=timezone.utc)
 AUTHOR = Caller(str(uuid.uuid4()), "job_seeker", "HDF-LILLE")
@@ -198,15 +197,3 @@ def test_export_returns_the_callers_posts_comments_and_reactions(uow):
     mine = handlers.export_user_data(uow, AUTHOR)
     assert {p["id"] for p in mine["posts"]} == {str(post.id), str(other_post.id)}
     assert mine["profile"]["display_name"] == "Camille"
-
-
-# ---------------------------------------------------------------- cursors
-
-def test_cursor_round_trip_and_tampering():
-    key = (True, NOW, uuid.uuid4())
-    token = cursor.encode("f", key[0], key[1], str(key[2]))
-    assert cursor.decode(token, "f", (bool, datetime, uuid.UUID)) == key
-    for bad in ("x", token[:-3], cursor.encode("l", NOW, str(key[2])), cursor.encode("f", "yes", NOW, str(key[2]))):
-        with pytest.raises(ValidationFailed) as exc:
-            cursor.decode(bad, "f", (bool, datetime, uuid.UUID))
-        assert exc.value.errors[0]["loc"] == ["query", "cursor"]
