@@ -17,7 +17,7 @@ from shared.contracts.events import (
     RegistrationWaitlisted,
     ReminderDue,
 )
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.validation import parse
 
@@ -402,14 +402,6 @@ def send_due_reminders(uow, now: datetime, lead: timedelta, batch_size: int) -> 
 # ---------------------------------------------------------------- members and personal data
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
-
-
 def erase_member(uow, event: UserErased, now: datetime) -> None:
     """GDPR erasure: the member's registrations are deleted (a seat they held
     in an upcoming event goes to the waitlist), events they organised stay,
@@ -421,13 +413,13 @@ def erase_member(uow, event: UserErased, now: datetime) -> None:
             _release(uow, uow.calendar_events.get_for_update(calendar_event.id), registration, now)
         uow.registrations.delete(registration)
     uow.calendar_events.forget_organizer(user_id)
-    uow.members.delete(user_id)
+    uow.members.erase(event)
 
 
 def export_user_data(uow, caller: Caller) -> dict:
     caller.require_user()
     user_id = uuid.UUID(caller.id)
-    member = uow.members.get(user_id)
+    member = uow.members.live(user_id)
     registrations = []
     for registration, calendar_event in uow.registrations.all_of_user(user_id):
         item = registration_view(registration, _position(uow, registration))

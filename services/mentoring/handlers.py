@@ -9,7 +9,7 @@ from services.mentoring.repository import Duplicate
 from services.mentoring.schemas import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
 from shared import paging
 from shared.caller import Caller
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import (
     MentoringAccepted,
     MentoringDeclined,
@@ -259,14 +259,6 @@ def complete_due_mentorships(uow, now: datetime, batch_size: int) -> int:
 # ---------------------------------------------------------------- members and personal data
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
-
-
 def erase_member(uow, event: UserErased, now: datetime) -> None:
     """GDPR erasure: open requests are withdrawn, running mentorships end
     (the other side is told), messages and the mentor profile's bio are
@@ -293,13 +285,13 @@ def erase_member(uow, event: UserErased, now: datetime) -> None:
         mentor.bio = ""
         mentor.topics = []
         mentor.status = "withdrawn"
-    uow.members.delete(user_id)
+    uow.members.erase(event)
 
 
 def export_user_data(uow, caller: Caller) -> dict:
     caller.require_user()
     user_id = uuid.UUID(caller.id)
-    member = uow.members.get(user_id)
+    member = uow.members.live(user_id)
     mentor = uow.mentors.by_user(user_id)
     requests = uow.requests.of_member(user_id, None, None, None, 100000)
     views = _request_views(uow, requests, caller)

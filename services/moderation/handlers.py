@@ -14,7 +14,7 @@ from services.moderation.screening import Screener
 from services.moderation.spam import RecentWriting, fingerprint
 from shared import paging
 from shared.caller import Caller
-from shared.contracts.identity import UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.moderation import (
     AppealFiled, CaseDecided, CaseOpened, ContentScreened, QuestionUnanswered, ReportResolved, SanctionImposed,
     SanctionLifted, TargetHidden,
@@ -232,10 +232,6 @@ def comment_published(uow, event: CommentPublished) -> None:
             question.answered_at = event.published_at
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.role, event.agency_code)
-
-
 # ---------------------------------------------------------------- reports
 
 
@@ -354,22 +350,22 @@ def impose_sanction(uow, caller: Caller, data: dict, now: datetime) -> dict:
     caller.require_role("advisor", "admin")
     sanction_in = parse(SanctionIn, data)
     key = domain.parse_uuid(sanction_in.user_id)
-    member = uow.members.get(key) if key else None
+    member = uow.members.live(key) if key else None
     if member is None or (caller.role != "admin" and member.agency_code != caller.agency_code):
         raise NotFound(MEMBER_NOT_FOUND)
-    if str(member.user_id) == caller.id:
+    if str(member.id) == caller.id:
         raise Forbidden("Vous ne pouvez pas vous sanctionner vous-même.")
     if not domain.may_sanction(caller, member.role, member.agency_code):
         raise Forbidden("Un conseiller sanctionne les demandeurs d'emploi et les entreprises de son agence.")
     expires_at = domain.sanction_expiry(sanction_in.type, sanction_in.duration_hours, now)
-    sanction = Sanction(id=uuid.uuid4(), user_id=member.user_id, agency_code=member.agency_code,
+    sanction = Sanction(id=uuid.uuid4(), user_id=member.id, agency_code=member.agency_code,
                         type=sanction_in.type, reason=sanction_in.reason, imposed_by=uuid.UUID(caller.id),
                         imposed_at=now, expires_at=expires_at)
     uow.sanctions.add(sanction)
-    uow.record(SanctionImposed(sanction_id=str(sanction.id), user_id=str(member.user_id),
+    uow.record(SanctionImposed(sanction_id=str(sanction.id), user_id=str(member.id),
                                agency_code=member.agency_code, type=sanction.type, reason=sanction.reason,
                                expires_at=expires_at, imposed_by=caller.id, imposed_at=now))
-    _audit(uow, actor=caller, action="sanction_imposed", target_type="user", target_id=member.user_id,
+    _audit(uow, actor=caller, action="sanction_imposed", target_type="user", target_id=member.id,
            agency_code=member.agency_code, now=now, sanction_id=sanction.id, reason=sanction.reason,
            details={"type": sanction.type, "expires_at": expires_at.isoformat() if expires_at else None})
     uow.commit()
@@ -476,7 +472,7 @@ def export_user_data(uow, caller: Caller) -> dict:
     """Everything moderation holds about the caller."""
     caller.require_user()
     me = uuid.UUID(caller.id)
-    member = uow.members.get(me)
+    member = uow.members.live(me)
     return {
         "member": {"role": member.role, "agency_code": member.agency_code} if member else None,
         "reports_filed": [report_view(r) for r in uow.reports.by_reporter(me)],
@@ -494,7 +490,7 @@ def erase_user(uow, event: UserErased) -> None:
     (e): the record of moderation decisions is kept to answer for them); it
     holds opaque ids and staff-written reasons only, never a member's text."""
     user = uuid.UUID(event.user_id)
-    uow.members.delete(user)
+    uow.members.erase(event)
     uow.reports.erase_reporter(user)
     uow.cases.erase_author(user, domain.ERASED_EXCERPT)
     uow.targets.erase_author(user)

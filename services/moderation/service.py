@@ -95,7 +95,7 @@ class ModerationService(Service):
 
     @handles("identity", "user_registered")
     def on_user_registered(self, event):
-        handlers.remember_member(self.uow, event)
+        self.uow.members.remember(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

@@ -13,7 +13,7 @@ from services.notifications.settings import NotificationSettings
 from shared import paging
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import MentoringAccepted, MentoringDeclined, MentoringRequested, MentorshipEnded
 from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed
 from shared.contracts.notifications import NotificationCreated
@@ -94,14 +94,6 @@ class ProjectionPeople:
 # ---------------------------------------------------------------- projections
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.email, event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
-
-
 def remember_comment(uow, event: CommentCreated) -> None:
     uow.comment_posts.remember(uuid.UUID(event.comment_id), uuid.UUID(event.post_id))
 
@@ -121,7 +113,7 @@ def erase_member(uow, event: UserErased) -> None:
     uow.preferences.delete_of(user_id)
     uow.emails.delete_of(user_id)
     uow.digests.delete_of(user_id)
-    uow.members.erase(user_id, event.erased_at)
+    uow.members.erase(event)
 
 
 # ---------------------------------------------------------------- making notifications

@@ -62,11 +62,11 @@ class NotificationsService(Service):
 
     @handles("identity", "user_registered")
     def on_user_registered(self, event):
-        handlers.remember_member(self.uow, event)
+        self.uow.members.remember(event)
 
     @handles("identity", "profile_updated")
     def on_profile_updated(self, event):
-        handlers.rename_member(self.uow, event)
+        self.uow.members.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

@@ -104,11 +104,11 @@ class PostsService(Service):
 
     @handles("identity", "user_registered")
     def on_user_registered(self, event):
-        lifecycle.remember_author(self.uow, event)
+        self.uow.authors.remember(event)
 
     @handles("identity", "profile_updated")
     def on_profile_updated(self, event):
-        lifecycle.remember_profile(self.uow, event)
+        self.uow.authors.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

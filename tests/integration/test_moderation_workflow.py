@@ -65,7 +65,7 @@ def write_post(platform, author: dict, body: str, kind: str = "discussion", titl
 def member_known(platform, user: dict) -> dict:
     def known():
         with db_connect(platform, "moderation") as conn:
-            return conn.execute("SELECT 1 FROM members WHERE user_id = %s", (user["id"],)).fetchone()
+            return conn.execute("SELECT 1 FROM members WHERE id = %s", (user["id"],)).fetchone()
 
     wait_for(known, message="moderation to learn of the member")
     return user

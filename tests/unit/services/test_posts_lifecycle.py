@@ -23,7 +23,7 @@ ADVISOR = Caller(str(uuid.uuid4()), "advisor", "HDF-LILLE")
 def uow(posts_uow):
     posts_uow.topics.add_missing([{"slug": "logistique", "label": "Logistique", "kind": "sector"}])
     for c in (AUTHOR, OTHER, ADVISOR):
-        posts_uow.authors.upsert(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
+        posts_uow.authors.add(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
     return posts_uow
 
 
@@ -163,7 +163,7 @@ def test_warnings_and_suspensions_are_not_mutes(uow):
 # ---------------------------------------------------------------- members and GDPR
 
 def test_profile_updates_rename_and_set_feed_topics(uow):
-    lifecycle.remember_profile(uow, ProfileUpdated(user_id=AUTHOR.id, display_name="Camille M.",
+    uow.authors.rename(ProfileUpdated(user_id=AUTHOR.id, display_name="Camille M.",
                                                    topics=["logistique"], updated_at=NOW))
     author = uow.authors.get(uuid.UUID(AUTHOR.id))
     assert author.display_name == "Camille M." and author.topics == ["logistique"]
@@ -178,10 +178,10 @@ def test_erased_member_shows_as_deleted_and_loses_personal_data(uow):
     view = handlers.get_post(uow, OTHER, str(post.id))
     assert view["author"] == {"id": None, "display_name": "Membre supprimé"}
     author = uow.authors.get(uuid.UUID(AUTHOR.id))
-    assert author.display_name is None and author.topics == []
+    assert author.display_name is None and not author.topics
     assert uow.reactions.by_user(uuid.UUID(AUTHOR.id)) == [] and uow.mutes.of_user(uuid.UUID(AUTHOR.id)) == []
     # A late profile event does not bring the name back.
-    lifecycle.remember_profile(uow, ProfileUpdated(user_id=AUTHOR.id, display_name="Camille", topics=[], updated_at=NOW))
+    uow.authors.rename(ProfileUpdated(user_id=AUTHOR.id, display_name="Camille", topics=[], updated_at=NOW))
     assert uow.authors.get(uuid.UUID(AUTHOR.id)).display_name is None
 
 
