@@ -12,12 +12,13 @@ from services.analytics import handlers, metrics
 from services.analytics.consumer import all_events_handler
 from services.analytics.privacy import Pseudonymizer
 from services.analytics.repository import AnalyticsUnitOfWork
-from services.analytics.settings import get_analytics_settings, load_pseudonym_key
+from services.analytics.settings import AnalyticsSettings, load_pseudonym_key
 from shared.chassis import Collaborator, Service, consumes
 from shared.contracts import ALL_EVENTS
 from shared.errors import EXPECTED_ERRORS
+from shared.settings import get_settings
 
-SETTINGS = get_analytics_settings()
+SETTINGS = get_settings(AnalyticsSettings)
 
 
 class AnalyticsService(Service):

@@ -1,19 +1,15 @@
-"""analytics' own configuration, from environment variables, and its pseudonym key."""
-from functools import lru_cache
+"""analytics' own configuration (shared/settings.py: one class family), and its pseudonym key."""
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.keys import secret_key
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, Settings, get_settings
 
 STREAM_EXCHANGE = "analytics.stream"
 
 
-class AnalyticsSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
+class AnalyticsSettings(Settings):
     # The HMAC key of pseudonyms, as given (at least 16 characters); when empty,
     # the key file below is used, generated on first use like the JWT keys.
     analytics_pseudonym_key: str = ""
@@ -26,15 +22,10 @@ class AnalyticsSettings(BaseSettings):
     analytics_kpi_window_days: int = Field(30, ge=1, le=366)
 
 
-@lru_cache
-def get_analytics_settings() -> AnalyticsSettings:
-    return AnalyticsSettings()
-
-
 def load_pseudonym_key(settings: AnalyticsSettings | None = None) -> bytes:
     """The pseudonym key: from ANALYTICS_PSEUDONYM_KEY, else from its file
     (generated when missing, like the JWT keys)."""
-    settings = settings or get_analytics_settings()
+    settings = settings or get_settings(AnalyticsSettings)
     return secret_key(
         settings.analytics_pseudonym_key, settings.analytics_pseudonym_key_path, "ANALYTICS_PSEUDONYM_KEY"
     )

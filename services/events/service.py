@@ -7,11 +7,12 @@ from nameko.timer import timer
 
 from services.events import handlers
 from services.events.repository import EventsUnitOfWork
-from services.events.settings import get_events_settings
+from services.events.settings import EventsSettings
 from shared.chassis import Service, handles
 from shared.errors import EXPECTED_ERRORS
+from shared.settings import get_settings
 
-SETTINGS = get_events_settings()
+SETTINGS = get_settings(EventsSettings)
 
 
 class EventsService(Service):

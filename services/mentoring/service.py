@@ -4,11 +4,12 @@ from nameko.timer import timer
 
 from services.mentoring import handlers
 from services.mentoring.repository import MentoringUnitOfWork
-from services.mentoring.settings import get_mentoring_settings
+from services.mentoring.settings import MentoringSettings
 from shared.chassis import Service, handles
 from shared.errors import EXPECTED_ERRORS
+from shared.settings import get_settings
 
-SETTINGS = get_mentoring_settings()
+SETTINGS = get_settings(MentoringSettings)
 
 
 class MentoringService(Service):

@@ -4,11 +4,14 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.moderation import handlers, metrics
-from services.moderation.config import settings
+from services.moderation.config import ModerationSettings
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening import default_screener
 from shared.chassis import Collaborator, Service, handles
 from shared.errors import EXPECTED_ERRORS
+from shared.settings import get_settings
+
+SETTINGS = get_settings(ModerationSettings)
 
 
 class ModerationService(Service):
@@ -103,7 +106,7 @@ class ModerationService(Service):
 
     # ------------------------------------------------------------ the scheduler
 
-    @timer(interval=settings().moderation_sweep_seconds)
+    @timer(interval=SETTINGS.moderation_sweep_seconds)
     def sweep(self):
         """Lift expired sanctions, flag unanswered questions, prune spam
         activity, refresh the queue gauge. Each step claims its rows with
@@ -111,7 +114,7 @@ class ModerationService(Service):
         their event: once, whatever the number of replicas."""
         at = self.now()
         handlers.lift_expired_sanctions(self.uow, at)
-        handlers.flag_unanswered_questions(self.uow, at, settings().unanswered_after_hours)
+        handlers.flag_unanswered_questions(self.uow, at, SETTINGS.unanswered_after_hours)
         handlers.prune_activity(self.uow, at, self.screener)
         per_agency = handlers.queue_depth(self.uow)
         self.gauge_agencies.update(metrics.set_queue_depth(per_agency, self.gauge_agencies))

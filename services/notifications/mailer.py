@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.notifications import handlers
 from services.notifications.repository import NotificationsUnitOfWork
-from services.notifications.settings import NotificationSettings, get_notification_settings
+from services.notifications.settings import NotificationSettings
 from shared.background import WakeableLoop
 from shared.db.engine import make_engine
 from shared.settings import get_settings
@@ -69,8 +69,8 @@ class MailSender(WakeableLoop):
 
     def setup(self):
         super().setup()
-        self.config = get_notification_settings()
-        self.engine = make_engine(get_settings().database_url("notifications"), pool_size=2)
+        self.config = get_settings(NotificationSettings)
+        self.engine = make_engine(self.config.database_url("notifications"), pool_size=2)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.transport = self.transport_factory(self.config)
 

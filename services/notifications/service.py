@@ -5,11 +5,12 @@ from nameko.timer import timer
 from services.notifications import handlers
 from services.notifications.mailer import MailSender
 from services.notifications.repository import NotificationsUnitOfWork
-from services.notifications.settings import get_notification_settings
+from services.notifications.settings import NotificationSettings
 from shared.chassis import Service, handles
 from shared.errors import EXPECTED_ERRORS
+from shared.settings import get_settings
 
-config = get_notification_settings()
+config = get_settings(NotificationSettings)
 
 
 class NotificationsService(Service):
