@@ -9,7 +9,7 @@ own `event_handler` entrypoints, so the topology cannot drift from the code.
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-import requests
+import httpx
 from kombu import Connection, Exchange, Queue
 
 from shared.messaging.amqp import (
@@ -87,17 +87,23 @@ def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int)
     The handler parks a failing event itself with its error; this policy is
     the backstop for a consumer that dies on every delivery.
     """
+    with management_api(management_url) as api:
+        api.put(
+            f"/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
+            json={
+                "pattern": "^evt-",
+                "apply-to": "queues",
+                "priority": 1,
+                "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+            },
+        ).raise_for_status()
+
+
+def management_api(management_url: str, timeout: float = 10) -> httpx.Client:
+    """An HTTP client of RabbitMQ's management API, with the URL's credentials."""
     parts = urlsplit(management_url)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-    response = requests.put(
-        f"{base}/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
-        json={
-            "pattern": "^evt-",
-            "apply-to": "queues",
-            "priority": 1,
-            "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-        },
+    return httpx.Client(
+        base_url=f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}",
         auth=(parts.username or "guest", parts.password or "guest"),
-        timeout=10,
+        timeout=timeout,
     )
-    response.raise_for_status()

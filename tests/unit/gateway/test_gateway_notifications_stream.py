@@ -17,7 +17,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.notification_stream import NotificationStream
 from gateway.routes.notifications import KEEP_ALIVE, sse_frames
-from services.notifications.smtp_sink import free_port
+from stack.testing import free_port
 from shared.contracts.notifications import NotificationCreated
 
 
