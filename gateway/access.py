@@ -90,12 +90,13 @@ class AccessEventsFollower:
 
     async def _run(self) -> None:
         # The broker or identity may not be there yet: keep trying.
-        async for attempt in backoff.retrying(log, "access revocations not loaded yet, retrying", first=0.5, most=10):
-            with attempt:
-                await self._subscribe()
-                self._blocklist.load(await self._load_snapshot())
+        await backoff.until_done(self._load, log, "access revocations not loaded yet, retrying", first=0.5, most=10)
         self.ready.set()
         log.info("following access revocations")
+
+    async def _load(self) -> None:
+        await self._subscribe()
+        self._blocklist.load(await self._load_snapshot())
 
     async def _subscribe(self) -> None:
         if self._connection is None:

@@ -125,15 +125,10 @@ class NotificationStream:
 
     async def _connect_forever(self) -> None:
         interval = self._reconnect_interval
-        async for attempt in backoff.retrying(
-            log, "notification stream: broker connection failed, retrying", first=interval, most=interval, errors=CONNECTION_EXCEPTIONS
-        ):
-            with attempt:
-                try:
-                    await self._connect()
-                except CONNECTION_EXCEPTIONS:
-                    await self._discard_connection()
-                    raise
+        await backoff.until_done(
+            self._connect, log, "notification stream: broker connection failed, retrying",
+            first=interval, most=interval, errors=CONNECTION_EXCEPTIONS, after_failure=self._discard_connection,
+        )
 
     async def _connect(self) -> None:
         self._connection = await aio_pika.connect_robust(

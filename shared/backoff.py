@@ -1,7 +1,7 @@
 """Waiting between attempts, one way everywhere: tenacity's exponential
 policy (`first`, then doubling, at most `most` seconds).
 
-`retrying` retries a call until it succeeds (asyncio code: the gateway's
+`until_done` awaits a call until it succeeds (asyncio code: the gateway's
 connections); `delay` is the same policy for loops that count their own
 failures (a broker's delivery count, an e-mail's attempts, a background
 loop's failures in a row).
@@ -20,13 +20,22 @@ def delay(failures: int, first: float, most: float) -> float:
     return policy(first, most)(state)
 
 
-def retrying(log, message: str, *, first: float, most: float, errors=(Exception,)) -> tenacity.AsyncRetrying:
-    """`async for attempt in retrying(...): with attempt: await connect()`:
-    retries on `errors` forever, logging each failure as a warning."""
+async def until_done(attempt, log, message: str, *, first: float, most: float, errors=(Exception,),
+                     after_failure=None) -> None:
+    """Await `attempt()` until it succeeds. After a failure in `errors`, log
+    `message` as a warning, await `after_failure()` (e.g. drop a broken
+    connection) and wait with back-off; anything else is raised."""
 
     def warn(state: tenacity.RetryCallState) -> None:
         log.warning(message, extra={"error": repr(state.outcome.exception()), "attempt": state.attempt_number})
 
-    return tenacity.AsyncRetrying(
+    async for trying in tenacity.AsyncRetrying(
         wait=policy(first, most), retry=tenacity.retry_if_exception_type(errors), before_sleep=warn, reraise=True
-    )
+    ):
+        with trying:
+            try:
+                await attempt()
+            except errors:
+                if after_failure is not None:
+                    await after_failure()
+                raise

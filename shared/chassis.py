@@ -16,7 +16,11 @@
 A subclass of `Service` gets `self.uow` (a unit of work per entrypoint, on
 its own database, with the outbox relay), `self.caller` (who calls, from the
 gateway's context), the entrypoint observer (metrics, logs), `self.now()`
-and a `health()` RPC. Collaborators (a hasher, screening rules...) are
+and a `health()` RPC. A service that keeps a copy of members names the
+unit of work's attribute holding it (`member_copy = "members"`): the
+chassis keeps it from identity's user_registered and profile_updated
+(`on_user_registered`, `on_profile_updated`); the service's own
+`on_user_erased` does its cleanup and erases the copy's row. Collaborators (a hasher, screening rules...) are
 `Collaborator(factory)`: built once when the service starts, so a bad
 configuration stops it at once.
 
@@ -63,6 +67,7 @@ class Collaborator(DependencyProvider):
 class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
+    member_copy: str | None = None  # its unit of work's copy of members (shared/db/members.py), if any
 
     caller = CallerProvider()
     observer = EntrypointObserver()
@@ -78,6 +83,9 @@ class Service:
             return {"status": "ok"}
 
         cls.health = health
+        if cls.member_copy and "on_user_registered" not in cls.__dict__:
+            cls.on_user_registered = keeps_member_copy("user_registered", "remember", cls.member_copy)
+            cls.on_profile_updated = keeps_member_copy("profile_updated", "rename", cls.member_copy)
 
     @staticmethod
     def now() -> datetime:
@@ -115,3 +123,13 @@ def handles(source_service: str, event_type: str, **options):
     """`@handles("identity", "user_registered")`: a reliable event handler
     (shared.messaging.consumer) of one event type, with `consumes`."""
     return consumes(event_handler(source_service, event_type, **options))
+
+
+def keeps_member_copy(event_type: str, action: str, attribute: str):
+    """`on_<event_type>`: identity's event applied to the service's copy of members."""
+
+    def keep(self, event):
+        getattr(getattr(self.uow, attribute), action)(event)
+
+    keep.__name__ = keep.__qualname__ = f"on_{event_type}"
+    return handles("identity", event_type)(keep)

@@ -18,6 +18,7 @@ SETTINGS = get_settings(EventsSettings)
 class EventsService(Service):
     name = "events"
     unit_of_work = EventsUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_event(self, data):
@@ -68,14 +69,6 @@ class EventsService(Service):
         lead, batch = timedelta(hours=SETTINGS.reminder_lead_hours), SETTINGS.reminder_batch_size
         while handlers.send_due_reminders(self.uow, self.now(), lead, batch) >= batch:
             pass  # a full batch (its own transaction): there may be more
-
-    @handles("identity", "user_registered")
-    def on_user_registered(self, event):
-        self.uow.members.remember(event)
-
-    @handles("identity", "profile_updated")
-    def on_profile_updated(self, event):
-        self.uow.members.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

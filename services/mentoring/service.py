@@ -15,6 +15,7 @@ SETTINGS = get_settings(MentoringSettings)
 class MentoringService(Service):
     name = "mentoring"
     unit_of_work = MentoringUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_mentor(self, data):
@@ -53,14 +54,6 @@ class MentoringService(Service):
         batch = SETTINGS.mentoring_batch_size
         while handlers.complete_due_mentorships(self.uow, self.now(), batch) >= batch:
             pass  # a full batch (its own transaction): there may be more
-
-    @handles("identity", "user_registered")
-    def on_user_registered(self, event):
-        self.uow.members.remember(event)
-
-    @handles("identity", "profile_updated")
-    def on_profile_updated(self, event):
-        self.uow.members.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

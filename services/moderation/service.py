@@ -17,6 +17,7 @@ SETTINGS = get_settings(ModerationSettings)
 class ModerationService(Service):
     name = "moderation"
     unit_of_work = ModerationUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
     # The rules file and the word list are read when the service starts: a bad
     # rules file stops it at once instead of screening with wrong rules.
@@ -95,10 +96,6 @@ class ModerationService(Service):
     @handles("posts", "comment_published")
     def on_comment_published(self, event):
         handlers.comment_published(self.uow, event)
-
-    @handles("identity", "user_registered")
-    def on_user_registered(self, event):
-        self.uow.members.remember(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

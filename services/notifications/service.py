@@ -16,6 +16,7 @@ config = get_settings(NotificationSettings)
 class NotificationsService(Service):
     name = "notifications"
     unit_of_work = NotificationsUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
     mail_sender = MailSender()
 
@@ -60,14 +61,6 @@ class NotificationsService(Service):
             self.mail_sender.wake()
 
     # ------------------------------------------------------------ projections
-
-    @handles("identity", "user_registered")
-    def on_user_registered(self, event):
-        self.uow.members.remember(event)
-
-    @handles("identity", "profile_updated")
-    def on_profile_updated(self, event):
-        self.uow.members.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

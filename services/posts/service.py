@@ -11,6 +11,7 @@ from shared.errors import EXPECTED_ERRORS
 class PostsService(Service):
     name = "posts"
     unit_of_work = PostsUnitOfWork
+    member_copy = "authors"  # kept from identity's events by the chassis
 
     # ------------------------------------------------------------ topics
 
@@ -101,14 +102,6 @@ class PostsService(Service):
     @handles("moderation", "sanction_lifted")
     def on_sanction_lifted(self, event):
         lifecycle.forget_sanction(self.uow, event)
-
-    @handles("identity", "user_registered")
-    def on_user_registered(self, event):
-        self.uow.authors.remember(event)
-
-    @handles("identity", "profile_updated")
-    def on_profile_updated(self, event):
-        self.uow.authors.rename(event)
 
     @handles("identity", "user_erased")
     def on_user_erased(self, event):

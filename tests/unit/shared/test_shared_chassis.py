@@ -102,3 +102,47 @@ def test_a_collaborator_is_built_once_when_the_service_starts():
     collaborator = Collaborator(lambda: built.append("x") or object())
     collaborator.setup()
     assert collaborator.get_dependency(None) is collaborator.get_dependency(None) and built == ["x"]
+
+
+@pytest.mark.parametrize("name", ["posts", "moderation", "notifications", "events", "mentoring"])
+def test_a_service_keeping_members_gets_their_registrations_and_renames_on_the_usual_queues(name):
+    from shared.messaging.topology import subscriptions_of
+
+    queues = {s.queue for s in subscriptions_of(service_class(name))}
+    for event in ("user_registered", "profile_updated", "user_erased"):
+        assert f"evt-identity-{event}--{name}.on_{event}" in queues
+
+
+class Copy:
+    def __init__(self):
+        self.applied = []
+
+    def remember(self, event):
+        self.applied.append(("remember", event.display_name))
+
+    def rename(self, event):
+        self.applied.append(("rename", event.display_name))
+
+
+class Keeper(Service):
+    name = "keeper"
+    unit_of_work = SqlUnitOfWork
+    member_copy = "people"
+
+
+def test_the_member_copy_is_kept_from_identitys_events_in_the_handlers_transaction():
+    from shared.contracts.identity import ProfileUpdatedV2, UserRegisteredV2
+
+    uow = FakeUnitOfWork()
+    uow.people = Copy()
+    keeper = Keeper.__new__(Keeper)
+    keeper.uow = uow
+    now = datetime.now(timezone.utc)
+    keeper.on_profile_updated(Envelope.wrap(ProfileUpdatedV2(
+        user_id="u1", display_name="Camille D.", topics=[], updated_at=now, member_version=2)).model_dump(mode="json"))
+    keeper.on_user_registered(Envelope.wrap(UserRegisteredV2(
+        user_id="u1", email="c@exemple.fr", display_name="Camille", role="job_seeker", agency_code=None,
+        registered_at=now, member_version=1)).model_dump(mode="json"))
+    assert uow.people.applied == [("rename", "Camille D."), ("remember", "Camille")]
+    assert uow.steps.count("commit") == 2
+    assert ("claim", "keeper.on_user_registered") in uow.steps

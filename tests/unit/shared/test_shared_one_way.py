@@ -44,3 +44,31 @@ def test_no_hand_written_exponential_back_off():
 
 def test_the_back_off_doubles_from_first_up_to_most():
     assert [backoff.delay(n, first=0.5, most=3) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_until_done_retries_listed_failures_with_the_cleanup_and_raises_others():
+    import asyncio
+    import logging
+
+    calls, cleanups = [], []
+
+    async def connect():
+        calls.append(len(calls))
+        if len(calls) < 3:
+            raise ConnectionError("not yet")
+
+    async def drop():
+        cleanups.append(True)
+
+    asyncio.run(backoff.until_done(connect, logging.getLogger("test"), "retrying", first=0.001, most=0.002,
+                                   errors=(ConnectionError,), after_failure=drop))
+    assert len(calls) == 3 and len(cleanups) == 2
+
+    async def broken():
+        raise ValueError("a bug, not an outage")
+
+    import pytest
+
+    with pytest.raises(ValueError):
+        asyncio.run(backoff.until_done(broken, logging.getLogger("test"), "retrying", first=0.001, most=0.002,
+                                       errors=(ConnectionError,)))
