@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv servers tools test up bootstrap status stop logs clean
+.PHONY: help venv servers tools up-tools test up bootstrap status stop logs clean
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -59,11 +59,14 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	@touch $@
 
-servers: ## start PostgreSQL and RabbitMQ if they are installed but stopped
+servers: ## install (as root) and start PostgreSQL and RabbitMQ when missing or stopped
 	@infra/scripts/ensure-servers.sh
 
 tools: ## install the test tools when missing (promtool, from Debian's prometheus package)
-	@infra/scripts/ensure-tools.sh
+	@infra/scripts/ensure-tools.sh test
+
+up-tools: ## install what make up runs besides the platform when missing (PostgreSQL's exporter)
+	@infra/scripts/ensure-tools.sh up
 
 # --- Tests and the running platform ---------------------------------------------
 # make exits 2 on any failure; the line "make: *** [test] Error N" shows pytest's own code.
@@ -77,7 +80,7 @@ bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot
 # every program cleanly. Its own log (starts, exits, restarts) is shown live by
 # a tail that ends with it (--pid); supervisord itself never writes to the
 # terminal (see silent= in supervisord.conf).
-up: bootstrap ## run every service and the gateway in the foreground (Ctrl-C stops them)
+up: bootstrap up-tools ## run every service and the gateway in the foreground (Ctrl-C stops them)
 	@mkdir -p var/log var/run
 	@! $(VENV)/bin/supervisorctl -c $(SUPERVISOR) pid >/dev/null 2>&1 \
 	  || { echo "The platform is already running here: make status, make stop"; exit 1; }
