@@ -41,7 +41,7 @@ apt_install() {  # apt_install PACKAGE...
 
 apt_install_tool() {  # apt_install_tool PACKAGE...  (a package's daemon has the package's name)
   local pkg pid before status=0
-  before=$(for pkg in "$@"; do pgrep -x "$pkg"; done 2>/dev/null || true)
+  before=$(for pkg in "$@"; do pgrep -x "${pkg:0:15}"; done 2>/dev/null || true)
   apt_install "$@" || status=$?
   for pkg in "$@"; do
     # systemd enables a package's unit even when the policy kept it from
@@ -51,7 +51,7 @@ apt_install_tool() {  # apt_install_tool PACKAGE...  (a package's daemon has the
     fi
     # Belt and braces: should a policy already in place have let the package
     # start its daemon anyway, stop what this install started (and only that).
-    for pid in $(pgrep -x "$pkg" 2>/dev/null || true); do
+    for pid in $(pgrep -x "${pkg:0:15}" 2>/dev/null || true); do
       if ! grep -qx "$pid" <<<"$before"; then
         echo "$pkg: the package started its daemon (pid $pid); stopping it" >&2
         as_root kill "$pid" || true

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -120,6 +121,12 @@ class FakeMachine:
                        env={**os.environ, "FAKE": str(self.root)}, check=True)
 
     def run(self, script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return self._run(["bash", str(SCRIPTS / script), *args], **env)
+
+    def run_bash(self, command: str) -> subprocess.CompletedProcess:
+        return self._run(["bash", "-c", command])
+
+    def _run(self, argv: list[str], **env: str) -> subprocess.CompletedProcess:
         p = self.ports
         environment = {
             "PATH": str(self.bin), "HOME": str(self.root), "FAKE": str(self.root),
@@ -130,7 +137,7 @@ class FakeMachine:
             "RABBITMQ_MANAGEMENT_URL": f"http://guest:guest@127.0.0.1:{p['MGMT_PORT']}",
             **{k: str(v) for k, v in p.items()}, **env,
         }
-        return subprocess.run(["bash", str(SCRIPTS / script), *args], env=environment,
+        return subprocess.run(argv, env=environment,
                               capture_output=True, text=True, timeout=120)
 
     def calls(self) -> list[str]:
@@ -300,3 +307,50 @@ def test_an_installed_tool_is_left_alone(machine):
 
     assert result.returncode == 0
     assert machine.calls() == []
+
+
+def test_a_daemon_that_a_tool_package_starts_anyway_is_stopped_and_only_that_one(machine):
+    """A policy of the machine's own may let a package start its daemon; the
+    daemon is named after the package, a name longer than the 15 characters
+    that the kernel keeps of a process name."""
+    package = "fake-daemon-of-a-tool"
+    daemon = machine.root / "packages" / package / package
+    daemon.parent.mkdir()
+    machine._script(daemon, "while :; do sleep 1; done\n")
+    running_before = subprocess.Popen([str(daemon)])
+    (machine.bin / "apt-get").write_text((machine.bin / "apt-get").read_text().replace(
+        "exit 0\n", f'[ "$1" = install ] && {{ "{daemon}" </dev/null >/dev/null 2>&1 & echo $! > "$FAKE/started"; echo $! >> "$FAKE/pids"; }}\nexit 0\n', 1))
+    try:
+        result = machine.run_bash(f"source {SCRIPTS / 'apt.sh'}; apt_install_tool {package}")
+        started = int((machine.root / "started").read_text())
+
+        assert result.returncode == 0, result.stderr
+        assert f"{package}: the package started its daemon (pid {started}); stopping it" in result.stderr
+        assert running_before.poll() is None
+    finally:
+        running_before.kill()
+        running_before.wait()
+
+
+def test_the_postgres_exporter_that_make_up_runs_answers_the_scrape_target():
+    """infra/prometheus/postgres-exporter.sh, as supervisord runs it, against the real PostgreSQL."""
+    if shutil.which("prometheus-postgres-exporter") is None:
+        pytest.skip("prometheus-postgres-exporter is not installed (make up installs it: infra/scripts/ensure-tools.sh up)")
+    address = f"127.0.0.1:{free_port()}"
+    exporter = subprocess.Popen([str(REPO / "infra/prometheus/postgres-exporter.sh")],
+                                env={**os.environ, "POSTGRES_EXPORTER_ADDRESS": address},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        metrics = ""
+        for _ in range(60):
+            try:
+                metrics = urllib.request.urlopen(f"http://{address}/metrics", timeout=5).read().decode()
+                if "\npg_up " in metrics:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert "\npg_up 1\n" in metrics
+    finally:
+        exporter.terminate()
+        exporter.wait(timeout=10)
