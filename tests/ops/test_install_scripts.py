@@ -120,6 +120,14 @@ class FakeMachine:
         subprocess.run(["sh", "-c", START.format(args=" ".join(args))],
                        env={**os.environ, "FAKE": str(self.root)}, check=True)
 
+    def servers_running(self, rabbitmq_version: str):
+        """Both servers installed and answering, the broker at that version."""
+        self.install("postgresql")
+        self.install("rabbitmq-server")
+        self.start(str(self.ports["PG_PORT"]))
+        self.start(str(self.ports["AMQP_PORT"]))
+        self.start(str(self.ports["MGMT_PORT"]), rabbitmq_version)
+
     def run(self, script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
         return self._run(["bash", str(SCRIPTS / script), *args], **env)
 
@@ -224,11 +232,7 @@ def test_a_remote_server_that_does_not_answer_is_neither_installed_nor_started(m
 
 @pytest.mark.parametrize("version", ["3.9.29", "4.0.5"])
 def test_a_broker_outside_the_supported_versions_is_refused_with_what_to_do(machine, version):
-    machine.install("postgresql")
-    machine.install("rabbitmq-server")
-    machine.start(str(machine.ports["PG_PORT"]))
-    machine.start(str(machine.ports["AMQP_PORT"]))
-    machine.start(str(machine.ports["MGMT_PORT"]), version)
+    machine.servers_running(rabbitmq_version=version)
 
     refused = machine.run("ensure-servers.sh")
     allowed = machine.run("ensure-servers.sh", RABBITMQ_ALLOW_UNSUPPORTED="1")
@@ -243,11 +247,7 @@ def test_a_broker_outside_the_supported_versions_is_refused_with_what_to_do(mach
 
 @pytest.mark.parametrize("version", ["3.10.8", "3.11.0", "3.12.14", "3.13.7"])
 def test_every_supported_version_is_accepted(machine, version):
-    machine.install("postgresql")
-    machine.install("rabbitmq-server")
-    machine.start(str(machine.ports["PG_PORT"]))
-    machine.start(str(machine.ports["AMQP_PORT"]))
-    machine.start(str(machine.ports["MGMT_PORT"]), version)
+    machine.servers_running(rabbitmq_version=version)
 
     result = machine.run("ensure-servers.sh")
 
