@@ -97,7 +97,9 @@ trust_local_logins() {
 host    all             all             127.0.0.1/32            trust\
 host    all             all             ::1/128                 trust' "$hba"
     # Started by the package after all (a policy of the machine's own): reread.
-    [[ $status == online* ]] && { as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" reload || true; }
+    if [[ $status == online* ]]; then
+      as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" reload || true
+    fi
   done < <(pg_lsclusters -h)
 }
 
