@@ -115,18 +115,26 @@ class FakeMachine:
         for stub in (self.root / "packages" / package).iterdir():
             shutil.copy(stub, self.bin / stub.name)
 
-    def start(self, *args: str):
-        """A fake server running already."""
-        subprocess.run(["sh", "-c", START.format(args=" ".join(args))],
+    def start(self, port: int, *args: str):
+        """A fake server running already: answering before this returns."""
+        subprocess.run(["sh", "-c", START.format(args=" ".join([str(port), *args]))],
                        env={**os.environ, "FAKE": str(self.root)}, check=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                assert time.monotonic() < deadline, f"the fake server on port {port} did not start"
+                time.sleep(0.1)
 
     def servers_running(self, rabbitmq_version: str):
         """Both servers installed and answering, the broker at that version."""
         self.install("postgresql")
         self.install("rabbitmq-server")
-        self.start(str(self.ports["PG_PORT"]))
-        self.start(str(self.ports["AMQP_PORT"]))
-        self.start(str(self.ports["MGMT_PORT"]), rabbitmq_version)
+        self.start(self.ports["PG_PORT"])
+        self.start(self.ports["AMQP_PORT"])
+        self.start(self.ports["MGMT_PORT"], rabbitmq_version)
 
     def run(self, script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
         return self._run(["bash", str(SCRIPTS / script), *args], **env)
@@ -139,7 +147,7 @@ class FakeMachine:
         environment = {
             "PATH": str(self.bin), "HOME": str(self.root), "FAKE": str(self.root),
             "FAKE_UID": "0" if self.root_user else "1000", "FAKE_RABBITMQ_VERSION": "3.10.8",
-            "POLICY_RC_D": str(self.root / "policy-rc.d"), "ENSURE_SERVERS_TIMEOUT": "10",
+            "POLICY_RC_D": str(self.root / "policy-rc.d"), "ENSURE_SERVERS_TIMEOUT": "30",
             "POSTGRES_URL": f"postgresql://postgres@127.0.0.1:{p['PG_PORT']}",
             "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{p['AMQP_PORT']}/",
             "RABBITMQ_MANAGEMENT_URL": f"http://guest:guest@127.0.0.1:{p['MGMT_PORT']}",
