@@ -2,12 +2,14 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv servers tools test up bootstrap status stop logs clean
+.PHONY: help venv lock servers tools up-tools test up bootstrap status stop logs clean
 
 PYTHON      ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.requirements.stamp
+LOCK        := requirements.lock
+DEV_LOCK    := requirements-dev.lock
 SUPERVISOR  := infra/supervisor/supervisord.conf
 PYTEST_ARGS ?=
 
@@ -31,23 +33,44 @@ help: ## list the targets
 	@echo "  (make test PYTEST_ARGS='-k outbox -x' passes arguments to pytest)"
 
 # --- Python environment --------------------------------------------------------
-# The stamp is newer than requirements.txt once it is installed: editing the
-# pins reinstalls, deleting .venv recreates it, otherwise nothing happens.
-venv: $(STAMP) ## create .venv and install requirements.txt (only when needed)
+# pyproject.toml says what the code needs (ranges); `make lock` resolves it with
+# pip-tools into exact versions with hashes:
+#   requirements.lock      what runs (the Docker image installs it);
+#   requirements-dev.lock  the same versions plus the test and dev extras: what
+#                          .venv gets, for make test and make up.
+# The stamp is newer than the locks once .venv matches them: a new lock
+# reinstalls (pip-sync then removes what it no longer lists), deleting .venv
+# recreates it, otherwise nothing happens.
+venv: $(STAMP) ## create .venv and install requirements-dev.lock (only when needed)
 
-$(STAMP): requirements.txt
+$(STAMP): $(DEV_LOCK) $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) \
-	  || { echo "Could not create $(VENV): on Debian, apt-get install python3-venv"; exit 1; }
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@test -x $(VENV)/bin/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); } \
+	  || { rm -rf $(VENV); echo "Could not create $(VENV): on Debian, apt-get install python3-venv"; exit 1; }
+	$(PY) -m pip install --disable-pip-version-check -q -r $(DEV_LOCK)
+	$(VENV)/bin/pip-sync -q $(DEV_LOCK)
 	@touch $@
 
-servers: ## start PostgreSQL and RabbitMQ if they are installed but stopped
+# pip-tools resolves with pip's own code, so it reads the same index settings as
+# pip (pip.conf, PIP_* variables). Pins already in the locks are kept: only what
+# pyproject.toml changed moves. LOCK_ARGS=--upgrade (or --upgrade-package NAME)
+# moves versions on purpose.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: venv ## resolve pyproject.toml into requirements.lock and requirements-dev.lock
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) \
+	  -o $(LOCK) pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) \
+	  --extra test --extra dev -c $(LOCK) -o $(DEV_LOCK) pyproject.toml
+
+servers: ## install (as root) and start PostgreSQL and RabbitMQ when missing or stopped
 	@infra/scripts/ensure-servers.sh
 
 tools: ## install the test tools when missing (promtool, from Debian's prometheus package)
-	@infra/scripts/ensure-tools.sh
+	@infra/scripts/ensure-tools.sh test
+
+up-tools: ## install what make up runs besides the platform when missing (PostgreSQL's exporter)
+	@infra/scripts/ensure-tools.sh up
 
 # --- Tests and the running platform ---------------------------------------------
 # make exits 2 on any failure; the line "make: *** [test] Error N" shows pytest's own code.
@@ -61,7 +84,7 @@ bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot
 # every program cleanly. Its own log (starts, exits, restarts) is shown live by
 # a tail that ends with it (--pid); supervisord itself never writes to the
 # terminal (see silent= in supervisord.conf).
-up: bootstrap ## run every service and the gateway in the foreground (Ctrl-C stops them)
+up: bootstrap up-tools ## run every service and the gateway in the foreground (Ctrl-C stops them)
 	@mkdir -p var/log var/run
 	@! $(VENV)/bin/supervisorctl -c $(SUPERVISOR) pid >/dev/null 2>&1 \
 	  || { echo "The platform is already running here: make status, make stop"; exit 1; }

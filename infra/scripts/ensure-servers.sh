@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and RabbitMQ (with the management, prometheus and stream
-# plugins) answer before the tests or `make up` need them.
+# plugins, in a version the platform supports) answer before the tests or
+# `make up` need them.
 #   - already reachable: one "ok" line per server, nothing else;
 #   - installed on this machine but stopped: start it and wait (bounded);
-#   - not installed: say what to install and exit non-zero.
+#   - not installed, and we are root (or have password-less sudo): install the
+#     Debian package without letting it start itself (infra/scripts/apt.sh),
+#     then start it as above;
+#   - not installed otherwise: say exactly what to install and exit non-zero.
 # Idempotent; run by `make test`, `make up` and `make bootstrap`.
 set -euo pipefail
+# shellcheck source=infra/scripts/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 WAIT_SECONDS=${ENSURE_SERVERS_TIMEOUT:-60}
 
@@ -25,10 +31,10 @@ RABBITMQ_PORT=${RABBITMQ_PORT:-$(url_port "$AMQP" 5672)}
 RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://guest:guest@$RABBITMQ_HOST:15672}
 MGMT_SHOWN=$(without_credentials "$RABBITMQ_MANAGEMENT_URL")
 
-have() { command -v "$1" >/dev/null 2>&1; }
 is_local() { [[ $1 == localhost || $1 == 127.* || $1 == ::1 || $1 == "$(hostname)" ]]; }
-# Server start-up commands need root (they switch to the server's own user).
-as_root() { if [[ $(id -u) -eq 0 ]] || ! have sudo; then "$@"; else sudo "$@"; fi; }
+# Server start-up commands need root (they switch to the server's own user);
+# unlike apt.sh's as_root, sudo may ask for a password here.
+start_as_root() { if [[ $(id -u) -eq 0 ]] || ! have sudo; then "$@"; else sudo "$@"; fi; }
 
 # A TCP connect through bash's /dev/tcp: no extra tool needed. `timeout` keeps
 # an unroutable host from hanging the script.
@@ -48,32 +54,72 @@ wait_for() {  # wait_for CHECK: poll CHECK once a second, for WAIT_SECONDS at mo
   done
 }
 
-not_installed() {  # not_installed NAME HOST:PORT
-  local why="no local server is installed"
-  is_local "${2%:*}" || why="it is not on this machine, so it is not started from here"
+# install_if_missing NAME HOST PACKAGE...: install the packages of a server that
+# is meant to run here, when we may; otherwise say exactly what to install.
+install_if_missing() {
+  local name=$1 host=$2 where=$3; shift 3
+  local why
+  if ! is_local "$host"; then
+    why="it is not on this machine, so it is neither installed nor started from here"
+  elif ! have apt-get; then
+    why="no local server is installed, and this machine has no apt-get"
+  elif ! can_be_root; then
+    why="no local server is installed; installing one needs root or password-less sudo"
+  else
+    echo "$name: not installed; installing the Debian package(s) $* (started below, not by apt)..."
+    apt_install "$@" && return 0
+    why="apt-get install $* failed"
+  fi
   cat >&2 <<EOF
-$1: nothing answers at $2 ($why).
-  Install both servers:   sudo apt-get install postgresql rabbitmq-server curl
-  or run them in Docker:  docker compose up -d postgres rabbitmq
+$name: nothing answers at $where ($why).
+  Install it:             sudo apt-get install $*
+                          (as root, make test and make up install and start it themselves)
+  or run it in Docker:    docker compose up -d postgres rabbitmq
   or point POSTGRES_URL / AMQP_URI / RABBITMQ_MANAGEMENT_URL at running servers.
 EOF
+  return 1
 }
 
 failed=0
 
 # --- PostgreSQL --------------------------------------------------------------
+# A cluster this script has just installed answers TCP logins from this machine
+# without a password, as the default POSTGRES_URL expects (the compose stack's
+# postgres does the same): a fresh Debian cluster asks for a password that its
+# `postgres` user does not have. Loopback addresses only, and only the clusters
+# of the package installed now, before their first start.
+trust_local_logins() {
+  local ver name _port status _rest hba
+  while read -r ver name _port status _rest; do
+    hba=$(pg_conftool -s "$ver" "$name" show hba_file 2>/dev/null) || hba=/etc/postgresql/$ver/$name/pg_hba.conf
+    echo "PostgreSQL: the new cluster $ver/$name accepts password-less logins from 127.0.0.1 and ::1 (development only)"
+    as_root sed -i '1i # Added by infra/scripts/ensure-servers.sh on a fresh install: a development server.\
+host    all             all             127.0.0.1/32            trust\
+host    all             all             ::1/128                 trust' "$hba"
+    # Started by the package after all (a policy of the machine's own): reread.
+    if [[ $status == online* ]]; then
+      as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" reload || true
+    fi
+  done < <(pg_lsclusters -h)
+}
+
 ensure_postgres() {
   local where="$POSTGRES_HOST:$POSTGRES_PORT"
   if ! pg_ready; then
-    if ! is_local "$POSTGRES_HOST" || ! have pg_lsclusters || [[ -z $(pg_lsclusters -h) ]]; then
-      not_installed PostgreSQL "$where"; return 1
+    if ! is_local "$POSTGRES_HOST" || ! have pg_lsclusters; then
+      install_if_missing PostgreSQL "$POSTGRES_HOST" "$where" postgresql || return 1
+      trust_local_logins
+    fi
+    if [[ -z $(pg_lsclusters -h) ]]; then
+      echo "PostgreSQL: installed, but without a cluster: sudo pg_createcluster --start 15 main" >&2
+      return 1
     fi
     echo "PostgreSQL: not answering at $where; starting the local clusters..."
     local ver name _port status _rest
     while read -r ver name _port status _rest; do
       [[ $status == online* ]] && continue
       # --skip-systemctl-redirect: works with or without systemd (containers, CI).
-      as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start \
+      start_as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start \
         || echo "PostgreSQL: could not start cluster $ver/$name (see /var/log/postgresql/)" >&2
     done < <(pg_lsclusters -h)
     if ! wait_for pg_ready; then
@@ -99,18 +145,52 @@ EOF
 }
 
 # --- RabbitMQ ----------------------------------------------------------------
+# The platform is proven on RabbitMQ 3.10 to 3.13 (quorum queues with delivery
+# limits, streams, the management API's policies). Outside that range say so
+# and stop, unless RABBITMQ_ALLOW_UNSUPPORTED=1 (at the user's own risk).
+SUPPORTED_RABBITMQ="3.10 to 3.13"
+supported_rabbitmq() { [[ $1 =~ ^3\.1[0-3]\. ]]; }
+
+check_rabbitmq_version() {
+  local where="$RABBITMQ_HOST:$RABBITMQ_PORT"
+  RABBITMQ_VERSION=$(curl -fsS --max-time 5 "${RABBITMQ_MANAGEMENT_URL%/}/api/overview" 2>/dev/null \
+    | grep -o '"rabbitmq_version" *: *"[^"]*"' | sed -E 's/.*"([^"]*)"$/\1/') || true
+  if [[ -z $RABBITMQ_VERSION ]]; then
+    echo "RabbitMQ: could not read the broker's version from $MGMT_SHOWN/api/overview" >&2
+    return 1
+  fi
+  supported_rabbitmq "$RABBITMQ_VERSION" && return 0
+  cat >&2 <<EOF
+RabbitMQ: the broker at $where is version $RABBITMQ_VERSION; the platform is proven on
+  RabbitMQ $SUPPORTED_RABBITMQ only. Use one of those:
+    Debian 12's package:  sudo apt-get install rabbitmq-server   (3.10)
+    or in Docker:         docker compose up -d rabbitmq          (3.10)
+    or point AMQP_URI / RABBITMQ_MANAGEMENT_URL at a supported broker.
+  To go on with $RABBITMQ_VERSION anyway, at your own risk: RABBITMQ_ALLOW_UNSUPPORTED=1
+EOF
+  if [[ ${RABBITMQ_ALLOW_UNSUPPORTED:-} == 1 ]]; then
+    echo "RabbitMQ: RABBITMQ_ALLOW_UNSUPPORTED=1, going on with $RABBITMQ_VERSION" >&2
+    return 0
+  fi
+  return 1
+}
+
 ensure_rabbitmq() {
   local where="$RABBITMQ_HOST:$RABBITMQ_PORT" local_cli=0
   is_local "$RABBITMQ_HOST" && have rabbitmq-server && local_cli=1
   if ! rabbit_ready; then
-    if ((!local_cli)); then not_installed RabbitMQ "$where"; return 1; fi
+    if ((!local_cli)); then
+      # curl: the management API is read with it, below.
+      install_if_missing RabbitMQ "$RABBITMQ_HOST" "$where" rabbitmq-server curl || return 1
+      local_cli=1
+    fi
     echo "RabbitMQ: not answering at $where; starting rabbitmq-server -detached..."
     # Detached node: keep it off our stdout so a caller reading our output
     # (CI, a pipe) is not held open by the broker.
     # Every quorum queue keeps files open: with the usual 1024 descriptors a
     # few test vhosts exhaust the node and new connections hang. Raise the
     # limit for the node (as systemd's unit does) before starting it.
-    as_root sh -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server -detached' \
+    start_as_root sh -c 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server -detached' \
       </dev/null >/dev/null 2>&1 || true
     if ! wait_for rabbit_ready; then
       echo "RabbitMQ: still not answering at $where after ${WAIT_SECONDS}s (see /var/log/rabbitmq/)" >&2
@@ -127,7 +207,7 @@ ensure_rabbitmq() {
   if ((local_cli)) && ! { management_ready && port_open "$RABBITMQ_HOST" 15692 && port_open "$RABBITMQ_HOST" 5552; }; then
     echo "RabbitMQ: enabling plugins rabbitmq_management rabbitmq_prometheus rabbitmq_stream..."
     local out
-    if ! out=$(as_root rabbitmq-plugins -q enable rabbitmq_management rabbitmq_prometheus rabbitmq_stream 2>&1); then
+    if ! out=$(start_as_root rabbitmq-plugins -q enable rabbitmq_management rabbitmq_prometheus rabbitmq_stream 2>&1); then
       echo "$out" >&2
       echo "RabbitMQ: rabbitmq-plugins failed (see above)" >&2
       return 1
@@ -143,7 +223,8 @@ ensure_rabbitmq() {
     fi
     return 1
   fi
-  echo "RabbitMQ: ok at $where (management API at $MGMT_SHOWN)"
+  check_rabbitmq_version || return 1
+  echo "RabbitMQ: ok at $where, version $RABBITMQ_VERSION (management API at $MGMT_SHOWN)"
 }
 
 ensure_postgres || failed=1
