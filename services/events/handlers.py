@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from services.events import calendar, domain, paging
 from services.events.models import CalendarEvent, Registration
-from services.events.schemas import AttendanceIn, CancelIn, EventFilters, EventIn, PageIn
+from shared.api.base import Page
+from shared.api.events import AttendanceIn, CancelIn, EventFilters, EventIn
 from shared.caller import Caller
 from shared.contracts.events import (
     AttendanceRecorded,
@@ -321,7 +322,7 @@ def list_registrations(uow, caller: Caller, event_id: str, query: dict) -> dict:
     caller.require_user()
     event = _event(uow, event_id)
     domain.check_may_manage(str(event.organizer_id) if event.organizer_id else None, caller)
-    page_in = parse(PageIn, query)
+    page_in = parse(Page, query)
     after = paging.decode(page_in.cursor, 1)
     after_seq = None
     if after is not None:
@@ -373,7 +374,7 @@ def record_attendance(uow, caller: Caller, event_id: str, data: dict, now: datet
 
 def my_events(uow, caller: Caller, query: dict) -> dict:
     caller.require_user()
-    page_in = parse(PageIn, query)
+    page_in = parse(Page, query)
     after = paging.decode(page_in.cursor, 2)
     if after is not None:
         try:

@@ -6,7 +6,7 @@ from datetime import datetime
 from services.mentoring import domain, paging
 from services.mentoring.models import Mentor, MentoringRequest
 from services.mentoring.repository import Duplicate
-from services.mentoring.schemas import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
+from shared.api.mentoring import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
 from shared.caller import Caller
 from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
 from shared.contracts.mentoring import (

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from services.moderation import domain, metrics
 from services.moderation.domain import excerpt
 from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry, Case, Report, Sanction
-from services.moderation.schemas import AppealIn, DecisionIn, PageIn, ReportIn, SanctionIn
 from services.moderation.screening import Screener
 from services.moderation.spam import RecentWriting, fingerprint
+from shared.api.base import Page
+from shared.api.moderation import AppealIn, AuditQuery, DecisionIn, ReportIn, SanctionIn
 from shared.caller import Caller
 from shared.contracts.identity import UserErased, UserRegistered
 from shared.contracts.moderation import (
@@ -287,7 +288,7 @@ def _hide_reported(uow, target, pending: list[Report], now: datetime) -> None:
 
 def queue(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
-    page = parse(PageIn, params)
+    page = parse(Page, params)
     after = domain.decode_cursor(page.cursor)
     if after is not None:
         try:
@@ -437,12 +438,10 @@ def file_appeal(uow, caller: Caller, data: dict, now: datetime) -> dict:
 
 def audit_log(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
-    params = dict(params or {})
-    target_id = params.pop("target_id", None)
-    page = parse(PageIn, params)
+    page = parse(AuditQuery, params)
     target_key = None
-    if target_id:
-        target_key = domain.parse_uuid(target_id)
+    if page.target_id:
+        target_key = domain.parse_uuid(page.target_id)
         if target_key is None:
             return {"items": [], "next_cursor": None}
     after = domain.decode_cursor(page.cursor)

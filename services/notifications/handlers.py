@@ -10,8 +10,8 @@ from services.notifications.emails import (
     render_notification,
 )
 from services.notifications.models import Email, Notification
-from services.notifications.schemas import ListQuery, PreferencesIn
 from services.notifications.settings import NotificationSettings
+from shared.api.notifications import NotificationQuery, PreferencesIn
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
@@ -196,7 +196,7 @@ def decode_cursor(cursor: str) -> int:
 
 def list_notifications(uow, caller: Caller, data: dict) -> dict:
     caller.require_user()
-    query = parse(ListQuery, data)
+    query = parse(NotificationQuery, data)
     before = decode_cursor(query.cursor) if query.cursor else None
     user_id = uuid.UUID(caller.id)
     rows = uow.notifications.page(user_id, query.unread, before, query.limit + 1)
