@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.logs import correlation_id
@@ -69,6 +69,7 @@ DEFAULT_RETRY_AFTER_SECONDS = 60
 class FieldError(BaseModel):
     loc: list[str | int]
     msg: str
+    type: str | None = Field(None, description="Le type d'erreur, quand la passerelle a validé la requête")
 
 
 class Problem(BaseModel):

@@ -15,13 +15,10 @@ from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.notification_stream import NotificationStream, Subscription
 from gateway.openapi import answers
-from shared.api.notifications import NotificationPage, NotificationQuery, Preferences, PreferencesIn
+from shared.api.notifications import NEVER_EMAILED, NotificationPage, NotificationQuery, Preferences, PreferencesIn
 from shared.api.text import Id, Raw
 
 router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(503))
-
-NEVER_EMAILED = {"reaction"}
-
 
 def check_preferences(body: PreferencesIn) -> None:
     """Reactions are never e-mailed (the service checks again)."""

@@ -80,6 +80,8 @@ class Event(ResponseModel):
     waitlist_count: int
     seats_left: int
     created_at: str
+    cancel_reason: str | None = Field(None, description="Un événement annulé")
+    cancelled_at: str | None = Field(None, description="Un événement annulé")
 
 
 class EventDetail(Event):

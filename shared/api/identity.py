@@ -66,6 +66,8 @@ class Invitation(ResponseModel):
     code: str
     role: Role
     agency_code: str | None
+    organization: str | None
+    email: str | None
     expires_at: str
     max_uses: int
 

@@ -46,6 +46,7 @@ class Mentor(ResponseModel):
     capacity: int
     active_mentorships: int
     seats_left: int
+    status: Literal["active", "withdrawn"]
     created_at: str
 
 
@@ -68,11 +69,15 @@ class MentoringRequest(ResponseModel):
     status: Status
     mentor: MentorParty
     mentee: Party
+    agency_code: str | None = Field(description="L'agence du mentoré")
     message: str
     created_at: str
+    decided_at: str | None = Field(description="Acceptée ou refusée à")
     accepted_at: str | None
     ends_at: str | None = Field(None, description="Fin prévue d'un mentorat accepté")
     ended_at: str | None
+    ended_by: str | None = Field(description="Qui a mis fin au mentorat, avant son terme")
+    end_reason: str | None
     my_role: Side
 
 

@@ -1,7 +1,7 @@
 """moderation's API: reports, the advisors' queue, decisions, sanctions, appeals and the audit log."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -57,6 +57,19 @@ class ReportOut(ResponseModel):
     detail: str | None
     created_at: str
     status: Literal["received", "resolved"]
+    outcome: Action | None = Field(description="La décision prise, une fois le signalement traité")
+
+
+class Decision(ResponseModel):
+    action: Action
+    reason: str | None
+    decided_by: str | None
+    decided_at: str | None
+
+
+class Appeal(ResponseModel):
+    text: str
+    filed_at: str
 
 
 class CaseOut(ResponseModel):
@@ -71,6 +84,8 @@ class CaseOut(ResponseModel):
     opened_at: str
     author_id: str
     status: Literal["open", "decided", "closed"]
+    decision: Decision | None = Field(None, description="Un dossier décidé")
+    appeal: Appeal | None = Field(None, description="Un dossier rouvert par un recours")
 
 
 class CasePage(ResponseModel):
@@ -87,6 +102,7 @@ class SanctionOut(ResponseModel):
     imposed_by: str
     imposed_at: str
     expires_at: str | None
+    lifted_at: str | None
 
 
 class AppealOut(ResponseModel):
@@ -108,6 +124,7 @@ class AuditEntry(ResponseModel):
     case_id: str | None
     sanction_id: str | None
     reason: str | None
+    details: dict[str, Any] = Field(description="Ce qui précise l'entrée (nombre de signalements, décision contestée…)")
 
 
 class AuditPage(ResponseModel):

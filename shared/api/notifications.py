@@ -14,6 +14,7 @@ NotificationType = Literal[
     "event_reminder", "mentoring_request", "mentoring_answer", "mentorship_ended",
 ]
 Digest = Literal["off", "daily", "weekly"]
+NEVER_EMAILED = frozenset({"reaction"})
 
 
 class ChannelChoice(RequestModel):

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.api.base import Page, RequestModel, ResponseModel
+from shared.api.identity import Role
 from shared.api.text import Id, Prose, Slug, Text
 
 Kind = Literal["question", "discussion", "testimony", "job_info", "video"]
@@ -127,6 +128,9 @@ class Comment(ResponseModel):
     post_id: str
     body: str
     author: Author
+    author_role: Role | None = Field(
+        description="`null` quand le membre a supprimé son compte"
+    )
     status: Status
     moderation_reason: str | None = None
     created_at: str

@@ -2,39 +2,24 @@
 (tab, line feed and carriage return allowed) and lone surrogates in a text
 are a 422 naming the field, never a database error answered as a 500, and
 nothing changes."""
-import uuid
-
 import pytest
 from nameko.exceptions import RemoteError
 
 from shared.testing.fixtures import db_connect
+from tests.e2e.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "une phrase de passe assez longue"
 CONTROL = "Caractère de contrôle interdit (seuls la tabulation et les retours à la ligne sont permis)."
 SURROGATE = "Caractère invalide : demi-paire de substitution (surrogate) isolée."
 JSON = {"Content-Type": "application/json"}
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
-def member(http, platform):
+def member(join):
     """A fresh job seeker: (user, e-mail, headers with their access token)."""
-    admin = http.post("/v1/auth/token", json={"email": platform.platform_admin_email, "password": platform.platform_admin_password})
-    code = http.post(
-        "/v1/invitations", json={"role": "job_seeker", "agency_code": "HDF-LILLE"},
-        headers=bearer(admin.json()["access_token"]),
-    ).json()["code"]
-    email = f"t-{uuid.uuid4().hex[:8]}@exemple.fr"
-    user = http.post(
-        "/v1/auth/register", json={"invitation_code": code, "email": email, "password": PASSWORD, "display_name": "Inès"}
-    ).json()
-    token = http.post("/v1/auth/token", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return user, email, bearer(token)
+    user, headers, email = join("job_seeker", "Inès")
+    return user, email, headers
 
 
 def refused(response, loc: list, msg: str) -> None:
@@ -71,7 +56,7 @@ def test_a_login_email_with_nul_is_refused_and_no_failure_is_counted(http, membe
         before = count()
         refused(http.post("/v1/auth/token", json={"email": email + "\u0000", "password": "x"}), ["body", "email"], CONTROL)
         assert count() == before
-    assert http.post("/v1/auth/token", json={"email": email, "password": PASSWORD}).status_code == 200
+    assert http.post("/v1/auth/token", json={"email": email, "password": MEMBER_PASSWORD}).status_code == 200
 
 
 @pytest.mark.parametrize(
