@@ -14,11 +14,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.observability.logging import correlation_id
 from gateway.rpc_client import RemoteError, RpcError, RpcTimeout, ServiceUnavailable
+from shared import validation
 
 log = logging.getLogger(__name__)
 
@@ -64,36 +65,11 @@ REMOTE_ERROR_STATUS: dict[str, int] = {
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
 
-# French messages for the pydantic error types clients meet most often.
-VALIDATION_MESSAGES: dict[str, str] = {
-    "missing": "Champ obligatoire.",
-    "extra_forbidden": "Champ non autorisé.",
-    "string_type": "Une chaîne de caractères est attendue.",
-    "string_too_short": "Texte trop court.",
-    "string_too_long": "Texte trop long.",
-    "string_pattern_mismatch": "Format invalide.",
-    "int_type": "Un nombre entier est attendu.",
-    "int_parsing": "Un nombre entier est attendu.",
-    "bool_type": "Un booléen est attendu.",
-    "bool_parsing": "Un booléen est attendu.",
-    "list_type": "Une liste est attendue.",
-    "dict_type": "Un objet JSON est attendu.",
-    "model_type": "Un objet JSON est attendu.",
-    "model_attributes_type": "Un objet JSON est attendu.",
-    "literal_error": "Valeur non autorisée.",
-    "enum": "Valeur non autorisée.",
-    "greater_than_equal": "Valeur trop petite.",
-    "greater_than": "Valeur trop petite.",
-    "less_than_equal": "Valeur trop grande.",
-    "less_than": "Valeur trop grande.",
-    "too_short": "Liste trop courte.",
-    "too_long": "Liste trop longue.",
-}
-
 
 class FieldError(BaseModel):
     loc: list[str | int]
     msg: str
+    type: str | None = Field(None, description="Le type d'erreur, quand la passerelle a validé la requête")
 
 
 class Problem(BaseModel):
@@ -162,13 +138,8 @@ def problem_response(
 
 
 def field_errors(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """pydantic errors -> [{loc, msg, type}] with French messages."""
-    result = []
-    for error in raw:
-        kind = error.get("type", "")
-        message = VALIDATION_MESSAGES.get(kind) or str(error.get("msg", ""))
-        result.append({"loc": list(error.get("loc", ())), "msg": message, "type": kind})
-    return result
+    """pydantic errors -> [{loc, msg, type}], in French as the services say them."""
+    return [{**item, "type": error.get("type", "")} for item, error in zip(validation.field_errors(raw), raw)]
 
 
 def _remote_field_errors(value: Any) -> list[dict[str, Any]]:

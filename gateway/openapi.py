@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from gateway.errors import PROBLEM_MEDIA_TYPE, TITLES
+from gateway.errors import PROBLEM_MEDIA_TYPE, TITLES, problem_responses
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -16,6 +16,8 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def _problem_bodies(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
+            if "requestBody" in operation:  # BodySizeLimitMiddleware answers 413 to any of them
+                operation["responses"].setdefault("413", {"description": TITLES[413]})
             for code, response in operation.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
@@ -25,6 +27,11 @@ def _problem_bodies(schema: dict[str, Any]) -> None:
     schemas = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
+
+
+def answers(status: int, model: Any, description: str, *problems: int) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses`: its success answer (a shared API model) and its problem statuses."""
+    return {status: {"model": model, "description": description}, **problem_responses(*problems)}
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -4,109 +4,25 @@ waitlists, attendance, cancellations and calendar files."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AwareDatetime, Field
+from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
-from gateway.schemas import RequestModel, ResponseModel
+from gateway.openapi import answers
+from shared.api.base import Page
+from shared.api.events import (
+    ORGANIZER_ROLES, AttendanceIn, AttendeePage, CancelIn, Event, EventDetail, EventFilters, EventIn, EventPage,
+    MyRegistrationPage, Registration,
+)
+from shared.api.text import ResourceId
 
 router = APIRouter(prefix="/v1", tags=["events"], responses=problem_responses(503))
 
-Kind = Literal["job_fair", "workshop", "info_session", "webinar"]
-ORGANIZER_ROLES = ("advisor", "company", "admin")
-EventId = Annotated[str, Path(min_length=1, max_length=128)]
-Slug = Annotated[str, Field(min_length=1, max_length=80)]
+organizers = require_roles(*ORGANIZER_ROLES)
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
-
-
-class EventIn(RequestModel):
-    title: str = Field(min_length=3, max_length=200)
-    description: str = Field(min_length=1, max_length=10000)
-    kind: Kind
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    location: str | None = Field(None, min_length=1, max_length=300)
-    online_url: str | None = Field(None, max_length=500, pattern=r"^https://[^\s/]+\S*$")
-    capacity: int = Field(ge=1, le=100000)
-    agency_code: str | None = Field(None, min_length=1, max_length=40)
-    topics: list[Slug] = Field(default_factory=list, max_length=10)
-
-
-class CancelIn(RequestModel):
-    reason: str = Field(min_length=3, max_length=1000)
-
-
-class AttendanceIn(RequestModel):
-    user_id: str = Field(min_length=1, max_length=64)
-    attended: bool
-
-
-class Organizer(ResponseModel):
-    id: str | None
-    display_name: str | None
-
-
-class Registration(ResponseModel):
-    id: str
-    event_id: str
-    user_id: str
-    status: Literal["confirmed", "waitlisted"]
-    position: int | None = Field(None, description="Rang sur la liste d'attente (inscriptions en attente)")
-    registered_at: str
-    confirmed_at: str | None
-    promoted_from_waitlist: bool
-    attended: bool | None
-
-
-class Event(ResponseModel):
-    id: str
-    title: str
-    description: str
-    kind: Kind
-    starts_at: str
-    ends_at: str
-    location: str | None
-    online_url: str | None
-    capacity: int
-    agency_code: str | None
-    topics: list[str]
-    organizer: Organizer
-    status: Literal["scheduled", "cancelled"]
-    registered_count: int
-    waitlist_count: int
-    seats_left: int
-    created_at: str
-
-
-class EventDetail(Event):
-    my_registration: Registration | None
-
-
-class EventPage(ResponseModel):
-    items: list[Event]
-    next_cursor: str | None
-
-
-class Attendee(Registration):
-    display_name: str | None
-
-
-class AttendeePage(ResponseModel):
-    items: list[Attendee]
-    next_cursor: str | None
-
-
-class MyRegistration(Registration):
-    event: Event
-
-
-class MyRegistrationPage(ResponseModel):
-    items: list[MyRegistration]
-    next_cursor: str | None
 
 
 def _invalid(field: str, msg: str) -> dict[str, Any]:
@@ -145,20 +61,16 @@ async def check_references(body: EventIn, services: Backend) -> None:
         raise ProblemError(422, errors=errors)
 
 
-def _ok(model: Any, description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": description}}
-
-
 @router.post(
     "/events",
     summary="Organiser un événement (conseiller pour son agence, entreprise, admin)",
     status_code=201,
     response_model=None,
-    responses={201: {"model": Event, "description": "Événement créé"}, **problem_responses(400, 401, 403, 422)},
+    responses=answers(201, Event, "Événement créé", 400, 401, 403, 422),
 )
 async def create_event(
     body: EventIn,
-    caller: Caller = Depends(require_roles(*ORGANIZER_ROLES)),
+    caller: Caller = Depends(organizers),
     services: Backend = Depends(backend),
 ) -> Any:
     check_event_rules(body, caller, datetime.now(timezone.utc))
@@ -171,33 +83,21 @@ async def create_event(
     summary="Lister les événements, les plus proches d'abord",
     description="Sans `from`, les événements pas encore terminés. `from` et `to` bornent le début de l'événement.",
     response_model=None,
-    responses={**_ok(EventPage, "Une page d'événements"), **problem_responses(401, 422)},
+    responses=answers(200, EventPage, "Une page d'événements", 401, 422),
 )
 async def list_events(
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
-    agency: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    topic: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
-    kind: Kind | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    caller: Caller = Depends(current_user),
-    services: Backend = Depends(backend),
+    query: Annotated[EventFilters, Query()], caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    query = {
-        "from": from_.isoformat() if from_ else None, "to": to.isoformat() if to else None, "agency": agency,
-        "topic": topic, "kind": kind, "limit": limit, "cursor": cursor,
-    }
-    return await services.call("events", "list_events", {k: v for k, v in query.items() if v is not None})
+    return await services.call("events", "list_events", query.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 @router.get(
     "/events/{id}",
     summary="Lire un événement (avec mon inscription)",
     response_model=None,
-    responses={**_ok(EventDetail, "L'événement"), **problem_responses(401, 404)},
+    responses=answers(200, EventDetail, "L'événement", 401, 404),
 )
-async def get_event(id: EventId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
+async def get_event(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     return await services.call("events", "get_event", id)
 
 
@@ -210,7 +110,7 @@ async def get_event(id: EventId, caller: Caller = Depends(current_user), service
         **problem_responses(401, 404),
     },
 )
-async def event_ics(id: EventId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+async def event_ics(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
     text = await services.call("events", "event_ics", id)
     return Response(
         content=text.encode("utf-8"),
@@ -231,7 +131,7 @@ async def event_ics(id: EventId, caller: Caller = Depends(current_user), service
     },
 )
 async def register(
-    id: EventId, response: Response, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+    id: ResourceId, response: Response, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
     result = await services.call("events", "register", id)
     if not result["created"]:
@@ -246,7 +146,7 @@ async def register(
     response_class=Response,
     responses=problem_responses(401, 404, 409),
 )
-async def unregister(id: EventId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+async def unregister(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
     await services.call("events", "unregister", id)
     return Response(status_code=204)
 
@@ -255,29 +155,25 @@ async def unregister(id: EventId, caller: Caller = Depends(current_user), servic
     "/events/{id}/registrations",
     summary="Les inscrits (organisateur, admin)",
     response_model=None,
-    responses={**_ok(AttendeePage, "Inscrits confirmés et en attente"), **problem_responses(401, 403, 404, 422)},
+    responses=answers(200, AttendeePage, "Inscrits confirmés et en attente", 401, 403, 404, 422),
 )
 async def list_registrations(
-    id: EventId,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    caller: Caller = Depends(require_roles(*ORGANIZER_ROLES)),
+    id: ResourceId, page: Annotated[Page, Query()], caller: Caller = Depends(organizers),
     services: Backend = Depends(backend),
 ) -> Any:
-    query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-    return await services.call("events", "list_registrations", id, query)
+    return await services.call("events", "list_registrations", id, page.model_dump(exclude_none=True))
 
 
 @router.post(
     "/events/{id}/attendance",
     summary="Noter la présence d'un inscrit, une fois l'événement commencé (organisateur, admin)",
     response_model=None,
-    responses={**_ok(Registration, "Présence enregistrée"), **problem_responses(400, 401, 403, 404, 409, 422)},
+    responses=answers(200, Registration, "Présence enregistrée", 400, 401, 403, 404, 409, 422),
 )
 async def record_attendance(
-    id: EventId,
+    id: ResourceId,
     body: AttendanceIn,
-    caller: Caller = Depends(require_roles(*ORGANIZER_ROLES)),
+    caller: Caller = Depends(organizers),
     services: Backend = Depends(backend),
 ) -> Any:
     return await services.call("events", "record_attendance", id, body.model_dump())
@@ -287,12 +183,12 @@ async def record_attendance(
     "/events/{id}/cancel",
     summary="Annuler l'événement ; chaque inscrit est prévenu (organisateur, admin)",
     response_model=None,
-    responses={**_ok(Event, "Événement annulé"), **problem_responses(400, 401, 403, 404, 409, 422)},
+    responses=answers(200, Event, "Événement annulé", 400, 401, 403, 404, 409, 422),
 )
 async def cancel_event(
-    id: EventId,
+    id: ResourceId,
     body: CancelIn,
-    caller: Caller = Depends(require_roles(*ORGANIZER_ROLES)),
+    caller: Caller = Depends(organizers),
     services: Backend = Depends(backend),
 ) -> Any:
     return await services.call("events", "cancel_event", id, body.model_dump())
@@ -302,13 +198,9 @@ async def cancel_event(
     "/me/events",
     summary="Mes inscriptions, événement le plus proche d'abord",
     response_model=None,
-    responses={**_ok(MyRegistrationPage, "Mes inscriptions"), **problem_responses(401, 422)},
+    responses=answers(200, MyRegistrationPage, "Mes inscriptions", 401, 422),
 )
 async def my_events(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    caller: Caller = Depends(current_user),
-    services: Backend = Depends(backend),
+    page: Annotated[Page, Query()], caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-    return await services.call("events", "my_events", query)
+    return await services.call("events", "my_events", page.model_dump(exclude_none=True))

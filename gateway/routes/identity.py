@@ -4,118 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import Field
+from fastapi import APIRouter, Depends, Request, Response
 
 from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
-from gateway.schemas import Email, RequestModel, ResponseModel
+from gateway.openapi import answers
+from shared.api.identity import (
+    Agency, AgencyIn, Invitation, InvitationIn, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn, TokenPair,
+    User,
+)
+from shared.api.text import ResourceId
 from stack.services import SERVICES
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
 
-Role = Literal["job_seeker", "advisor", "company", "admin"]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-class AgencyIn(RequestModel):
-    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
-    name: str = Field(min_length=2, max_length=200)
-    region: str = Field(min_length=2, max_length=100)
-
-
-class Agency(ResponseModel):
-    code: str
-    name: str
-    region: str
-
-
-class InvitationIn(RequestModel):
-    role: Role
-    agency_code: str | None = Field(None, min_length=2, max_length=40)
-    organization: str | None = Field(None, min_length=1, max_length=200)
-    email: Email | None = None
-    max_uses: int = Field(1, ge=1, le=1000)
-    expires_in_days: int = Field(14, ge=1, le=90)
-
-
-class Invitation(ResponseModel):
-    code: str
-    role: Role
-    agency_code: str | None
-    expires_at: str
-    max_uses: int
-
-
-class RegisterIn(RequestModel):
-    invitation_code: str = Field(min_length=1, max_length=128)
-    email: Email
-    password: str = Field(min_length=1, max_length=256)
-    display_name: str = Field(min_length=1, max_length=80)
-
-
-class User(ResponseModel):
-    id: str
-    email: str
-    display_name: str
-    role: Role
-    agency_code: str | None
-
-
-class LoginIn(RequestModel):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class RefreshIn(RequestModel):
-    refresh_token: str = Field(min_length=1, max_length=4096)
-
-
-class TokenPair(ResponseModel):
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"]
-    expires_in: int
-
-
-class Me(User):
-    bio: str | None
-    topics: list[str]
-    created_at: str
-
-
-class ProfileIn(RequestModel):
-    """Only these; role, agency_code, email or anything else is 422."""
-
-    display_name: str | None = Field(None, min_length=2, max_length=80)
-    bio: str | None = Field(None, max_length=2000)
-    topics: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,80}$")]] | None = Field(None, max_length=30)
-
-
-class PublicProfile(ResponseModel):
-    id: str
-    display_name: str
-    role: Role
-    agency_code: str | None
-    bio: str | None
-
-
-def _ok(model: Any, description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": description}}
-
-
-def _created(model: Any, description: str) -> dict[int | str, dict[str, Any]]:
-    return {201: {"model": model, "description": description}}
 
 
 @router.get(
     "/agencies",
     summary="Lister les agences",
     response_model=None,
-    responses=_ok(list[Agency], "Les agences"),
+    responses=answers(200, list[Agency], "Les agences"),
 )
 async def list_agencies(services: Backend = Depends(backend)) -> Any:
     return await services.call("identity", "list_agencies")
@@ -126,7 +39,7 @@ async def list_agencies(services: Backend = Depends(backend)) -> Any:
     summary="Créer une agence (admin)",
     status_code=201,
     response_model=None,
-    responses={**_created(Agency, "Agence créée"), **problem_responses(400, 401, 403, 409, 422)},
+    responses=answers(201, Agency, "Agence créée", 400, 401, 403, 409, 422),
 )
 async def create_agency(
     body: AgencyIn,
@@ -141,7 +54,7 @@ async def create_agency(
     summary="Créer une invitation (conseiller : demandeurs de son agence ; admin : tout rôle)",
     status_code=201,
     response_model=None,
-    responses={**_created(Invitation, "Invitation créée"), **problem_responses(400, 401, 403, 404, 422)},
+    responses=answers(201, Invitation, "Invitation créée", 400, 401, 403, 404, 422),
 )
 async def create_invitation(
     body: InvitationIn,
@@ -161,7 +74,7 @@ async def create_invitation(
     summary="Créer son compte avec une invitation",
     status_code=201,
     response_model=None,
-    responses={**_created(User, "Compte créé"), **problem_responses(400, 403, 409, 422)},
+    responses=answers(201, User, "Compte créé", 400, 403, 409, 422),
 )
 async def register(body: RegisterIn, services: Backend = Depends(backend)) -> Any:
     return await services.call("identity", "register", body.model_dump())
@@ -171,7 +84,7 @@ async def register(body: RegisterIn, services: Backend = Depends(backend)) -> An
     "/auth/token",
     summary="Se connecter : obtenir un jeton d'accès et un jeton de rafraîchissement",
     response_model=None,
-    responses={**_ok(TokenPair, "Jetons"), **problem_responses(400, 401, 422, 429)},
+    responses=answers(200, TokenPair, "Jetons", 400, 401, 422, 429),
 )
 async def login(
     body: LoginIn, request: Request, response: Response, services: Backend = Depends(backend)
@@ -185,7 +98,7 @@ async def login(
     "/auth/refresh",
     summary="Échanger un jeton de rafraîchissement contre une nouvelle paire (usage unique)",
     response_model=None,
-    responses={**_ok(TokenPair, "Nouvelle paire de jetons"), **problem_responses(400, 401, 422, 429)},
+    responses=answers(200, TokenPair, "Nouvelle paire de jetons", 400, 401, 422, 429),
 )
 async def refresh(body: RefreshIn, response: Response, services: Backend = Depends(backend)) -> Any:
     response.headers.update(NO_STORE)
@@ -214,7 +127,7 @@ async def logout(
     "/me",
     summary="Mon profil",
     response_model=None,
-    responses={**_ok(Me, "Le profil de l'appelant"), **problem_responses(401)},
+    responses=answers(200, Me, "Le profil de l'appelant", 401),
 )
 async def get_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     return await services.call("identity", "get_me")
@@ -224,13 +137,9 @@ async def get_me(caller: Caller = Depends(current_user), services: Backend = Dep
     "/users/{id}",
     summary="Profil public d'un membre",
     response_model=None,
-    responses={**_ok(PublicProfile, "Profil public (jamais l'e-mail)"), **problem_responses(401, 404)},
+    responses=answers(200, PublicProfile, "Profil public (jamais l'e-mail)", 401, 404),
 )
-async def get_user(
-    id: Annotated[str, Path(min_length=1, max_length=128)],
-    caller: Caller = Depends(current_user),
-    services: Backend = Depends(backend),
-) -> Any:
+async def get_user(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     return await services.call("identity", "get_user", id)
 
 
@@ -238,7 +147,7 @@ async def get_user(
     "/me",
     summary="Modifier mon profil (nom affiché, présentation, thèmes)",
     response_model=None,
-    responses={**_ok(Me, "Le profil modifié"), **problem_responses(400, 401, 422)},
+    responses=answers(200, Me, "Le profil modifié", 400, 401, 422),
 )
 async def update_me(
     body: ProfileIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
@@ -251,7 +160,7 @@ async def update_me(
     summary="Exporter toutes mes données (RGPD)",
     description="Un document JSON avec ce que chaque service détient sur l'appelant.",
     response_model=None,
-    responses={**_ok(dict[str, Any], "Les données, par service"), **problem_responses(401)},
+    responses=answers(200, dict[str, Any], "Les données, par service", 401),
 )
 async def export_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     names = list(SERVICES)

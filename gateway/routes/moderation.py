@@ -2,130 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import Field
+from fastapi import APIRouter, Depends, Query
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import problem_responses
-from gateway.schemas import RequestModel, ResponseModel
+from gateway.openapi import answers
+from shared.api.base import Page
+from shared.api.moderation import (
+    AppealIn, AppealOut, AuditPage, AuditQuery, CaseOut, CasePage, DecisionIn, ReportIn, ReportOut, SanctionIn,
+    SanctionOut,
+)
+from shared.api.text import Id
+from shared.caller import STAFF_ROLES
 
 router = APIRouter(prefix="/v1", tags=["moderation"], responses=problem_responses(503))
 
-TargetType = Literal["post", "comment"]
-CaseSource = Literal["screening", "reports", "appeal"]
-Action = Literal["approve", "reject", "hide"]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Taille de la page (20 par défaut, 100 au plus)")]
-Cursor = Annotated[str | None, Query(max_length=200, description="Curseur opaque de la page suivante")]
-staff = require_roles("advisor", "admin")
+staff = require_roles(*STAFF_ROLES)
 
 PAGINATION = (
     "Pagination par curseur : `?limit=` (20 par défaut, 100 au plus) et `?cursor=` (le `next_cursor` de la "
     "page précédente). Réponse `{items, next_cursor}`, les plus récents d'abord."
 )
-
-
-class ReportIn(RequestModel):
-    target_type: TargetType
-    target_id: Id
-    reason: Literal["spam", "abuse", "personal_data", "misinformation", "other"]
-    detail: str | None = Field(None, max_length=2000)
-
-
-class ReportOut(ResponseModel):
-    id: str
-    target_type: TargetType
-    target_id: str
-    reason: str
-    detail: str | None
-    created_at: str
-    status: Literal["received", "resolved"]
-
-
-class CaseOut(ResponseModel):
-    id: str
-    target_type: TargetType
-    target_id: str
-    agency_code: str | None
-    reasons: list[str]
-    source: CaseSource
-    excerpt: str
-    created_at: str
-    opened_at: str
-    author_id: str
-    status: Literal["open", "decided", "closed"]
-
-
-class CasePage(ResponseModel):
-    items: list[CaseOut]
-    next_cursor: str | None
-
-
-class DecisionIn(RequestModel):
-    action: Action
-    reason: Reason
-
-
-class SanctionIn(RequestModel):
-    user_id: Id
-    type: Literal["warn", "mute", "suspend"]
-    duration_hours: float | None = Field(
-        None, gt=0, le=24 * 366, description="Obligatoire pour mute et suspend, interdit pour warn"
-    )
-    reason: Reason
-
-
-class SanctionOut(ResponseModel):
-    id: str
-    user_id: str
-    agency_code: str | None
-    type: Literal["warn", "mute", "suspend"]
-    reason: str
-    imposed_by: str
-    imposed_at: str
-    expires_at: str | None
-
-
-class AppealIn(RequestModel):
-    case_id: Id
-    text: str = Field(min_length=1, max_length=4000)
-
-
-class AppealOut(ResponseModel):
-    id: str
-    case_id: str
-    status: Literal["open"]
-    filed_at: str
-
-
-class AuditEntry(ResponseModel):
-    id: str
-    at: str
-    actor_id: str | None = Field(description="null : décision automatique de la plateforme")
-    actor_role: str
-    action: str
-    target_type: Literal["post", "comment", "user"]
-    target_id: str
-    agency_code: str | None
-    case_id: str | None
-    sanction_id: str | None
-    reason: str | None
-
-
-class AuditPage(ResponseModel):
-    items: list[AuditEntry]
-    next_cursor: str | None
-
-
-def _page(limit: int, cursor: str | None, **extra: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {"limit": limit, **{k: v for k, v in extra.items() if v is not None}}
-    if cursor:
-        params["cursor"] = cursor
-    return params
 
 
 @router.post(
@@ -135,7 +35,7 @@ def _page(limit: int, cursor: str | None, **extra: Any) -> dict[str, Any]:
     "jusqu'à la décision d'un conseiller ; chaque membre ayant signalé est informé de l'issue.",
     status_code=201,
     response_model=None,
-    responses={201: {"model": ReportOut, "description": "Signalement reçu"}, **problem_responses(400, 401, 403, 404, 409, 422)},
+    responses=answers(201, ReportOut, "Signalement reçu", 400, 401, 403, 404, 409, 422),
 )
 async def create_report(
     body: ReportIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
@@ -148,15 +48,12 @@ async def create_report(
     summary="File de modération (conseiller : son agence ; admin : toutes)",
     description=PAGINATION,
     response_model=None,
-    responses={200: {"model": CasePage, "description": "Dossiers ouverts"}, **problem_responses(401, 403, 422)},
+    responses=answers(200, CasePage, "Dossiers ouverts", 401, 403, 422),
 )
 async def moderation_queue(
-    limit: Limit = 20,
-    cursor: Cursor = None,
-    caller: Caller = Depends(staff),
-    services: Backend = Depends(backend),
+    page: Annotated[Page, Query()], caller: Caller = Depends(staff), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("moderation", "queue", _page(limit, cursor))
+    return await services.call("moderation", "queue", page.model_dump(exclude_none=True))
 
 
 @router.post(
@@ -165,10 +62,10 @@ async def moderation_queue(
     description="Le statut du contenu suit la décision et son auteur est prévenu. Un dossier d'une autre agence "
     "est introuvable (404) pour un conseiller ; un dossier déjà traité donne 409.",
     response_model=None,
-    responses={200: {"model": CaseOut, "description": "Dossier décidé"}, **problem_responses(400, 401, 403, 404, 409, 422)},
+    responses=answers(200, CaseOut, "Dossier décidé", 400, 401, 403, 404, 409, 422),
 )
 async def decide_case(
-    id: Annotated[str, Path(min_length=1, max_length=64)],
+    id: Id,
     body: DecisionIn,
     caller: Caller = Depends(staff),
     services: Backend = Depends(backend),
@@ -183,7 +80,7 @@ async def decide_case(
     "La sanction est levée automatiquement à son expiration.",
     status_code=201,
     response_model=None,
-    responses={201: {"model": SanctionOut, "description": "Sanction prononcée"}, **problem_responses(400, 401, 403, 404, 422)},
+    responses=answers(201, SanctionOut, "Sanction prononcée", 400, 401, 403, 404, 422),
 )
 async def impose_sanction(
     body: SanctionIn, caller: Caller = Depends(staff), services: Backend = Depends(backend)
@@ -197,7 +94,7 @@ async def impose_sanction(
     description="Réservé à l'auteur du contenu, une fois par dossier ; le dossier revient dans la file.",
     status_code=201,
     response_model=None,
-    responses={201: {"model": AppealOut, "description": "Recours déposé"}, **problem_responses(400, 401, 403, 404, 409, 422)},
+    responses=answers(201, AppealOut, "Recours déposé", 400, 401, 403, 404, 409, 422),
 )
 async def file_appeal(
     body: AppealIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
@@ -211,13 +108,9 @@ async def file_appeal(
     description="Décisions, sanctions, masquages et recours ; le journal ne peut être ni modifié ni effacé. "
     "`target_id` : une publication, un commentaire ou un membre (sanctions). " + PAGINATION,
     response_model=None,
-    responses={200: {"model": AuditPage, "description": "Entrées du journal"}, **problem_responses(401, 403, 422)},
+    responses=answers(200, AuditPage, "Entrées du journal", 401, 403, 422),
 )
 async def audit_log(
-    target_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
-    caller: Caller = Depends(staff),
-    services: Backend = Depends(backend),
+    query: Annotated[AuditQuery, Query()], caller: Caller = Depends(staff), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("moderation", "audit_log", _page(limit, cursor, target_id=target_id))
+    return await services.call("moderation", "audit_log", query.model_dump(exclude_none=True))

@@ -5,62 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import Field
 
 from gateway.auth import Caller, current_user
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.notification_stream import NotificationStream, Subscription
-from gateway.schemas import RequestModel, ResponseModel
+from gateway.openapi import answers
+from shared.api.notifications import NEVER_EMAILED, NotificationPage, NotificationQuery, Preferences, PreferencesIn
+from shared.api.text import Id, Raw
 
 router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(503))
-
-# The types of notification (services/notifications/domain.py), for validation and the OpenAPI document.
-NotificationType = Literal[
-    "comment_on_post", "answer_accepted", "reaction", "moderation_decision", "report_resolved", "sanction",
-    "question_unanswered", "event_registration_confirmed", "event_waitlist_promoted", "event_cancelled",
-    "event_reminder", "mentoring_request", "mentoring_answer", "mentorship_ended",
-]
-NEVER_EMAILED = {"reaction"}
-NotificationId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-class Notification(ResponseModel):
-    id: str
-    type: NotificationType
-    title: str
-    body: str
-    link: str | None
-    created_at: str
-    read: bool
-
-
-class NotificationPage(ResponseModel):
-    items: list[Notification]
-    next_cursor: str | None
-    unread_count: int
-
-
-class ChannelChoice(RequestModel):
-    in_app: bool
-    email: bool
-
-
-class PreferencesIn(RequestModel):
-    channels: dict[NotificationType, ChannelChoice] = Field(
-        description="Par type de notification ; les types absents reprennent leur réglage par défaut."
-    )
-    digest: Literal["off", "daily", "weekly"]
-
-
-class Preferences(ResponseModel):
-    channels: dict[NotificationType, dict[str, bool]]
-    digest: Literal["off", "daily", "weekly"]
-
 
 def check_preferences(body: PreferencesIn) -> None:
     """Reactions are never e-mailed (the service checks again)."""
@@ -77,20 +35,13 @@ def check_preferences(body: PreferencesIn) -> None:
     "/notifications",
     summary="Mes notifications, les plus récentes d'abord",
     response_model=None,
-    responses={200: {"model": NotificationPage, "description": "Une page de notifications"},
-               **problem_responses(401, 422)},
+    responses=answers(200, NotificationPage, "Une page de notifications", 401, 422),
 )
 async def list_notifications(
-    unread: Annotated[bool, Query(description="Seulement les non lues")] = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    caller: Caller = Depends(current_user),
+    query: Annotated[NotificationQuery, Query()], caller: Caller = Depends(current_user),
     services: Backend = Depends(backend),
 ) -> Any:
-    query: dict[str, Any] = {"unread": unread, "limit": limit}
-    if cursor is not None:
-        query["cursor"] = cursor
-    return await services.call("notifications", "list_notifications", query)
+    return await services.call("notifications", "list_notifications", query.model_dump(exclude_none=True))
 
 
 @router.post(
@@ -112,9 +63,7 @@ async def mark_all_read(caller: Caller = Depends(current_user), services: Backen
     response_class=Response,
     responses=problem_responses(401, 404),
 )
-async def mark_read(
-    id: NotificationId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
-) -> Response:
+async def mark_read(id: Id, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
     await services.call("notifications", "mark_read", id)
     return Response(status_code=204)
 
@@ -123,8 +72,7 @@ async def mark_read(
     "/notifications/preferences",
     summary="Mes préférences de notification",
     response_model=None,
-    responses={200: {"model": Preferences, "description": "Canaux par type, et résumé par e-mail"},
-               **problem_responses(401)},
+    responses=answers(200, Preferences, "Canaux par type, et résumé par e-mail", 401),
 )
 async def get_preferences(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     return await services.call("notifications", "get_preferences")
@@ -135,8 +83,7 @@ async def get_preferences(caller: Caller = Depends(current_user), services: Back
     summary="Remplacer mes préférences de notification",
     description="Les réactions ne sont jamais envoyées par e-mail (422 si `email` vaut `true` pour `reaction`).",
     response_model=None,
-    responses={200: {"model": Preferences, "description": "Les préférences enregistrées"},
-               **problem_responses(400, 401, 422)},
+    responses=answers(200, Preferences, "Les préférences enregistrées", 400, 401, 422),
 )
 async def put_preferences(
     body: PreferencesIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
@@ -219,7 +166,7 @@ async def stream(
     request: Request,
     caller: Caller = Depends(current_user),
     services: Backend = Depends(backend),
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+    last_event_id: Annotated[Raw(max_length=64) | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     settings = request.app.state.settings
     notifications: NotificationStream = request.app.state.notification_stream

@@ -70,7 +70,12 @@ async def readyz(request: Request) -> Any:
     return {"status": "ok", "checks": checks}
 
 
-@router.get("/metrics", summary="Métriques Prometheus", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Métriques Prometheus",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Format texte de Prometheus"}},
+)
 async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -6,12 +6,11 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from services.analytics import kpis, projections
 from services.analytics.facts import fact_of, subject_of
 from services.analytics.privacy import PERSON_ID_FIELDS, random_pseudonym
 from services.analytics.stream import build_message
+from shared.api.analytics import KpiQuery
 from shared.caller import Caller
 from shared.contracts import Envelope, EventPayload
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -97,15 +96,6 @@ def rebuild(uow) -> int:
 
 
 # ---------------------------------------------------------------- figures
-
-
-class KpiQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    agency: str | None = Field(None, min_length=1, max_length=40)
-    region: str | None = Field(None, min_length=1, max_length=100)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
 
 
 def parse_query(data: dict | None, today: date, max_days: int) -> KpiQuery:

@@ -2,10 +2,10 @@
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from shared.api.events import ORGANIZER_ROLES
 from shared.caller import Caller
 from shared.errors import Conflict, Forbidden, ValidationFailed
 
-ORGANIZER_ROLES = ("advisor", "company", "admin")
 ACTIVE_STATUSES = ("confirmed", "waitlisted")
 
 

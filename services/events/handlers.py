@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from services.events import calendar, domain
 from services.events.models import CalendarEvent, Registration
-from services.events.schemas import AttendanceIn, CancelIn, EventFilters, EventIn, PageIn
 from shared import paging
+from shared.api.base import Page
+from shared.api.events import AttendanceIn, CancelIn, EventFilters, EventIn
 from shared.caller import Caller
 from shared.contracts.events import (
     AttendanceRecorded,
@@ -316,7 +317,7 @@ def list_registrations(uow, caller: Caller, event_id: str, query: dict) -> dict:
     caller.require_user()
     event = _event(uow, event_id)
     domain.check_may_manage(str(event.organizer_id) if event.organizer_id else None, caller)
-    page_in = parse(PageIn, query)
+    page_in = parse(Page, query)
     after = paging.decode(page_in.cursor, "events.registrations", (int,))
     rows = uow.registrations.of_event(event.id, after[0] if after else None, page_in.limit + 1)
     page = rows[: page_in.limit]
@@ -364,7 +365,7 @@ def record_attendance(uow, caller: Caller, event_id: str, data: dict, now: datet
 
 def my_events(uow, caller: Caller, query: dict) -> dict:
     caller.require_user()
-    page_in = parse(PageIn, query)
+    page_in = parse(Page, query)
     after = paging.decode(page_in.cursor, "events.mine", (datetime, uuid.UUID))
     rows = uow.registrations.of_user(uuid.UUID(caller.id), after, page_in.limit + 1)
     page = rows[: page_in.limit]

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from services.identity import domain
 from services.identity.models import Agency, Invitation, RefreshToken, User
-from services.identity.schemas import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
+from shared.api.identity import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from shared.caller import Caller
 from shared.contracts.identity import (
     AccessRestored,

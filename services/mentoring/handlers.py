@@ -6,8 +6,8 @@ from datetime import datetime
 from services.mentoring import domain
 from services.mentoring.models import Mentor, MentoringRequest
 from services.mentoring.repository import Duplicate
-from services.mentoring.schemas import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
 from shared import paging
+from shared.api.mentoring import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
 from shared.caller import Caller
 from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import (

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from services.moderation import domain, metrics
 from services.moderation.domain import excerpt
 from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry, Case, Report, Sanction
-from services.moderation.schemas import AppealIn, DecisionIn, PageIn, ReportIn, SanctionIn
 from services.moderation.screening import Screener
 from services.moderation.spam import RecentWriting, fingerprint
 from shared import paging
+from shared.api.base import Page
+from shared.api.moderation import AppealIn, AuditQuery, DecisionIn, ReportIn, SanctionIn
 from shared.caller import Caller
 from shared.contracts.identity import UserErased
 from shared.contracts.moderation import (
@@ -284,7 +285,7 @@ def _hide_reported(uow, target, pending: list[Report], now: datetime) -> None:
 
 def queue(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
-    page = parse(PageIn, params)
+    page = parse(Page, params)
     after = paging.decode(page.cursor or None, "moderation.queue", (datetime, uuid.UUID))
     found = uow.cases.queue(caller.agency_code, caller.role == "admin", page.limit + 1, after)
     more = paging.next_cursor("moderation.queue", found, page.limit, lambda c: (c.opened_at or c.created_at, c.id))
@@ -426,12 +427,10 @@ def file_appeal(uow, caller: Caller, data: dict, now: datetime) -> dict:
 
 def audit_log(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
-    params = dict(params or {})
-    target_id = params.pop("target_id", None)
-    page = parse(PageIn, params)
+    page = parse(AuditQuery, params)
     target_key = None
-    if target_id:
-        target_key = domain.parse_uuid(target_id)
+    if page.target_id:
+        target_key = domain.parse_uuid(page.target_id)
         if target_key is None:
             return {"items": [], "next_cursor": None}
     before = paging.decode(page.cursor or None, "moderation.audit", (int,))

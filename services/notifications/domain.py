@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared import backoff
+from shared.api.notifications import NEVER_EMAILED
 
 # Every notification type, with its default channels: in-app for all; an
 # e-mail at once only for what matters right away. Reactions are never e-mailed.
@@ -24,7 +25,6 @@ DEFAULT_EMAIL: dict[str, bool] = {
     "mentorship_ended": True,
 }
 TYPES: tuple[str, ...] = tuple(DEFAULT_EMAIL)
-NEVER_EMAILED = frozenset({"reaction"})
 
 DIGESTS = ("off", "daily", "weekly")
 DEFAULT_DIGEST = "weekly"

@@ -8,9 +8,9 @@ from services.notifications.emails import (
     render_notification,
 )
 from services.notifications.models import Email, Notification
-from services.notifications.schemas import ListQuery, PreferencesIn
 from services.notifications.settings import NotificationSettings
 from shared import paging
+from shared.api.notifications import NotificationQuery, PreferencesIn
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.identity import UserErased
@@ -173,7 +173,7 @@ def make_notification(uow, draft: domain.Draft, event_id: uuid.UUID, now: dateti
 
 def list_notifications(uow, caller: Caller, data: dict) -> dict:
     caller.require_user()
-    query = parse(ListQuery, data)
+    query = parse(NotificationQuery, data)
     before = paging.decode(query.cursor or None, "notifications.inbox", (int,))
     user_id = uuid.UUID(caller.id)
     rows = uow.notifications.page(user_id, query.unread, before[0] if before else None, query.limit + 1)

@@ -5,9 +5,10 @@ from datetime import datetime
 from services.posts import domain
 from services.posts.handlers import caller_uuid, check_not_muted, view_of, visible_post
 from services.posts.models import Comment
-from services.posts.schemas import AcceptIn, CommentIn, Page, ReactionIn
 from services.posts.views import comment_view
 from shared import paging
+from shared.api.base import Page
+from shared.api.posts import AcceptIn, CommentIn, ReactionIn
 from shared.caller import Caller
 from shared.contracts.posts import AnswerAccepted, CommentCreated, PostPinned, ReactionAdded, ReactionRemoved
 from shared.errors import Conflict, ValidationFailed

@@ -3,12 +3,11 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from shared.api.posts import PUBLISHER_KINDS, PUBLISHER_ROLES
 from shared.caller import Caller
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 OPEN_KINDS = ("question", "discussion", "testimony")
-PUBLISHER_KINDS = ("job_info", "video")  # job sheets and videos: companies and staff
-PUBLISHER_ROLES = ("company", "advisor", "admin")
 ROME_CODE = re.compile(r"^[A-N][0-9]{4}$")
 TOPIC_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REACTION_TYPES = ("helpful", "thanks", "support")

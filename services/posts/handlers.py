@@ -5,8 +5,9 @@ from datetime import datetime
 
 from services.posts import domain
 from services.posts.models import Post
-from services.posts.schemas import Page, PostFilters, PostIn, PostPatch, TopicIn
 from services.posts.views import comment_view, post_page, post_view
+from shared.api.base import Page
+from shared.api.posts import PostFilters, PostIn, PostPatch, TopicIn
 from shared.caller import Caller
 from shared.contracts.posts import PostCreated, PostRemoved, PostUpdated
 from shared import paging

@@ -3,7 +3,7 @@ as real processes on this run's vhost and databases."""
 import subprocess
 import sys
 import time
-
+import uuid
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 from stack.services import SERVICES
 from shared.settings import REPO_ROOT
 from stack.testing import die_with_parent, free_port, service_env
+from tests.contract.openapi_responses import ResponseContract
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,42 @@ def gateway_log(gateway):
     return lambda: gateway_logs[gateway].read_text(errors="replace")
 
 
+@pytest.fixture(scope="module")
+def api_contract(gateway):
+    """The OpenAPI document this gateway serves, to check every answer against."""
+    return ResponseContract(httpx.get(f"{gateway}/openapi.json", timeout=60).json())
+
+
 @pytest.fixture
-def http(gateway):
-    with httpx.Client(base_url=gateway, timeout=10) as client:
+def http(gateway, api_contract):
+    """A client of the gateway; every answer it gets must match the OpenAPI document."""
+    with httpx.Client(base_url=gateway, timeout=10, event_hooks={"response": [api_contract.check]}) as client:
         yield client
+
+
+MEMBER_PASSWORD = "une phrase de passe assez longue"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def join(http, platform):
+    """`join(role, name, agency)`: a new member, invited by the admin and
+    logged in: (user, headers with their access token, e-mail)."""
+    admin = http.post(
+        "/v1/auth/token", json={"email": platform.platform_admin_email, "password": platform.platform_admin_password}
+    ).json()["access_token"]
+
+    def make(role: str, name: str, agency: str | None = "HDF-LILLE") -> tuple[dict, dict, str]:
+        invitation = {"role": role, **({"agency_code": agency} if agency else {"organization": "Boulangerie Martin"})}
+        code = http.post("/v1/invitations", json=invitation, headers=bearer(admin)).json()["code"]
+        email = f"{role}-{uuid.uuid4().hex[:8]}@exemple.fr"
+        user = http.post("/v1/auth/register", json={
+            "invitation_code": code, "email": email, "password": MEMBER_PASSWORD, "display_name": name})
+        assert user.status_code == 201, user.text
+        token = http.post("/v1/auth/token", json={"email": email, "password": MEMBER_PASSWORD}).json()["access_token"]
+        return user.json(), bearer(token), email
+
+    return make

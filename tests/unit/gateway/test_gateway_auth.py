@@ -189,6 +189,6 @@ def test_admin_invites_any_role(client, fake_rpc, auth):
 
 
 def test_job_seeker_cannot_publish_job_info(client, fake_rpc, auth, assert_problem):
-    post = {"kind": "job_info", "title": "T", "body": "B", "topics": []}
+    post = {"kind": "job_info", "title": "Cariste", "body": "B", "topics": []}
     assert_problem(client.post("/v1/posts", json=post, headers=auth("job_seeker")), 403)
     assert fake_rpc.calls == []

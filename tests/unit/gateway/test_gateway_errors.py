@@ -33,7 +33,7 @@ def test_malformed_json_is_400(client, fake_rpc, assert_problem):
 
 def test_unknown_field_is_422(client, fake_rpc, assert_problem):
     body = {"invitation_code": "I", "email": "a@b.fr", "password": "x" * 12,
-            "display_name": "A", "role": "admin"}
+            "display_name": "Ali", "role": "admin"}
     problem = assert_problem(client.post("/v1/auth/register", json=body), 422)
     assert problem["title"] == "Données invalides"
     assert problem["errors"] == [
@@ -144,7 +144,7 @@ def test_remote_too_many_requests_has_retry_after(
 def test_remote_validation_failed_carries_errors(client, fake_rpc, assert_problem):
     errors = [{"loc": ["body", "password"], "msg": "Mot de passe trop faible."}]
     fake_rpc.replies[("identity", "register")] = RemoteError("ValidationFailed", [errors])
-    body = {"invitation_code": "I", "email": "a@b.fr", "password": "x" * 12, "display_name": "A"}
+    body = {"invitation_code": "I", "email": "a@b.fr", "password": "x" * 12, "display_name": "Ali"}
     problem = assert_problem(client.post("/v1/auth/register", json=body), 422)
     assert problem["errors"] == errors
 

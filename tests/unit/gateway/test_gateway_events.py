@@ -91,7 +91,7 @@ def test_list_events_passes_filters(client, fake_rpc, auth):
     )
     assert response.status_code == 200
     (query,) = fake_rpc.last().args
-    assert query == {"from": "2026-03-01T00:00:00+00:00", "agency": "HDF-LILLE", "topic": "logistique",
+    assert query == {"from": "2026-03-01T00:00:00Z", "agency": "HDF-LILLE", "topic": "logistique",
                      "kind": "workshop", "limit": 5}
 
 

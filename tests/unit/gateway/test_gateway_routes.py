@@ -27,9 +27,9 @@ def test_admin_creates_agency(client, fake_rpc, auth):
 
 
 def test_register(client, fake_rpc):
-    user = {"id": "u1", "email": "a@b.fr", "display_name": "A", "role": "job_seeker", "agency_code": "75001"}
+    user = {"id": "u1", "email": "a@b.fr", "display_name": "Ali", "role": "job_seeker", "agency_code": "75001"}
     fake_rpc.replies[("identity", "register")] = user
-    body = {"invitation_code": "INV", "email": "a@b.fr", "password": "un mot de passe long", "display_name": "A"}
+    body = {"invitation_code": "INV", "email": "a@b.fr", "password": "un mot de passe long", "display_name": "Ali"}
     response = client.post("/v1/auth/register", json=body)
     assert response.status_code == 201
     assert response.json() == user
@@ -128,14 +128,19 @@ def test_company_publishes_job_info_with_details(client, fake_rpc, auth):
 @pytest.mark.parametrize(
     "body, loc",
     [
-        ({"kind": "video", "title": "T", "body": "B", "topics": []}, ["body", "video_url"]),
-        ({"kind": "question", "title": "T", "body": "B", "video_url": "https://v.fr/1"}, ["body", "video_url"]),
-        ({"kind": "job_info", "title": "T", "body": "B", "details": {"rome_code": "Z9999"}},
+        ({"kind": "video", "title": "Vidéo", "body": "B", "topics": []}, ["body", "video_url"]),
+        ({"kind": "question", "title": "Question", "body": "B", "video_url": "https://v.fr/1"}, ["body", "video_url"]),
+        ({"kind": "job_info", "title": "Fiche", "body": "B", "details": {"rome_code": "Z9999"}},
          ["body", "details", "rome_code"]),
-        ({"kind": "poem", "title": "T", "body": "B"}, ["body", "kind"]),
+        ({"kind": "poem", "title": "Poème", "body": "B"}, ["body", "kind"]),
         ({"kind": "question", "title": "", "body": "B"}, ["body", "title"]),
+        # The posts service's rule: at least 3 characters once trimmed.
+        ({"kind": "question", "title": " Qu ", "body": "B"}, ["body", "title"]),
+        ({"kind": "question", "title": "Question", "body": " \n "}, ["body", "body"]),
+        ({"kind": "job_info", "title": "Fiche", "body": "B", "details": {"hiring": None}}, ["body", "details", "hiring"]),
     ],
-    ids=["video-without-url", "url-on-question", "bad-rome-code", "unknown-kind", "empty-title"],
+    ids=["video-without-url", "url-on-question", "bad-rome-code", "unknown-kind", "empty-title", "short-title",
+         "blank-body", "hiring-null"],
 )
 def test_create_post_validation(client, fake_rpc, auth, body, loc, assert_problem):
     problem = assert_problem(client.post("/v1/posts", json=body, headers=auth("advisor")), 422)

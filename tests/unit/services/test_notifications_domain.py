@@ -1,9 +1,11 @@
 """notifications rules and texts, free of I/O."""
 from datetime import datetime, timedelta, timezone
+from typing import get_args
 
 from services.notifications import domain
 from services.notifications.emails import render_digest, DigestItem
 from services.notifications.messages import french_datetime, quoted
+from shared.api.notifications import NotificationType
 
 ANCHOR = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
 
@@ -12,6 +14,10 @@ def test_stored_choices_overlay_defaults_and_reactions_never_email():
     channels = domain.effective_channels({"reaction": {"in_app": False, "email": True}, "retired_type": {}})
     assert channels["reaction"] == {"in_app": False, "email": False}
     assert "retired_type" not in channels and channels["sanction"] == {"in_app": True, "email": True}
+
+
+def test_the_api_names_every_notification_type_the_service_makes():
+    assert set(get_args(NotificationType)) == set(domain.TYPES)
 
 
 def test_digest_periods_change_at_the_period_boundary_only():

@@ -1,0 +1,102 @@
+"""identity's API: agencies, invitations, registration, tokens, profiles."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.api.base import RequestModel, ResponseModel
+from shared.api.text import Email, Raw, Text
+
+Role = Literal["job_seeker", "advisor", "company", "admin"]
+AgencyCode = Text(2, 40, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+DisplayName = Text(2, 80)
+# Passwords are never trimmed; the policy (length, common ones) is identity's.
+Password = Raw(1, 256)
+RefreshToken = Raw(1, 200)
+
+
+class AgencyIn(RequestModel):
+    code: AgencyCode
+    name: Text(2, 200)
+    region: Text(2, 100)
+
+
+class InvitationIn(RequestModel):
+    role: Role
+    agency_code: Text(2, 40) | None = None
+    organization: Text(1, 200) | None = None
+    email: Email | None = None
+    max_uses: int = Field(1, ge=1, le=1000)
+    expires_in_days: int = Field(14, ge=1, le=90)
+
+
+class RegisterIn(RequestModel):
+    invitation_code: Text(1, 64)
+    email: Email
+    password: Password
+    display_name: DisplayName
+
+
+class LoginIn(RequestModel):
+    # Any text: a malformed address matches nobody (the same 401 as a wrong one).
+    email: Raw(1, 254)
+    password: Password
+
+
+class RefreshIn(RequestModel):
+    refresh_token: RefreshToken
+
+
+class ProfileIn(RequestModel):
+    """What members change about themselves; role, agency_code, email or anything else is 422."""
+
+    display_name: DisplayName | None = None
+    bio: Raw(max_length=2000) | None = None
+    topics: list[Text(pattern=r"^[A-Za-z0-9-]{1,80}$")] | None = Field(None, max_length=30)
+
+
+class Agency(ResponseModel):
+    code: str
+    name: str
+    region: str
+
+
+class Invitation(ResponseModel):
+    code: str
+    role: Role
+    agency_code: str | None
+    organization: str | None
+    email: str | None
+    expires_at: str
+    max_uses: int
+
+
+class User(ResponseModel):
+    id: str
+    email: str
+    display_name: str
+    role: Role
+    agency_code: str | None
+
+
+class TokenPair(ResponseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+
+
+class Me(User):
+    bio: str | None
+    topics: list[str]
+    created_at: str
+
+
+class PublicProfile(ResponseModel):
+    id: str
+    display_name: str
+    role: Role
+    agency_code: str | None
+    bio: str | None
+
