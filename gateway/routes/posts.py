@@ -213,7 +213,7 @@ async def create_post(body: PostIn, caller: Caller = Depends(current_user), serv
 @router.get(
     "/posts",
     summary="Lister ou rechercher des contenus publiés",
-    description="Filtres `topic`, `kind`, `author`, `agency`. Avec `q`, recherche plein texte en français "
+    description="Filtres `topic`, `kind`, `author`, `agency`, `unanswered`. Avec `q`, recherche plein texte en français "
     "(racines et accents ignorés : `metiers` trouve « métier »), les plus pertinents d'abord parmi les 1 000 "
     "correspondances les plus récentes ; sinon les plus récents d'abord. Avec `author` égal à l'appelant, ses "
     "propres contenus dans tous les statuts (sauf supprimés). " + PAGINATION_NOTE,
@@ -226,12 +226,17 @@ async def list_posts(
     author: Annotated[str | None, Query(max_length=64)] = None,
     agency: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Recherche plein texte en français")] = None,
+    unanswered: Annotated[
+        bool | None, Query(description="Seulement les contenus sans aucune réponse publiée (avec `kind=question` : "
+                                       "les questions qui attendent encore une réponse)")
+    ] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
     caller: Caller = Depends(current_user),
     services: Backend = Depends(backend),
 ) -> Any:
-    query = _query(topic=topic, kind=kind, author=author, agency=agency, q=q, limit=limit, cursor=cursor)
+    query = _query(topic=topic, kind=kind, author=author, agency=agency, q=q, unanswered=unanswered or None,
+                   limit=limit, cursor=cursor)
     return await services.call("posts", "list_posts", query)
 
 

@@ -82,3 +82,5 @@ class PostFilters(Page):
     author: str | None = Field(default=None, max_length=64)
     agency: str | None = Field(default=None, max_length=40)
     q: str | None = Field(default=None, max_length=200)
+    # Only posts with no published comment yet (the agency's questions waiting for an answer).
+    unanswered: bool = False
