@@ -39,6 +39,8 @@ export RPC_TIMEOUT_SECONDS     ?= 5
 export EVENT_MAX_DELIVERIES    ?= 5
 export GATEWAY_HOST            ?= 127.0.0.1
 export GATEWAY_PORT            ?= 8000
+export WEB_HOST                ?= 127.0.0.1
+export WEB_PORT                ?= 8080
 export NAMEKO_MAX_WORKERS      ?= 10
 export LOG_LEVEL               ?= INFO
 
@@ -62,7 +64,7 @@ $(STAMP): requirements.txt
 servers: ## start PostgreSQL and RabbitMQ if they are installed but stopped
 	@infra/scripts/ensure-servers.sh
 
-tools: ## install the test tools when missing (promtool, from Debian's prometheus package)
+tools: ## install the test tools when missing (promtool from Debian's prometheus package, chromium)
 	@infra/scripts/ensure-tools.sh
 
 # --- Tests and the running platform ---------------------------------------------
@@ -82,6 +84,7 @@ up: bootstrap ## run every service and the gateway in the foreground (Ctrl-C sto
 	@! $(VENV)/bin/supervisorctl -c $(SUPERVISOR) pid >/dev/null 2>&1 \
 	  || { echo "The platform is already running here: make status, make stop"; exit 1; }
 	@echo
+	@echo "  web app         http://$(WEB_HOST):$(WEB_PORT)"
 	@echo "  API             http://$(GATEWAY_HOST):$(GATEWAY_PORT)"
 	@echo "  API docs        http://$(GATEWAY_HOST):$(GATEWAY_PORT)/docs"
 	@echo "  gateway metrics http://$(GATEWAY_HOST):$(GATEWAY_PORT)/metrics"

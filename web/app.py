@@ -153,7 +153,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        # Prometheus scrapes the process directly; through a proxy (the
+        # Ingress adds X-Forwarded-For) the figures are nobody's business.
+        if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+            return HTMLResponse("Introuvable", status_code=404)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in all_routers():

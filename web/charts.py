@@ -48,19 +48,21 @@ def marker(shape: str, x: float, y: float) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="currentColor"/>'
 
 
+# Tops of the vertical axis: each divides by 4, so the five grid lines fall on round figures.
+NICE_TOPS = (4, 8, 12, 20, 40, 60, 100, 120, 200, 240, 400, 600, 1000, 1200, 2000, 4000, 10000, 20000, 40000, 100000)
+
+
 def nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 100000):
-        if value <= step:
-            return float(step)
-    return value
+    for top in NICE_TOPS:
+        if value <= top:
+            return float(top)
+    return float(int(value) + (4 - int(value) % 4))
 
 
 def line_chart(chart_id: str, title: str, days: list[str], series: list[Series],
-               tick: Callable[[float], str]) -> Markup:
+               tick: Callable[[float], str], top: float | None = None) -> Markup:
     known = [v for s in series for v in s.values if v is not None]
-    top = nice_max(max(known) if known else 0)
+    top = top or nice_max(max(known) if known else 0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(days), 1)
 
@@ -152,7 +154,7 @@ def kpi_panels(rows: list[dict[str, Any]]) -> list[Panel]:
     ]
     panels = []
     for chart_id, title, unit, series, fmt in specs:
-        svg = line_chart(chart_id, title, days, series, lambda v, fmt=fmt: fmt(v))
+        svg = line_chart(chart_id, title, days, series, lambda v, fmt=fmt: fmt(v), top=100.0 if unit == "%" else None)
         panels.append(Panel(chart_id, title, unit, days, series, svg, fmt))
     return panels
 

@@ -21,6 +21,13 @@ REPORT_REASONS = {
     "spam": "Publicité ou spam", "abuse": "Propos injurieux ou harcèlement",
     "personal_data": "Données personnelles", "misinformation": "Information fausse", "other": "Autre raison",
 }
+# Why screening held something (moderation's reason codes).
+SCREENING_REASONS = {
+    "abuse.word_list": "Propos injurieux", "personal_data.email": "Adresse e-mail",
+    "personal_data.iban": "Coordonnées bancaires (IBAN)", "personal_data.nir": "Numéro de sécurité sociale",
+    "personal_data.phone": "Numéro de téléphone", "spam.duplicate": "Texte répété", "spam.flood": "Publications en rafale",
+    "spam.links": "Trop de liens",
+}
 CASE_SOURCES = {"screening": "Filtrage automatique", "reports": "Signalements", "appeal": "Appel"}
 MODERATION_ACTIONS = {"approve": "Approuver (publier)", "reject": "Refuser", "hide": "Masquer"}
 REACTIONS = {"helpful": "Utile", "thanks": "Merci", "support": "Soutien"}
@@ -59,7 +66,12 @@ def post_status(code: str | None) -> str:
 
 
 def report_reason(code: str | None) -> str:
-    return REPORT_REASONS.get(code or "", code or "")
+    """A report's reason ("spam", or "report.spam" in a case) or a screening reason."""
+    code = code or ""
+    if code in SCREENING_REASONS:
+        return SCREENING_REASONS[code]
+    short = code.removeprefix("report.")
+    return ("Signalé : " if code.startswith("report.") else "") + REPORT_REASONS.get(short, short)
 
 
 def case_source(code: str | None) -> str:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the command-line tools the test suite needs are installed:
 #   promtool (Debian package `prometheus`): checks the Prometheus configuration,
-#   the alert rules (and runs their unit tests) and every dashboard query.
+#   the alert rules (and runs their unit tests) and every dashboard query;
+#   chromium (Debian package `chromium`): the browser of the web app's tests.
 #
 #   - already installed: one "ok" line, nothing else;
 #   - missing, and we are root (or have password-less sudo): apt-get install it,
@@ -77,3 +78,6 @@ ensure_tool() {  # ensure_tool TOOL PACKAGE
 }
 
 ensure_tool promtool prometheus
+#   chromium (Debian package `chromium`): the browser tests/web drives (Playwright
+#   cannot download its own browser here); CHROMIUM_PATH points elsewhere if needed.
+ensure_tool chromium chromium

@@ -191,3 +191,7 @@ def test_health_and_metrics(web_client):
     web_client.get("/connexion")
     metrics = web_client.get("/metrics").text
     assert 'http_requests_total{method="GET",route="/connexion",status="200"}' in metrics
+
+
+def test_metrics_are_not_served_through_a_proxy(web_client):
+    assert web_client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
