@@ -113,6 +113,9 @@ class MetricsMiddleware:
         async def record(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                # A page is rendered before its headers go: this is its server time.
+                elapsed = (time.perf_counter() - started) * 1000
+                MutableHeaders(scope=message).append("server-timing", f"app;dur={elapsed:.1f}")
             await send(message)
 
         try:
@@ -145,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.refresher = Refresher()
     app.state.templates = make_templates(HERE / "templates")
     app.state.topics_cache = {}
+    app.state.waiting_cache = {}
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -54,6 +54,8 @@ class Session:
     def sign_in(self, tokens: dict[str, Any], user: dict[str, Any], now: float) -> None:
         self.set_tokens(tokens, now)
         self.user = {key: user.get(key) for key in ("id", "role", "agency_code", "display_name")}
+        # Whether to show the "how to start" steps, without asking for the profile on every feed.
+        self.user["follows_topics"] = bool(user.get("topics"))
         self.signed_in_at = now
         self.csrf = secrets.token_urlsafe(24)  # a new secret for the new identity
         self.changed = True

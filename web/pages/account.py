@@ -140,6 +140,7 @@ async def update_profile(ctx: Ctx = Depends(member)) -> Response:
         try:
             me = await ctx.patch("/v1/me", body)
             ctx.session.user["display_name"] = me.get("display_name", body["display_name"])
+            ctx.session.user["follows_topics"] = bool(me.get("topics", body["topics"]))
             ctx.session.changed = True
             return ctx.redirect("/profil", "Votre profil est enregistré.")
         except GatewayProblem as problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -26,19 +27,31 @@ def allowed_kinds(role: str | None) -> tuple[str, ...]:
     return labels.MEMBER_KINDS
 
 
+WAITING_CACHE_SECONDS = 15.0
+
+
+async def waiting_questions(ctx: Ctx, agency: str) -> list[dict[str, Any]]:
+    """The agency's questions still waiting for an answer: the same for every
+    member of the agency, so kept a few seconds rather than asked on every feed."""
+    cache: dict[str, tuple[float, list]] = ctx.app_state.waiting_cache
+    hit = cache.get(agency)
+    if hit and time.monotonic() - hit[0] < WAITING_CACHE_SECONDS:
+        return hit[1]
+    page = await ctx.get("/v1/posts", kind="question", agency=agency, unanswered="true", limit=5)
+    cache[agency] = (time.monotonic(), page.get("items", []))
+    return cache[agency][1]
+
+
 @router.get("/")
 async def home(ctx: Ctx = Depends(member), apres: str | None = None) -> Response:
     agency = ctx.user.get("agency_code")
     feed_call = ctx.get("/v1/feed", limit=20, cursor=apres)
-    me_call = ctx.get("/v1/me")
-    waiting_call = (
-        ctx.get("/v1/posts", kind="question", agency=agency, unanswered="true", limit=5)
-        if agency and not apres else asyncio.sleep(0, result=None)
-    )
-    feed, me, waiting = await asyncio.gather(feed_call, me_call, waiting_call)
+    waiting_call = waiting_questions(ctx, agency) if agency and not apres else asyncio.sleep(0, result=[])
+    feed, waiting = await asyncio.gather(feed_call, waiting_call)
     return await ctx.render(
-        "posts/home.html", posts=feed["items"], next_cursor=feed.get("next_cursor"), me=me,
-        waiting=(waiting or {}).get("items", []), labels_by_slug=await topic_labels(ctx), first_page=not apres,
+        "posts/home.html", posts=feed["items"], next_cursor=feed.get("next_cursor"),
+        new_member=not ctx.user.get("follows_topics"), waiting=waiting, labels_by_slug=await topic_labels(ctx),
+        first_page=not apres,
     )
 
 
