@@ -9,6 +9,14 @@ def test_list_posts_passes_filters_and_page(client, fake_rpc, auth):
     assert fake_rpc.last().args == ({"q": "metiers", "topic": "N1103", "kind": "question", "limit": 5, "cursor": "abc"},)
 
 
+def test_list_posts_can_ask_for_the_questions_still_waiting_for_an_answer(client, fake_rpc, auth):
+    fake_rpc.replies[("posts", "list_posts")] = {"items": [], "next_cursor": None}
+    assert client.get("/v1/posts?kind=question&agency=HDF-LILLE&unanswered=true", headers=auth()).status_code == 200
+    assert fake_rpc.last().args == ({"kind": "question", "agency": "HDF-LILLE", "unanswered": True, "limit": 20},)
+    client.get("/v1/posts?unanswered=false", headers=auth())
+    assert fake_rpc.last().args == ({"limit": 20},)
+
+
 @pytest.mark.parametrize("query, loc", [("limit=0", "limit"), ("limit=101", "limit"), ("kind=poem", "kind")])
 def test_list_posts_refuses_bad_queries(client, fake_rpc, auth, assert_problem, query, loc):
     problem = assert_problem(client.get(f"/v1/posts?{query}", headers=auth()), 422)
