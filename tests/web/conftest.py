@@ -20,10 +20,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env
 from tests.conftest import STRONG_PASSWORD
-from tests.e2e.conftest import free_port, gateway, services  # noqa: F401  (fixtures)
+# The platform's fixtures and helpers come through tests/e2e/conftest.py, so
+# moving them elsewhere changes that one file.
+from tests.e2e.conftest import (  # noqa: F401  (gateway, services: fixtures)
+    REPO_ROOT,
+    die_with_parent,
+    free_port,
+    gateway,
+    service_env,
+    services,
+)
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
