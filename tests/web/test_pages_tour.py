@@ -135,3 +135,38 @@ def test_advisor_and_admin_pages(people, member_account, platform):
     page.get_by_label("Entreprise ou branche (entreprises)").fill("Branche logistique")
     page.get_by_role("button", name="Créer l'invitation").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("Entreprise")
+
+
+def test_without_javascript_a_member_searches_reacts_edits_and_deletes_their_post(people, member_account):
+    account = member_account(name="Paul")
+    person = people("Paul", javascript=False)
+    person.sign_in(account["email"], account["password"])
+    word = f"chaudron{uuid.uuid4().hex[:5]}"
+    page = check(person, "/publier?type=testimony")
+    page.get_by_label("Titre").fill(f"Ma reconversion en {word}")
+    page.get_by_label("Votre témoignage").fill(f"Après dix ans dans la vente, je suis devenu {word}. Courage à tous !")
+    page.get_by_role("button", name="Publier", exact=True).click()
+    post_url = page.url
+    for _ in range(40):  # screening publishes it within seconds
+        page = person.goto(post_url)
+        if page.locator("#reactions").count():
+            break
+        page.wait_for_timeout(500)
+
+    page.get_by_role("button", name=re.compile("^Utile")).click()
+    expect(page.get_by_role("button", name=re.compile("^Utile"))).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=re.compile("^Utile"))).to_contain_text("1")
+
+    page = person.goto(f"/recherche?q={word}")
+    expect(page.locator("main")).to_contain_text(f"Ma reconversion en {word}")
+
+    page = person.goto(post_url)
+    page.get_by_role("link", name="Modifier").click()
+    page.get_by_label("Titre").fill(f"Ma reconversion réussie en {word}")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Ma reconversion réussie en {word}")
+    page.get_by_role("link", name="Supprimer").click()
+    person.check_accessibility("supprimer une publication")
+    page.get_by_role("button", name="Oui, supprimer").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("La publication est supprimée")
+    expect(person.goto(post_url).locator("main")).to_contain_text("Cette publication est supprimée")
