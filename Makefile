@@ -12,8 +12,9 @@ SUPERVISOR  := infra/supervisor/supervisord.conf
 PYTEST_ARGS ?=
 
 # --- Configuration -------------------------------------------------------------
-# Precedence, as with docker compose and python-dotenv: `make VAR=...` >
-# the caller's environment > .env > the defaults below. .env is turned into
+# The defaults are in one place, the settings classes (shared/settings.py and
+# each service's settings.py); this file only passes .env on. Precedence:
+# `make VAR=...` > the caller's environment > .env > the defaults. .env is turned into
 # `export VAR ?= value` lines: quotes dropped, `$` and `#` kept literal (so no
 # comment after a value).
 ifneq (,$(wildcard .env))
@@ -24,25 +25,6 @@ var/dotenv.mk: .env
 	        -e 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=[[:space:]]*/export \2 ?= /' \
 	        -e "s/ \?= ([\"'])(.*)\1[[:space:]]*$$/ ?= \2/" .env > $@
 endif
-
-# Defaults that work on a developer machine, so the platform runs with no .env.
-# Exported: the bootstrap, the tests and every supervised process read them.
-export AMQP_URI                ?= amqp://guest:guest@127.0.0.1:5672/
-export RABBITMQ_MANAGEMENT_URL ?= http://guest:guest@127.0.0.1:15672
-export POSTGRES_URL            ?= postgresql://postgres@127.0.0.1:5432
-export DB_NAME_PREFIX          ?= platform_
-export PLATFORM_ADMIN_EMAIL    ?= admin@pilote.example.fr
-export PLATFORM_ADMIN_PASSWORD ?= ChangeMe-Pilote-2026!
-export JWT_PRIVATE_KEY_PATH    ?= var/keys/jwt_ed25519.pem
-export JWT_PUBLIC_KEY_PATH     ?= var/keys/jwt_ed25519.pub.pem
-export RPC_TIMEOUT_SECONDS     ?= 5
-export EVENT_MAX_DELIVERIES    ?= 5
-export GATEWAY_HOST            ?= 127.0.0.1
-export GATEWAY_PORT            ?= 8000
-export WEB_HOST                ?= 127.0.0.1
-export WEB_PORT                ?= 8080
-export NAMEKO_MAX_WORKERS      ?= 10
-export LOG_LEVEL               ?= INFO
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,7 +55,7 @@ test: venv servers tools ## run the test suite (real PostgreSQL and RabbitMQ)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)
-	$(PY) -m shared.bootstrap
+	$(PY) -m stack.bootstrap
 
 # supervisord replaces the make shell (exec): Ctrl-C reaches it, and it stops
 # every program cleanly. Its own log (starts, exits, restarts) is shown live by
@@ -83,18 +65,7 @@ up: bootstrap ## run every service and the gateway in the foreground (Ctrl-C sto
 	@mkdir -p var/log var/run
 	@! $(VENV)/bin/supervisorctl -c $(SUPERVISOR) pid >/dev/null 2>&1 \
 	  || { echo "The platform is already running here: make status, make stop"; exit 1; }
-	@echo
-	@echo "  web app         http://$(WEB_HOST):$(WEB_PORT)"
-	@echo "  API             http://$(GATEWAY_HOST):$(GATEWAY_PORT)"
-	@echo "  API docs        http://$(GATEWAY_HOST):$(GATEWAY_PORT)/docs"
-	@echo "  gateway metrics http://$(GATEWAY_HOST):$(GATEWAY_PORT)/metrics"
-	@echo "  service metrics http://127.0.0.1:9101..9107/metrics (identity, posts, moderation, analytics, events, mentoring, notifications)"
-	@echo "  e-mails         var/mail/*.eml (local SMTP sink on port $${SMTP_SINK_PORT:-1025})"
-	@echo "  data stream     python -m tools.datastream tail (RabbitMQ stream analytics.stream.v1)"
-	@echo "  RabbitMQ        $(shell echo '$(RABBITMQ_MANAGEMENT_URL)' | sed -E 's#//[^@/]*@#//#') (guest/guest by default)"
-	@echo "  admin           $(PLATFORM_ADMIN_EMAIL) (password: PLATFORM_ADMIN_PASSWORD, see .env.example)"
-	@echo "  logs            make logs (var/log/*.log); state: make status; Ctrl-C stops it all"
-	@echo
+	@$(PY) -m stack.banner
 	@touch var/log/supervisord.log
 	tail -n 0 -F --pid=$$$$ var/log/supervisord.log & exec $(VENV)/bin/supervisord -n -c $(SUPERVISOR)
 

@@ -7,16 +7,17 @@ import argparse
 import uvicorn
 
 from gateway.logs import configure_logging
-from gateway.settings import Settings
+from gateway.settings import GatewaySettings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the HTTP gateway.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    settings = GatewaySettings()
+    parser.add_argument("--host", default=settings.gateway_host, help="default: GATEWAY_HOST")
+    parser.add_argument("--port", type=int, default=settings.gateway_port, help="default: GATEWAY_PORT")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    configure_logging(Settings().LOG_LEVEL)
+    configure_logging(settings.log_level)
     uvicorn.run(
         "gateway.app:app",
         host=args.host,

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 
 import aio_pika
 
+from shared import backoff
+
 log = logging.getLogger(__name__)
 
 
@@ -87,20 +89,14 @@ class AccessEventsFollower:
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await self._subscribe()
-                self._blocklist.load(await self._load_snapshot())
-                self.ready.set()
-                log.info("following access revocations")
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # broker or identity not there yet: keep trying
-                log.warning("access revocations not loaded yet, retrying", extra={"error": repr(error)})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+        # The broker or identity may not be there yet: keep trying.
+        await backoff.until_done(self._load, log, "access revocations not loaded yet, retrying", first=0.5, most=10)
+        self.ready.set()
+        log.info("following access revocations")
+
+    async def _load(self) -> None:
+        await self._subscribe()
+        self._blocklist.load(await self._load_snapshot())
 
     async def _subscribe(self) -> None:
         if self._connection is None:

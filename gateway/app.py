@@ -26,7 +26,7 @@ from gateway.notification_stream import NotificationStream
 from gateway.openapi import install_openapi
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
-from gateway.settings import Settings
+from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
@@ -39,47 +39,47 @@ Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail`,
 """
 
 
-def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller | None = None) -> FastAPI:
     """Build the app; an injected ``rpc_client`` is used as is (not started nor closed)."""
-    settings = settings or Settings()
+    settings = settings or GatewaySettings()
     metrics = GatewayMetrics()
     verifier = TokenVerifier(
-        settings.JWT_PUBLIC_KEY_PATH,
-        issuer=settings.JWT_ISSUER,
-        audience=settings.JWT_AUDIENCE,
-        leeway=settings.JWT_LEEWAY_SECONDS,
+        settings.jwt_public_key_path,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway=settings.jwt_leeway_seconds,
     )
     owned_client = (
-        RpcClient(settings.AMQP_URI, default_timeout=settings.RPC_TIMEOUT_SECONDS)
+        RpcClient(settings.amqp_uri, default_timeout=settings.rpc_timeout_seconds)
         if rpc_client is None
         else None
     )
     # Live notifications (SSE); with an injected RPC client (unit tests) the
     # stream is not connected and only fans out what is dispatched to it.
-    owned_stream = NotificationStream(settings.AMQP_URI) if rpc_client is None else None
+    owned_stream = NotificationStream(settings.amqp_uri) if rpc_client is None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.LOG_LEVEL)
+        configure_logging(settings.log_level)
         verifier.load()
         follower = None
         if owned_client is not None:
-            if not await owned_client.start(wait=settings.RPC_TIMEOUT_SECONDS):
+            if not await owned_client.start(wait=settings.rpc_timeout_seconds):
                 log.warning("Broker not reachable yet; retrying in the background")
             follower = AccessEventsFollower(
-                settings.AMQP_URI,
+                settings.amqp_uri,
                 blocklist,
-                lambda: owned_client.call("identity", "access_blocks", timeout=settings.RPC_TIMEOUT_SECONDS),
+                lambda: owned_client.call("identity", "access_blocks", timeout=settings.rpc_timeout_seconds),
             )
             app.state.access_follower = follower
             await follower.start()
             # Serve once revocations are known; past the deadline, start anyway
             # (not ready in /readyz) and keep loading in the background.
             try:
-                await asyncio.wait_for(follower.ready.wait(), timeout=settings.RPC_TIMEOUT_SECONDS)
+                await asyncio.wait_for(follower.ready.wait(), timeout=settings.rpc_timeout_seconds)
             except asyncio.TimeoutError:
                 log.warning("access revocations not loaded yet; /readyz says so until they are")
-        if owned_stream is not None and not await owned_stream.start(wait=settings.RPC_TIMEOUT_SECONDS):
+        if owned_stream is not None and not await owned_stream.start(wait=settings.rpc_timeout_seconds):
             log.warning("Notification stream not connected yet; retrying in the background")
         try:
             yield
@@ -110,12 +110,12 @@ def create_app(settings: Settings | None = None, *, rpc_client: RpcCaller | None
         app.include_router(router)
 
     # Added innermost first: RequestContext > CORS > UnhandledError > BodySizeLimit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
-    if settings.CORS_ORIGINS:
+    if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.CORS_ORIGINS,
+            allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "Retry-After"],

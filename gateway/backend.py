@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
-from gateway.logs import correlation_id
+from shared.observability.logging import correlation_id
 from gateway.metrics import GatewayMetrics
 from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.logs import correlation_id
+from shared.observability.logging import correlation_id
 from gateway.rpc_client import RemoteError, RpcError, RpcTimeout, ServiceUnavailable
 
 log = logging.getLogger(__name__)

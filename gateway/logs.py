@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextvars import ContextVar
 
-# The platform's formatter: the same fields as the services', and it masks
-# secrets, e-mail addresses and credentials whatever logs them.
-from shared.observability.logging import JsonFormatter
-
-correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+# The platform's formatter and correlation id (one context for every
+# process): the same fields as the services', and it masks secrets, e-mail
+# addresses and credentials whatever logs them.
+from shared.observability.logging import JsonFormatter, correlation_id
 
 _HANDLER_MARK = "_gateway_json_handler"
 

@@ -11,7 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import ProblemError, problem_response
-from gateway.logs import correlation_id
+from shared.observability.logging import correlation_id
 from gateway.metrics import GatewayMetrics
 
 log = logging.getLogger("gateway.access")

@@ -24,6 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from pydantic import ValidationError
 
+from shared import backoff
 from shared.contracts import Envelope
 from shared.contracts.notifications import NotificationCreated
 
@@ -123,14 +124,11 @@ class NotificationStream:
         return True
 
     async def _connect_forever(self) -> None:
-        while True:
-            try:
-                await self._connect()
-                return
-            except CONNECTION_EXCEPTIONS as exc:
-                log.warning("notification stream: broker connection failed, retrying: %s", exc)
-                await self._discard_connection()
-                await asyncio.sleep(self._reconnect_interval)
+        interval = self._reconnect_interval
+        await backoff.until_done(
+            self._connect, log, "notification stream: broker connection failed, retrying",
+            first=interval, most=interval, errors=CONNECTION_EXCEPTIONS, after_failure=self._discard_connection,
+        )
 
     async def _connect(self) -> None:
         self._connection = await aio_pika.connect_robust(

@@ -46,6 +46,8 @@ from aio_pika.abc import (
 )
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishError
 
+from shared import backoff
+
 log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
@@ -147,14 +149,11 @@ class RpcClient:
         return True
 
     async def _connect_forever(self) -> None:
-        while True:
-            try:
-                await self._connect()
-                return
-            except CONNECTION_EXCEPTIONS as exc:
-                log.warning("RPC broker connection failed, retrying: %s", exc)
-                await self._discard_connection()
-                await asyncio.sleep(self._reconnect_interval)
+        interval = self._reconnect_interval
+        await backoff.until_done(
+            self._connect, log, "RPC broker connection failed, retrying", first=interval, most=interval,
+            errors=CONNECTION_EXCEPTIONS, after_failure=self._discard_connection,
+        )
 
     async def _connect(self) -> None:
         self._connection = await aio_pika.connect_robust(

@@ -1,4 +1,5 @@
-"""Gateway configuration, read from environment variables (no prefix)."""
+"""Gateway configuration: the platform's settings (shared/settings.py) and the
+gateway's own, from environment variables (no prefix, case-insensitive)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import json
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
-from shared.platform import SERVICES
+from shared.settings import Settings
+from stack.services import SERVICES
 
 
 def _split_list(value: Any) -> Any:
@@ -21,29 +23,24 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
-
-    AMQP_URI: str = "amqp://guest:guest@127.0.0.1:5672/"
-    RPC_TIMEOUT_SECONDS: float = Field(5.0, gt=0)
-    READINESS_TIMEOUT_SECONDS: float = Field(2.0, gt=0)
-    JWT_PUBLIC_KEY_PATH: str = "var/keys/jwt_ed25519.pub.pem"
-    JWT_ISSUER: str = "platform-identity"
-    JWT_AUDIENCE: str = "platform-api"
-    JWT_LEEWAY_SECONDS: float = Field(10.0, ge=0)
+class GatewaySettings(Settings):
+    # Address the gateway listens on (0.0.0.0 to serve other machines).
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(8000, gt=0)
+    readiness_timeout_seconds: float = Field(2.0, gt=0)
+    jwt_leeway_seconds: float = Field(10.0, ge=0)
     # Services /readyz checks: by default every service of the platform.
-    GATEWAY_SERVICES: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
-    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
-    MAX_BODY_BYTES: int = Field(65536, gt=0)
-    LOG_LEVEL: str = "INFO"
+    gateway_services: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
+    cors_origins: Annotated[list[str], NoDecode] = []
+    max_body_bytes: int = Field(65536, gt=0)
     # Live notifications (GET /v1/notifications/stream): a comment line this
     # often keeps proxies from closing an idle stream; clients reconnect after
     # SSE_RETRY_MILLISECONDS; at most this many streams per member per replica.
-    SSE_KEEPALIVE_SECONDS: float = Field(15.0, gt=0)
-    SSE_RETRY_MILLISECONDS: int = Field(3000, ge=0)
-    SSE_MAX_STREAMS_PER_USER: int = Field(5, ge=1)
+    sse_keepalive_seconds: float = Field(15.0, gt=0)
+    sse_retry_milliseconds: int = Field(3000, ge=0)
+    sse_max_streams_per_user: int = Field(5, ge=1)
 
-    @field_validator("GATEWAY_SERVICES", "CORS_ORIGINS", mode="before")
+    @field_validator("gateway_services", "cors_origins", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)

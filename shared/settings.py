@@ -1,6 +1,14 @@
-"""Configuration from environment variables, with defaults for a developer machine."""
-from functools import lru_cache
+"""Configuration, from environment variables (case-insensitive) with defaults
+for a developer machine: one class family, defaults in one place.
+
+`Settings` holds what every process reads; a service's own settings (or the
+gateway's) subclass it in its package, so each process reads one class:
+`get_settings()` or `get_settings(EventsSettings)`. `.env.example` lists every
+field of the family with its default (tests/unit/shared/test_shared_settings.py).
+"""
+from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +27,7 @@ class Settings(BaseSettings):
     event_max_deliveries: int = 5
     rpc_timeout_seconds: float = 5.0
     outbox_poll_seconds: float = 0.5
+    nameko_max_workers: int = 10
 
     jwt_private_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pem"
     jwt_public_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pub.pem"
@@ -26,6 +35,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "platform-api"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+
+    # The HMAC key signing list cursors (at least 16 characters); when empty,
+    # the key file below, generated on first use like the JWT keys. Every
+    # replica of a service must share it.
+    cursor_key: str = ""
+    cursor_key_path: Path = REPO_ROOT / "var/keys/cursor.key"
 
     platform_admin_email: str = "admin@pilote.example.fr"
     platform_admin_password: str = "ChangeMe-Pilote-2026!"
@@ -42,6 +57,10 @@ class Settings(BaseSettings):
         return f"{base.rstrip('/')}/{self.database_name(service)}"
 
 
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()
+S = TypeVar("S", bound=Settings)
+
+
+@cache
+def get_settings(cls: type[S] = Settings) -> S:
+    """The settings of `cls`, read from the environment once per process."""
+    return cls()

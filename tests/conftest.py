@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-# Fixtures for tests with the real broker and database (shared/testing/fixtures.py).
-pytest_plugins = ["shared.testing.fixtures"]
+# Fixtures for tests with the real broker and database (stack/testing.py).
+pytest_plugins = ["stack.testing"]
 
 STRONG_PASSWORD = "une longue phrase de passe"
 
@@ -11,7 +11,7 @@ STRONG_PASSWORD = "une longue phrase de passe"
 @pytest.fixture
 def admin(platform):
     """The seeded national admin, as a caller."""
-    from shared.testing.fixtures import db_connect
+    from stack.testing import db_connect
 
     with db_connect(platform, "identity") as conn:
         (admin_id,) = conn.execute("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").fetchone()

@@ -8,7 +8,7 @@ import sys
 
 import uvicorn
 
-from web.settings import Settings
+from web.settings import WebSettings
 
 
 def configure_logging(level: str) -> None:
@@ -26,12 +26,13 @@ def configure_logging(level: str) -> None:
 
 
 def main() -> None:
+    settings = WebSettings()
     parser = argparse.ArgumentParser(description="Run the web app.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default=settings.web_host, help="default: WEB_HOST")
+    parser.add_argument("--port", type=int, default=settings.web_port, help="default: WEB_PORT")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    configure_logging(Settings().LOG_LEVEL)
+    configure_logging(settings.log_level)
     uvicorn.run("web.app:app", host=args.host, port=args.port, workers=args.workers, log_config=None,
                 access_log=False, proxy_headers=True)
 

@@ -23,7 +23,7 @@ from web.metrics import WebMetrics
 from web.pages import all_routers
 from web.problems import STATUS_MESSAGES
 from web.session import COOKIE_NAME, Refresher, Session, SessionSealer
-from web.settings import Settings
+from web.settings import WebSettings
 from web.templating import make_templates
 
 log = logging.getLogger("web")
@@ -129,8 +129,8 @@ class MetricsMiddleware:
                 self.metrics.http_duration.labels(method, template).observe(time.perf_counter() - started)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
     metrics = WebMetrics()
 
     @asynccontextmanager
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.gateway = Gateway(settings.GATEWAY_URL, settings.GATEWAY_TIMEOUT_SECONDS)
+    app.state.gateway = Gateway(settings.gateway_url, settings.web_gateway_timeout_seconds)
     app.state.refresher = Refresher()
     app.state.templates = make_templates(HERE / "templates")
     app.state.topics_cache = {}
@@ -168,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_error_pages(app)
 
-    app.add_middleware(SessionMiddleware, sealer=SessionSealer(settings.COOKIE_SECRET, settings.SESSION_MAX_AGE_DAYS * 86400),
+    app.add_middleware(SessionMiddleware, sealer=SessionSealer(settings.web_cookie_secret, settings.web_session_max_age_days * 86400),
                        secure=settings.secure_cookies)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -115,7 +115,7 @@ class Ctx:
     async def _fresh_token(self) -> None:
         """Refresh the access token shortly before it expires, once for concurrent requests."""
         session = self.session
-        if not session.needs_refresh(time.time(), self.settings.REFRESH_MARGIN_SECONDS):
+        if not session.needs_refresh(time.time(), self.settings.web_refresh_margin_seconds):
             return
         refresh_token = session.refresh_token or ""
 

@@ -13,7 +13,7 @@ from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.schemas import Email, RequestModel, ResponseModel
-from shared.platform import SERVICES
+from stack.services import SERVICES
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
 

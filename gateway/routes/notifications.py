@@ -223,7 +223,7 @@ async def stream(
 ) -> StreamingResponse:
     settings = request.app.state.settings
     notifications: NotificationStream = request.app.state.notification_stream
-    if notifications.streams_of(caller.id) >= settings.SSE_MAX_STREAMS_PER_USER:
+    if notifications.streams_of(caller.id) >= settings.sse_max_streams_per_user:
         raise ProblemError(429, "Trop de flux de notifications ouverts pour ce compte.",
                            headers={"Retry-After": "30"})
     # Subscribe before fetching what was missed: nothing falls in between
@@ -243,8 +243,8 @@ async def stream(
         try:
             async for frame in sse_frames(
                 subscription, missed,
-                keepalive_seconds=settings.SSE_KEEPALIVE_SECONDS,
-                retry_milliseconds=settings.SSE_RETRY_MILLISECONDS,
+                keepalive_seconds=settings.sse_keepalive_seconds,
+                retry_milliseconds=settings.sse_retry_milliseconds,
                 disconnected=wait_for_disconnect(request),
                 still_allowed=still_allowed,
             ):

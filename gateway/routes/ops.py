@@ -45,16 +45,16 @@ async def readyz(request: Request) -> Any:
     settings = request.app.state.settings
     client = request.app.state.rpc_client
     backend = Backend(request)
-    timeout = settings.READINESS_TIMEOUT_SECONDS
+    timeout = settings.readiness_timeout_seconds
     checks: dict[str, str] = {"broker": "ok" if client.is_connected else "unreachable"}
     if client.is_connected:
-        services = list(settings.GATEWAY_SERVICES)
+        services = list(settings.gateway_services)
         reasons = await asyncio.gather(
             *(_check_service(backend, service, timeout) for service in services)
         )
         checks.update({s: reason or "ok" for s, reason in zip(services, reasons)})
     else:
-        checks.update({service: "not checked" for service in settings.GATEWAY_SERVICES})
+        checks.update({service: "not checked" for service in settings.gateway_services})
     if not request.app.state.token_verifier.load():
         checks["jwt_public_key"] = "missing"
     follower = getattr(request.app.state, "access_follower", None)

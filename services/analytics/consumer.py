@@ -7,7 +7,7 @@ each a Raft group on the broker), it consumes from one quorum queue,
 exchange with the routing key `#`. It keeps everything ReliableEventHandler
 gives (bounded retries, dead letters with the error); the deploy-time
 topology declares the queue and its bindings from `bindings`
-(shared/messaging/topology.py), so no event is published into the void.
+(stack/topology.py), so no event is published into the void.
 """
 from kombu import Queue, binding
 

@@ -117,6 +117,7 @@ DROPPED_FIELDS = frozenset(
         "excerpt",
         "session_id",
         "organization",
+        "member_version",  # orders copies of members; nothing to measure
     }
 )
 

@@ -10,11 +10,9 @@ projections or KPI tables.
 """
 import logging
 
-from sqlalchemy.orm import sessionmaker
-
 from services.analytics import handlers
 from services.analytics.repository import AnalyticsUnitOfWork
-from shared.db.engine import make_engine
+from shared.db.engine import unit_of_work
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
 
@@ -22,12 +20,8 @@ log = logging.getLogger("analytics.rebuild")
 
 
 def run(settings: Settings) -> int:
-    engine = make_engine(settings.database_url("analytics"), pool_size=1)
-    try:
-        with AnalyticsUnitOfWork(sessionmaker(engine)) as uow:
-            return handlers.rebuild(uow)
-    finally:
-        engine.dispose()
+    with unit_of_work(settings, "analytics", AnalyticsUnitOfWork) as uow:
+        return handlers.rebuild(uow)
 
 
 if __name__ == "__main__":

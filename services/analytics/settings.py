@@ -1,20 +1,15 @@
-"""analytics' own configuration, from environment variables, and its pseudonym key."""
-import os
-import secrets
-from functools import lru_cache
+"""analytics' own configuration (shared/settings.py: one class family), and its pseudonym key."""
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.settings import REPO_ROOT
+from shared.keys import secret_key
+from shared.settings import REPO_ROOT, Settings, get_settings
 
 STREAM_EXCHANGE = "analytics.stream"
 
 
-class AnalyticsSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
+class AnalyticsSettings(Settings):
     # The HMAC key of pseudonyms, as given (at least 16 characters); when empty,
     # the key file below is used, generated on first use like the JWT keys.
     analytics_pseudonym_key: str = ""
@@ -27,35 +22,10 @@ class AnalyticsSettings(BaseSettings):
     analytics_kpi_window_days: int = Field(30, ge=1, le=366)
 
 
-@lru_cache
-def get_analytics_settings() -> AnalyticsSettings:
-    return AnalyticsSettings()
-
-
 def load_pseudonym_key(settings: AnalyticsSettings | None = None) -> bytes:
-    """The pseudonym key: from ANALYTICS_PSEUDONYM_KEY, else from its file,
-    which is created (32 random bytes, hex, mode 0600) when missing. Creation
-    is atomic, so replicas starting together agree on one key."""
-    settings = settings or get_analytics_settings()
-    if settings.analytics_pseudonym_key:
-        key = settings.analytics_pseudonym_key.encode()
-        if len(key) < 16:
-            raise SystemExit("ANALYTICS_PSEUDONYM_KEY must hold at least 16 characters")
-        return key
-    path = Path(settings.analytics_pseudonym_key_path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-        try:
-            os.link(draft, path)  # atomic, and fails when another process won the race
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    key = path.read_text().strip().encode()
-    if len(key) < 16:
-        raise SystemExit(f"{path} must hold a key of at least 16 characters")
-    return key
+    """The pseudonym key: from ANALYTICS_PSEUDONYM_KEY, else from its file
+    (generated when missing, like the JWT keys)."""
+    settings = settings or get_settings(AnalyticsSettings)
+    return secret_key(
+        settings.analytics_pseudonym_key, settings.analytics_pseudonym_key_path, "ANALYTICS_PSEUDONYM_KEY"
+    )

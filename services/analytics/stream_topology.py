@@ -11,7 +11,8 @@ import logging
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Exchange, Queue
 
-from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings, get_analytics_settings, load_pseudonym_key
+from services.analytics.settings import STREAM_EXCHANGE, AnalyticsSettings
+from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> 
     RabbitMQ refuses to redeclare a queue with other arguments: when the
     retention of an existing stream differs from the configuration, the
     stream is kept as it is and a warning says how to change it."""
-    settings = settings or get_analytics_settings()
+    settings = settings or get_settings(AnalyticsSettings)
     name = settings.analytics_stream_queue
     with Connection(amqp_uri, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
         conn.ensure_connection(max_retries=5, interval_start=1, interval_step=2, interval_max=5)
@@ -78,9 +79,3 @@ def _delete_if_empty(conn, channel, queue: str):
     else:
         channel.queue_delete(queue)
     return channel
-
-
-def prepare(amqp_uri: str) -> str:
-    """Deploy step: the pseudonym key exists (generated when missing) and the stream is declared."""
-    load_pseudonym_key()
-    return declare_stream(amqp_uri)

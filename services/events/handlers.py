@@ -3,9 +3,10 @@ attendance, cancellations, reminders, and members' personal data."""
 import uuid
 from datetime import datetime, timedelta
 
-from services.events import calendar, domain, paging
+from services.events import calendar, domain
 from services.events.models import CalendarEvent, Registration
 from services.events.schemas import AttendanceIn, CancelIn, EventFilters, EventIn, PageIn
+from shared import paging
 from shared.caller import Caller
 from shared.contracts.events import (
     AttendanceRecorded,
@@ -16,7 +17,7 @@ from shared.contracts.events import (
     RegistrationWaitlisted,
     ReminderDue,
 )
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.validation import parse
 
@@ -153,12 +154,7 @@ def create_event(uow, caller: Caller, data: dict, now: datetime) -> dict:
 def list_events(uow, caller: Caller, query: dict, now: datetime) -> dict:
     caller.require_user()
     filters = parse(EventFilters, query)
-    after = paging.decode(filters.cursor, 2)
-    if after is not None:
-        try:
-            after = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError):
-            raise ValidationFailed.single(["query", "cursor"], paging.BAD_CURSOR) from None
+    after = paging.decode(filters.cursor, "events.list", (datetime, uuid.UUID))
     events = uow.calendar_events.search(
         starts_from=filters.from_,
         # Without `from`: what has not ended yet (upcoming and under way).
@@ -170,9 +166,8 @@ def list_events(uow, caller: Caller, query: dict, now: datetime) -> dict:
         after=after,
         limit=filters.limit + 1,
     )
-    page, more = events[: filters.limit], len(events) > filters.limit
-    next_cursor = paging.encode(page[-1].starts_at.isoformat(), str(page[-1].id)) if more else None
-    return {"items": _views(uow, page), "next_cursor": next_cursor}
+    more = paging.next_cursor("events.list", events, filters.limit, lambda e: (e.starts_at, e.id))
+    return {"items": _views(uow, events[: filters.limit]), "next_cursor": more}
 
 
 def get_event(uow, caller: Caller, event_id: str) -> dict:
@@ -322,14 +317,9 @@ def list_registrations(uow, caller: Caller, event_id: str, query: dict) -> dict:
     event = _event(uow, event_id)
     domain.check_may_manage(str(event.organizer_id) if event.organizer_id else None, caller)
     page_in = parse(PageIn, query)
-    after = paging.decode(page_in.cursor, 1)
-    after_seq = None
-    if after is not None:
-        if not isinstance(after[0], int):
-            raise ValidationFailed.single(["query", "cursor"], paging.BAD_CURSOR)
-        after_seq = after[0]
-    rows = uow.registrations.of_event(event.id, after_seq, page_in.limit + 1)
-    page, more = rows[: page_in.limit], len(rows) > page_in.limit
+    after = paging.decode(page_in.cursor, "events.registrations", (int,))
+    rows = uow.registrations.of_event(event.id, after[0] if after else None, page_in.limit + 1)
+    page = rows[: page_in.limit]
     names = uow.members.names(r.user_id for r in page)
     items, next_position = [], None
     for registration in page:
@@ -341,7 +331,8 @@ def list_registrations(uow, caller: Caller, event_id: str, query: dict) -> dict:
         item = registration_view(registration, position)
         item["display_name"] = names.get(registration.user_id)
         items.append(item)
-    return {"items": items, "next_cursor": paging.encode(page[-1].seq) if more else None}
+    more = paging.next_cursor("events.registrations", rows, page_in.limit, lambda r: (r.seq,))
+    return {"items": items, "next_cursor": more}
 
 
 def record_attendance(uow, caller: Caller, event_id: str, data: dict, now: datetime) -> dict:
@@ -374,22 +365,17 @@ def record_attendance(uow, caller: Caller, event_id: str, data: dict, now: datet
 def my_events(uow, caller: Caller, query: dict) -> dict:
     caller.require_user()
     page_in = parse(PageIn, query)
-    after = paging.decode(page_in.cursor, 2)
-    if after is not None:
-        try:
-            after = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError):
-            raise ValidationFailed.single(["query", "cursor"], paging.BAD_CURSOR) from None
+    after = paging.decode(page_in.cursor, "events.mine", (datetime, uuid.UUID))
     rows = uow.registrations.of_user(uuid.UUID(caller.id), after, page_in.limit + 1)
-    page, more = rows[: page_in.limit], len(rows) > page_in.limit
+    page = rows[: page_in.limit]
     views = _views(uow, [event for _, event in page])
     items = []
     for (registration, _), view in zip(page, views):
         item = registration_view(registration, _position(uow, registration))
         item["event"] = view
         items.append(item)
-    last = page[-1][1] if more else None
-    return {"items": items, "next_cursor": paging.encode(last.starts_at.isoformat(), str(last.id)) if last else None}
+    more = paging.next_cursor("events.mine", rows, page_in.limit, lambda row: (row[1].starts_at, row[1].id))
+    return {"items": items, "next_cursor": more}
 
 
 # ---------------------------------------------------------------- reminders
@@ -416,14 +402,6 @@ def send_due_reminders(uow, now: datetime, lead: timedelta, batch_size: int) -> 
 # ---------------------------------------------------------------- members and personal data
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
-
-
 def erase_member(uow, event: UserErased, now: datetime) -> None:
     """GDPR erasure: the member's registrations are deleted (a seat they held
     in an upcoming event goes to the waitlist), events they organised stay,
@@ -435,13 +413,13 @@ def erase_member(uow, event: UserErased, now: datetime) -> None:
             _release(uow, uow.calendar_events.get_for_update(calendar_event.id), registration, now)
         uow.registrations.delete(registration)
     uow.calendar_events.forget_organizer(user_id)
-    uow.members.delete(user_id)
+    uow.members.erase(event)
 
 
 def export_user_data(uow, caller: Caller) -> dict:
     caller.require_user()
     user_id = uuid.UUID(caller.id)
-    member = uow.members.get(user_id)
+    member = uow.members.live(user_id)
     registrations = []
     for registration, calendar_event in uow.registrations.all_of_user(user_id):
         item = registration_view(registration, _position(uow, registration))

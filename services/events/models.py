@@ -6,6 +6,8 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Seque
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.members import MemberCopy
+
 # Orders registrations: who registered (or joined the waitlist) first.
 REGISTRATION_SEQ = Sequence("registration_seq")
 
@@ -14,15 +16,12 @@ class Base(DeclarativeBase):
     pass
 
 
-class Member(Base):
-    """Local copy of what events shows of a member, kept from identity's events."""
+class Member(MemberCopy, Base):
+    """Local copy of what events shows of a member, kept from identity's events (shared/db/members.py)."""
 
     __tablename__ = "members"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    display_name: Mapped[str] = mapped_column(String(80))
-    role: Mapped[str] = mapped_column(String(20))
-    agency_code: Mapped[str | None] = mapped_column(String(40))
+    display_name: Mapped[str | None] = mapped_column(String(80))
 
 
 class CalendarEvent(Base):

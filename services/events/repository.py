@@ -13,7 +13,7 @@ class EventsUnitOfWork(SqlUnitOfWork):
     def _start(self):
         self.calendar_events = CalendarEventRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
-        self.members = MemberRepository(self.session)
+        self.members = MemberCopyRepository(self.session, Member)
 
 
 class CalendarEventRepository:
@@ -190,7 +190,3 @@ class RegistrationRepository:
             .with_for_update(of=Registration, skip_locked=True)
         )
         return [(r, e) for r, e in self.session.execute(query)]
-
-
-class MemberRepository(MemberCopyRepository):
-    model = Member

@@ -1,13 +1,10 @@
-"""events' own configuration, from environment variables."""
-from functools import lru_cache
-
+"""events' own configuration (shared/settings.py: one class family)."""
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import Settings
 
 
-class EventsSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
+class EventsSettings(Settings):
     # How long before an event its confirmed registrants are reminded.
     reminder_lead_hours: float = Field(24.0, gt=0)
     # How often the reminder scan runs, in seconds.
@@ -15,7 +12,3 @@ class EventsSettings(BaseSettings):
     # Registrations reminded per scan transaction (the rest wait for the next batch).
     reminder_batch_size: int = Field(200, ge=1)
 
-
-@lru_cache
-def get_events_settings() -> EventsSettings:
-    return EventsSettings()

@@ -16,9 +16,9 @@ from shared.contracts.identity import (
     AccessRestored,
     AccessRevoked,
     AgencyCreated,
-    ProfileUpdated,
-    UserErased,
-    UserRegistered,
+    ProfileUpdatedV2,
+    UserErasedV2,
+    UserRegisteredV2,
 )
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
@@ -118,10 +118,11 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         topics=[],
         status="active",
         created_at=now,
+        version=1,
     )
     invitation.uses += 1
     uow.users.add(user)
-    uow.record(UserRegistered(user_id=str(user.id), email=user.email, display_name=user.display_name, role=user.role, agency_code=user.agency_code, registered_at=now))
+    uow.record(UserRegisteredV2(user_id=str(user.id), email=user.email, display_name=user.display_name, role=user.role, agency_code=user.agency_code, registered_at=now, member_version=user.version))
     uow.commit()
     return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role, "agency_code": user.agency_code}
 
@@ -254,7 +255,8 @@ def update_me(uow, caller: Caller, data: dict, now: datetime) -> dict:
         changes["topics"] = list(dict.fromkeys(changes["topics"]))
     for field, value in changes.items():
         setattr(user, field, value)
-    uow.record(ProfileUpdated(user_id=caller.id, display_name=user.display_name, topics=list(user.topics), updated_at=now))
+    user.version += 1
+    uow.record(ProfileUpdatedV2(user_id=caller.id, display_name=user.display_name, topics=list(user.topics), updated_at=now, member_version=user.version))
     uow.commit()
     return me_view(user)
 
@@ -275,9 +277,10 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.topics = []
     user.organization = None
     user.suspended_until = None
+    user.version += 1
     uow.refresh_tokens.revoke_all_of(user.id, now)
     uow.forget_published_events()  # the sent user_registered carried the address
-    uow.record(UserErased(user_id=caller.id, erased_at=now))
+    uow.record(UserErasedV2(user_id=caller.id, erased_at=now, member_version=user.version))
     uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
     uow.commit()
 
@@ -310,6 +313,7 @@ def apply_sanction(uow, event: SanctionImposed, now: datetime) -> None:
         return
     user.status = "suspended"
     user.suspended_until = event.expires_at
+    user.version += 1
     uow.record(
         AccessRevoked(user_id=event.user_id, session_id=None, reason="suspended", until=event.expires_at, revoked_at=now)
     )
@@ -323,6 +327,7 @@ def lift_sanction(uow, event: SanctionLifted, now: datetime) -> None:
         return
     user.status = "active"
     user.suspended_until = None
+    user.version += 1
     uow.record(AccessRestored(user_id=event.user_id, restored_at=now))
 
 
@@ -358,9 +363,10 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
         admin = User(
             id=uuid.uuid4(), email=email, password_hash=hasher.hash(admin_password), display_name="Équipe nationale",
             role="admin", agency_code=None, organization=None, bio="", topics=[], status="active", created_at=now,
+            version=1,
         )
         uow.users.add(admin)
-        uow.record(UserRegistered(user_id=str(admin.id), email=admin.email, display_name=admin.display_name, role="admin", agency_code=None, registered_at=now))
+        uow.record(UserRegisteredV2(user_id=str(admin.id), email=admin.email, display_name=admin.display_name, role="admin", agency_code=None, registered_at=now, member_version=admin.version))
         admin_created = True
     uow.commit()
     return {"agencies_added": added, "admin_created": admin_created}

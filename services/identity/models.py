@@ -35,6 +35,8 @@ class User(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: until lifted
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # One more on every change: orders the member's events for the copies elsewhere (v2 events).
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
 
 
 class LoginFailure(Base):

@@ -3,12 +3,13 @@ and their end, and members' personal data."""
 import uuid
 from datetime import datetime
 
-from services.mentoring import domain, paging
+from services.mentoring import domain
 from services.mentoring.models import Mentor, MentoringRequest
 from services.mentoring.repository import Duplicate
 from services.mentoring.schemas import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
+from shared import paging
 from shared.caller import Caller
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import (
     MentoringAccepted,
     MentoringDeclined,
@@ -16,7 +17,7 @@ from shared.contracts.mentoring import (
     MentorProfileCreated,
     MentorshipEnded,
 )
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound
 from shared.validation import parse
 
 MENTOR_NOT_FOUND = "Mentor introuvable."
@@ -96,23 +97,6 @@ def _key(value, detail: str) -> uuid.UUID:
         raise NotFound(detail) from None
 
 
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = paging.decode(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-    except (TypeError, ValueError):
-        raise ValidationFailed.single(["query", "cursor"], paging.BAD_CURSOR) from None
-
-
-def _page(rows: list, limit: int) -> tuple[list, str | None]:
-    page = rows[:limit]
-    if len(rows) <= limit:
-        return page, None
-    return page, paging.encode(page[-1].created_at.isoformat(), str(page[-1].id))
-
-
 # ---------------------------------------------------------------- mentors
 
 
@@ -144,9 +128,10 @@ def create_mentor(uow, caller: Caller, data: dict, now: datetime) -> dict:
 def list_mentors(uow, caller: Caller, query: dict) -> dict:
     caller.require_user()
     filters = parse(MentorFilters, query)
-    rows = uow.mentors.search(filters.topic, _after(filters.cursor), filters.limit + 1)
-    page, next_cursor = _page(rows, filters.limit)
-    return {"items": _mentor_views(uow, page), "next_cursor": next_cursor}
+    after = paging.decode(filters.cursor, "mentoring.mentors", (datetime, uuid.UUID))
+    rows = uow.mentors.search(filters.topic, after, filters.limit + 1)
+    more = paging.next_cursor("mentoring.mentors", rows, filters.limit, lambda m: (m.created_at, m.id))
+    return {"items": _mentor_views(uow, rows[: filters.limit]), "next_cursor": more}
 
 
 # ---------------------------------------------------------------- requests and mentorships
@@ -252,11 +237,10 @@ def end_mentorship(uow, caller: Caller, request_id: str, data: dict, now: dateti
 def list_requests(uow, caller: Caller, query: dict) -> dict:
     caller.require_user()
     filters = parse(RequestFilters, query)
-    rows = uow.requests.of_member(
-        uuid.UUID(caller.id), filters.role, filters.status, _after(filters.cursor), filters.limit + 1
-    )
-    page, next_cursor = _page(rows, filters.limit)
-    return {"items": _request_views(uow, page, caller), "next_cursor": next_cursor}
+    after = paging.decode(filters.cursor, "mentoring.requests", (datetime, uuid.UUID))
+    rows = uow.requests.of_member(uuid.UUID(caller.id), filters.role, filters.status, after, filters.limit + 1)
+    more = paging.next_cursor("mentoring.requests", rows, filters.limit, lambda r: (r.created_at, r.id))
+    return {"items": _request_views(uow, rows[: filters.limit], caller), "next_cursor": more}
 
 
 def complete_due_mentorships(uow, now: datetime, batch_size: int) -> int:
@@ -273,14 +257,6 @@ def complete_due_mentorships(uow, now: datetime, batch_size: int) -> int:
 
 
 # ---------------------------------------------------------------- members and personal data
-
-
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
 
 
 def erase_member(uow, event: UserErased, now: datetime) -> None:
@@ -309,13 +285,13 @@ def erase_member(uow, event: UserErased, now: datetime) -> None:
         mentor.bio = ""
         mentor.topics = []
         mentor.status = "withdrawn"
-    uow.members.delete(user_id)
+    uow.members.erase(event)
 
 
 def export_user_data(uow, caller: Caller) -> dict:
     caller.require_user()
     user_id = uuid.UUID(caller.id)
-    member = uow.members.get(user_id)
+    member = uow.members.live(user_id)
     mentor = uow.mentors.by_user(user_id)
     requests = uow.requests.of_member(user_id, None, None, None, 100000)
     views = _request_views(uow, requests, caller)

@@ -18,7 +18,7 @@ class MentoringUnitOfWork(SqlUnitOfWork):
     def _start(self):
         self.mentors = MentorRepository(self.session)
         self.requests = RequestRepository(self.session)
-        self.members = MemberRepository(self.session)
+        self.members = MemberCopyRepository(self.session, Member)
 
 
 def _add(session, row) -> None:
@@ -131,7 +131,3 @@ class RequestRepository:
             .with_for_update(skip_locked=True)
         )
         return list(self.session.scalars(query))
-
-
-class MemberRepository(MemberCopyRepository):
-    model = Member

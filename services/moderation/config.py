@@ -1,12 +1,11 @@
 """moderation's configuration: the screening rules file and the service's settings."""
-import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import Settings
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.yaml"
 
@@ -51,7 +50,7 @@ class Rules(BaseModel):
 
 
 def rules_path() -> Path:
-    return Path(os.environ.get("MODERATION_RULES_PATH") or DEFAULT_RULES_PATH)
+    return ModerationSettings().moderation_rules_path  # read each time: tests point it elsewhere
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -59,16 +58,11 @@ def load_rules(path: Path | None = None) -> Rules:
         return Rules.model_validate(yaml.safe_load(f))
 
 
-class ModerationSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
+class ModerationSettings(Settings):
+    # The screening rules file (which rule leads to which decision, thresholds).
+    moderation_rules_path: Path = DEFAULT_RULES_PATH
     # A question with no published answer after this many hours goes to its agency's advisors.
     unanswered_after_hours: float = Field(24.0, gt=0)
     # How often the service lifts expired sanctions, flags unanswered questions and
     # refreshes its queue gauges.
     moderation_sweep_seconds: float = Field(2.0, gt=0)
-
-
-@lru_cache
-def settings() -> ModerationSettings:
-    return ModerationSettings()

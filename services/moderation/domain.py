@@ -1,7 +1,4 @@
 """Moderation rules with no I/O: who may act on what, what a decision does."""
-import base64
-import binascii
-import json
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -53,27 +50,6 @@ def sanction_expiry(kind: str, duration_hours: float | None, now: datetime) -> d
     if duration_hours is None:
         raise ValidationFailed.single(["body", "duration_hours"], "Durée obligatoire pour une mise en sourdine ou une suspension.")
     return now + timedelta(hours=duration_hours)
-
-
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def bad_cursor() -> ValidationFailed:
-    return ValidationFailed.single(["query", "cursor"], "Curseur invalide.")
-
-
-def decode_cursor(cursor: str | None) -> list | None:
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(values, list):
-            return values
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pass
-    raise bad_cursor()
 
 
 def is_answer(comment_author: str, question_author: str, post_kind: str) -> bool:

@@ -12,8 +12,9 @@ from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry
 from services.moderation.schemas import AppealIn, DecisionIn, PageIn, ReportIn, SanctionIn
 from services.moderation.screening import Screener
 from services.moderation.spam import RecentWriting, fingerprint
+from shared import paging
 from shared.caller import Caller
-from shared.contracts.identity import UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.moderation import (
     AppealFiled, CaseDecided, CaseOpened, ContentScreened, QuestionUnanswered, ReportResolved, SanctionImposed,
     SanctionLifted, TargetHidden,
@@ -231,10 +232,6 @@ def comment_published(uow, event: CommentPublished) -> None:
             question.answered_at = event.published_at
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.role, event.agency_code)
-
-
 # ---------------------------------------------------------------- reports
 
 
@@ -288,20 +285,12 @@ def _hide_reported(uow, target, pending: list[Report], now: datetime) -> None:
 def queue(uow, caller: Caller, params: dict) -> dict:
     caller.require_role("advisor", "admin")
     page = parse(PageIn, params)
-    after = domain.decode_cursor(page.cursor)
-    if after is not None:
-        try:
-            after = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (ValueError, TypeError, IndexError):
-            raise domain.bad_cursor() from None
-    cases = uow.cases.queue(caller.agency_code, caller.role == "admin", page.limit + 1, after)
-    more, cases = len(cases) > page.limit, cases[: page.limit]
+    after = paging.decode(page.cursor or None, "moderation.queue", (datetime, uuid.UUID))
+    found = uow.cases.queue(caller.agency_code, caller.role == "admin", page.limit + 1, after)
+    more = paging.next_cursor("moderation.queue", found, page.limit, lambda c: (c.opened_at or c.created_at, c.id))
+    cases = found[: page.limit]
     appeals = uow.appeals.for_cases([c.id for c in cases if c.source == "appeal"])
-    next_cursor = None
-    if more:
-        last = cases[-1]
-        next_cursor = domain.encode_cursor([(last.opened_at or last.created_at).isoformat(), str(last.id)])
-    return {"items": [case_view(c, appeals.get(c.id)) for c in cases], "next_cursor": next_cursor}
+    return {"items": [case_view(c, appeals.get(c.id)) for c in cases], "next_cursor": more}
 
 
 def _lock_case(uow, case_id: str) -> Case | None:
@@ -361,22 +350,22 @@ def impose_sanction(uow, caller: Caller, data: dict, now: datetime) -> dict:
     caller.require_role("advisor", "admin")
     sanction_in = parse(SanctionIn, data)
     key = domain.parse_uuid(sanction_in.user_id)
-    member = uow.members.get(key) if key else None
+    member = uow.members.live(key) if key else None
     if member is None or (caller.role != "admin" and member.agency_code != caller.agency_code):
         raise NotFound(MEMBER_NOT_FOUND)
-    if str(member.user_id) == caller.id:
+    if str(member.id) == caller.id:
         raise Forbidden("Vous ne pouvez pas vous sanctionner vous-même.")
     if not domain.may_sanction(caller, member.role, member.agency_code):
         raise Forbidden("Un conseiller sanctionne les demandeurs d'emploi et les entreprises de son agence.")
     expires_at = domain.sanction_expiry(sanction_in.type, sanction_in.duration_hours, now)
-    sanction = Sanction(id=uuid.uuid4(), user_id=member.user_id, agency_code=member.agency_code,
+    sanction = Sanction(id=uuid.uuid4(), user_id=member.id, agency_code=member.agency_code,
                         type=sanction_in.type, reason=sanction_in.reason, imposed_by=uuid.UUID(caller.id),
                         imposed_at=now, expires_at=expires_at)
     uow.sanctions.add(sanction)
-    uow.record(SanctionImposed(sanction_id=str(sanction.id), user_id=str(member.user_id),
+    uow.record(SanctionImposed(sanction_id=str(sanction.id), user_id=str(member.id),
                                agency_code=member.agency_code, type=sanction.type, reason=sanction.reason,
                                expires_at=expires_at, imposed_by=caller.id, imposed_at=now))
-    _audit(uow, actor=caller, action="sanction_imposed", target_type="user", target_id=member.user_id,
+    _audit(uow, actor=caller, action="sanction_imposed", target_type="user", target_id=member.id,
            agency_code=member.agency_code, now=now, sanction_id=sanction.id, reason=sanction.reason,
            details={"type": sanction.type, "expires_at": expires_at.isoformat() if expires_at else None})
     uow.commit()
@@ -445,18 +434,12 @@ def audit_log(uow, caller: Caller, params: dict) -> dict:
         target_key = domain.parse_uuid(target_id)
         if target_key is None:
             return {"items": [], "next_cursor": None}
-    after = domain.decode_cursor(page.cursor)
-    before_id = None
-    if after is not None:
-        if len(after) != 1 or not isinstance(after[0], int):
-            raise domain.bad_cursor()
-        before_id = after[0]
-    entries = uow.audit.entries(target_key, caller.agency_code, caller.role == "admin", page.limit + 1, before_id)
-    more, entries = len(entries) > page.limit, entries[: page.limit]
-    return {
-        "items": [audit_view(e) for e in entries],
-        "next_cursor": domain.encode_cursor([entries[-1].id]) if more else None,
-    }
+    before = paging.decode(page.cursor or None, "moderation.audit", (int,))
+    entries = uow.audit.entries(
+        target_key, caller.agency_code, caller.role == "admin", page.limit + 1, before[0] if before else None
+    )
+    more = paging.next_cursor("moderation.audit", entries, page.limit, lambda e: (e.id,))
+    return {"items": [audit_view(e) for e in entries[: page.limit]], "next_cursor": more}
 
 
 # ---------------------------------------------------------------- unanswered questions and the queue gauge
@@ -489,7 +472,7 @@ def export_user_data(uow, caller: Caller) -> dict:
     """Everything moderation holds about the caller."""
     caller.require_user()
     me = uuid.UUID(caller.id)
-    member = uow.members.get(me)
+    member = uow.members.live(me)
     return {
         "member": {"role": member.role, "agency_code": member.agency_code} if member else None,
         "reports_filed": [report_view(r) for r in uow.reports.by_reporter(me)],
@@ -507,7 +490,7 @@ def erase_user(uow, event: UserErased) -> None:
     (e): the record of moderation decisions is kept to answer for them); it
     holds opaque ids and staff-written reasons only, never a member's text."""
     user = uuid.UUID(event.user_id)
-    uow.members.delete(user)
+    uow.members.erase(event)
     uow.reports.erase_reporter(user)
     uow.cases.erase_author(user, domain.ERASED_EXCERPT)
     uow.targets.erase_author(user)

@@ -6,6 +6,8 @@ from sqlalchemy import BigInteger, Boolean, DateTime, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.members import MemberCopy
+
 # Stands for an erased member wherever an id must remain (GDPR erasure).
 ERASED_USER = uuid.UUID(int=0)
 
@@ -76,14 +78,11 @@ class Report(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
 
 
-class Member(Base):
-    """Each member's role and agency, kept from identity's events (who may sanction whom)."""
+class Member(MemberCopy, Base):
+    """Each member's role and agency, kept from identity's events (who may
+    sanction whom; shared/db/members.py)."""
 
     __tablename__ = "members"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    role: Mapped[str] = mapped_column(String(20))
-    agency_code: Mapped[str | None] = mapped_column(String(40))
 
 
 class Sanction(Base):

@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.moderation.models import (
     ERASED_USER, Activity, Appeal, AuditEntry, Case, Member, Report, Sanction, Target,
 )
+from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -16,7 +17,7 @@ class ModerationUnitOfWork(SqlUnitOfWork):
         self.cases = CaseRepository(self.session)
         self.targets = TargetRepository(self.session)
         self.reports = ReportRepository(self.session)
-        self.members = MemberRepository(self.session)
+        self.members = MemberCopyRepository(self.session, Member)
         self.sanctions = SanctionRepository(self.session)
         self.appeals = AppealRepository(self.session)
         self.audit = AuditRepository(self.session)
@@ -151,25 +152,6 @@ class ReportRepository:
         self.session.execute(
             update(Report).where(Report.reporter_id == reporter_id).values(reporter_id=None, detail=None)
         )
-
-
-class MemberRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, user_id) -> Member | None:
-        return self.session.get(Member, user_id)
-
-    def upsert(self, user_id, role: str, agency_code: str | None) -> None:
-        stmt = insert(Member).values(user_id=user_id, role=role, agency_code=agency_code)
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Member.user_id], set_={"role": stmt.excluded.role, "agency_code": stmt.excluded.agency_code}
-            )
-        )
-
-    def delete(self, user_id) -> None:
-        self.session.execute(delete(Member).where(Member.user_id == user_id))
 
 
 class SanctionRepository:

@@ -1,173 +1,117 @@
 """moderation: automatic screening, cases and queues, reports, sanctions,
 appeals, the audit log and unanswered questions (nameko entrypoints only)."""
-import logging
-from datetime import datetime, timezone
-
 from nameko.rpc import rpc
 from nameko.timer import timer
-from sqlalchemy import text
 
 from services.moderation import handlers, metrics
-from services.moderation.config import settings
+from services.moderation.config import ModerationSettings
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening import default_screener
-from shared.db.nameko import UnitOfWorkProvider
+from shared.chassis import Collaborator, Service, handles
 from shared.errors import EXPECTED_ERRORS
-from shared.messaging.consumer import event_handler
-from shared.messaging.rpc import CallerProvider
-from shared.observability.entrypoints import EntrypointObserver
+from shared.settings import get_settings
 
-log = logging.getLogger(__name__)
+SETTINGS = get_settings(ModerationSettings)
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class ModerationService:
+class ModerationService(Service):
     name = "moderation"
-
-    uow = UnitOfWorkProvider("moderation", ModerationUnitOfWork)
-    caller = CallerProvider()
-    observer = EntrypointObserver()
+    unit_of_work = ModerationUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
     # The rules file and the word list are read when the service starts: a bad
     # rules file stops it at once instead of screening with wrong rules.
-    screener = default_screener()
-    _gauge_agencies: set[str] = set()
-
-    @rpc
-    def health(self):
-        with self.uow() as uow:
-            uow.session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    screener = Collaborator(default_screener)
+    # Agencies the queue gauge has a series for (set back to 0 when emptied).
+    gauge_agencies = Collaborator(set)
 
     # ------------------------------------------------------------ HTTP-facing RPCs
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def report(self, data):
-        with self.uow() as uow:
-            return handlers.report(uow, self.caller, data, now(), self.screener.rules.thresholds.reports_to_hide)
+        return handlers.report(self.uow, self.caller, data, self.now(), self.screener.rules.thresholds.reports_to_hide)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def queue(self, params=None):
-        with self.uow() as uow:
-            return handlers.queue(uow, self.caller, params or {})
+        return handlers.queue(self.uow, self.caller, params or {})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def decide(self, case_id, data):
-        with self.uow() as uow:
-            return handlers.decide(uow, self.caller, case_id, data, now())
+        return handlers.decide(self.uow, self.caller, case_id, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def impose_sanction(self, data):
-        with self.uow() as uow:
-            return handlers.impose_sanction(uow, self.caller, data, now())
+        return handlers.impose_sanction(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def file_appeal(self, data):
-        with self.uow() as uow:
-            return handlers.file_appeal(uow, self.caller, data, now())
+        return handlers.file_appeal(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def audit_log(self, params=None):
-        with self.uow() as uow:
-            return handlers.audit_log(uow, self.caller, params or {})
+        return handlers.audit_log(self.uow, self.caller, params or {})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def export_user_data(self):
-        with self.uow() as uow:
-            return handlers.export_user_data(uow, self.caller)
+        return handlers.export_user_data(self.uow, self.caller)
 
     # ------------------------------------------------------------ events
 
-    @event_handler("posts", "post_created")
-    def on_post_created(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.screen_post(uow, event, now(), self.screener)
+    @handles("posts", "post_created")
+    def on_post_created(self, event):
+        handlers.screen_post(self.uow, event, self.now(), self.screener)
 
-    @event_handler("posts", "post_updated")
-    def on_post_updated(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.screen_post(uow, event, now(), self.screener)
+    @handles("posts", "post_updated")
+    def on_post_updated(self, event):
+        handlers.screen_post(self.uow, event, self.now(), self.screener)
 
-    @event_handler("posts", "comment_created")
-    def on_comment_created(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.screen_comment(uow, event, now(), self.screener)
+    @handles("posts", "comment_created")
+    def on_comment_created(self, event):
+        handlers.screen_comment(self.uow, event, self.now(), self.screener)
 
-    @event_handler("posts", "post_published")
-    def on_post_published(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.post_published(uow, event)
+    @handles("posts", "post_published")
+    def on_post_published(self, event):
+        handlers.post_published(self.uow, event)
 
-    @event_handler("posts", "post_held")
-    def on_post_held(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.held_or_rejected(uow, event, now())
+    @handles("posts", "post_held")
+    def on_post_held(self, event):
+        handlers.held_or_rejected(self.uow, event, self.now())
 
-    @event_handler("posts", "post_rejected")
-    def on_post_rejected(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.held_or_rejected(uow, event, now())
+    @handles("posts", "post_rejected")
+    def on_post_rejected(self, event):
+        handlers.held_or_rejected(self.uow, event, self.now())
 
-    @event_handler("posts", "comment_held")
-    def on_comment_held(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.held_or_rejected(uow, event, now())
+    @handles("posts", "comment_held")
+    def on_comment_held(self, event):
+        handlers.held_or_rejected(self.uow, event, self.now())
 
-    @event_handler("posts", "comment_rejected")
-    def on_comment_rejected(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.held_or_rejected(uow, event, now())
+    @handles("posts", "comment_rejected")
+    def on_comment_rejected(self, event):
+        handlers.held_or_rejected(self.uow, event, self.now())
 
-    @event_handler("posts", "post_removed")
-    def on_post_removed(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.post_removed(uow, event)
+    @handles("posts", "post_removed")
+    def on_post_removed(self, event):
+        handlers.post_removed(self.uow, event)
 
-    @event_handler("posts", "comment_published")
-    def on_comment_published(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.comment_published(uow, event)
+    @handles("posts", "comment_published")
+    def on_comment_published(self, event):
+        handlers.comment_published(self.uow, event)
 
-    @event_handler("identity", "user_registered")
-    def on_user_registered(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.remember_member(uow, event)
-
-    @event_handler("identity", "user_erased")
-    def on_user_erased(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.erase_user(uow, event)
+    @handles("identity", "user_erased")
+    def on_user_erased(self, event):
+        handlers.erase_user(self.uow, event)
 
     # ------------------------------------------------------------ the scheduler
 
-    @timer(interval=settings().moderation_sweep_seconds)
+    @timer(interval=SETTINGS.moderation_sweep_seconds)
     def sweep(self):
         """Lift expired sanctions, flag unanswered questions, prune spam
         activity, refresh the queue gauge. Each step claims its rows with
         FOR UPDATE SKIP LOCKED and marks them in the transaction that writes
         their event: once, whatever the number of replicas."""
-        at = now()
-        with self.uow() as uow:
-            handlers.lift_expired_sanctions(uow, at)
-        with self.uow() as uow:
-            handlers.flag_unanswered_questions(uow, at, settings().unanswered_after_hours)
-        with self.uow() as uow:
-            handlers.prune_activity(uow, at, self.screener)
-        with self.uow() as uow:
-            per_agency = handlers.queue_depth(uow)
-        ModerationService._gauge_agencies = metrics.set_queue_depth(per_agency, ModerationService._gauge_agencies)
+        at = self.now()
+        handlers.lift_expired_sanctions(self.uow, at)
+        handlers.flag_unanswered_questions(self.uow, at, SETTINGS.unanswered_after_hours)
+        handlers.prune_activity(self.uow, at, self.screener)
+        per_agency = handlers.queue_depth(self.uow)
+        self.gauge_agencies.update(metrics.set_queue_depth(per_agency, self.gauge_agencies))

@@ -3,6 +3,8 @@ channels a notification takes, digest periods and the e-mail retry backoff."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared import backoff
+
 # Every notification type, with its default channels: in-app for all; an
 # e-mail at once only for what matters right away. Reactions are never e-mailed.
 DEFAULT_EMAIL: dict[str, bool] = {
@@ -102,4 +104,4 @@ def digest_window_start(last_digest_at: datetime | None, frequency: str, now: da
 
 def retry_delay(attempts: int, base_seconds: float, max_seconds: float) -> float:
     """Exponential backoff after the `attempts`-th failed attempt (1, 2, ...)."""
-    return min(base_seconds * 2 ** (attempts - 1), max_seconds)
+    return backoff.delay(attempts, base_seconds, max_seconds)

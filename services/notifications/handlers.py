@@ -1,6 +1,4 @@
 """notifications' use cases."""
-import base64
-import binascii
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,9 +10,10 @@ from services.notifications.emails import (
 from services.notifications.models import Email, Notification
 from services.notifications.schemas import ListQuery, PreferencesIn
 from services.notifications.settings import NotificationSettings
+from shared import paging
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import MentoringAccepted, MentoringDeclined, MentoringRequested, MentorshipEnded
 from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed
 from shared.contracts.notifications import NotificationCreated
@@ -95,14 +94,6 @@ class ProjectionPeople:
 # ---------------------------------------------------------------- projections
 
 
-def remember_member(uow, event: UserRegistered) -> None:
-    uow.members.upsert(uuid.UUID(event.user_id), event.email, event.display_name, event.role, event.agency_code)
-
-
-def rename_member(uow, event: ProfileUpdated) -> None:
-    uow.members.rename(uuid.UUID(event.user_id), event.display_name)
-
-
 def remember_comment(uow, event: CommentCreated) -> None:
     uow.comment_posts.remember(uuid.UUID(event.comment_id), uuid.UUID(event.post_id))
 
@@ -122,7 +113,7 @@ def erase_member(uow, event: UserErased) -> None:
     uow.preferences.delete_of(user_id)
     uow.emails.delete_of(user_id)
     uow.digests.delete_of(user_id)
-    uow.members.erase(user_id, event.erased_at)
+    uow.members.erase(event)
 
 
 # ---------------------------------------------------------------- making notifications
@@ -180,30 +171,15 @@ def make_notification(uow, draft: domain.Draft, event_id: uuid.UUID, now: dateti
 # ---------------------------------------------------------------- the inbox
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"n{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("n"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed.single(["query", "cursor"], "Curseur invalide.") from None
-
-
 def list_notifications(uow, caller: Caller, data: dict) -> dict:
     caller.require_user()
     query = parse(ListQuery, data)
-    before = decode_cursor(query.cursor) if query.cursor else None
+    before = paging.decode(query.cursor or None, "notifications.inbox", (int,))
     user_id = uuid.UUID(caller.id)
-    rows = uow.notifications.page(user_id, query.unread, before, query.limit + 1)
-    page = rows[: query.limit]
+    rows = uow.notifications.page(user_id, query.unread, before[0] if before else None, query.limit + 1)
     return {
-        "items": [notification_view(n) for n in page],
-        "next_cursor": encode_cursor(page[-1].seq) if len(rows) > query.limit else None,
+        "items": [notification_view(n) for n in rows[: query.limit]],
+        "next_cursor": paging.next_cursor("notifications.inbox", rows, query.limit, lambda n: (n.seq,)),
         "unread_count": uow.notifications.unread_count(user_id),
     }
 

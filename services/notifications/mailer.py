@@ -10,14 +10,12 @@ import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
-import eventlet
-from eventlet.event import Event
-from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import sessionmaker
 
 from services.notifications import handlers
 from services.notifications.repository import NotificationsUnitOfWork
-from services.notifications.settings import NotificationSettings, get_notification_settings
+from services.notifications.settings import NotificationSettings
+from shared.background import WakeableLoop
 from shared.db.engine import make_engine
 from shared.settings import get_settings
 
@@ -60,35 +58,24 @@ class SmtpTransport:
             raise handlers.DeliveryFailed(f"{type(error).__name__}: {error}") from error
 
 
-class MailSender(DependencyProvider):
+class MailSender(WakeableLoop):
     """`self.mail_sender.wake()` after queueing e-mails; it also polls every
     EMAIL_POLL_SECONDS for retries that fall due."""
+
+    loop_name = "mail sender"
 
     def __init__(self, transport_factory=SmtpTransport):
         self.transport_factory = transport_factory
 
     def setup(self):
-        self.config = get_notification_settings()
-        self.engine = make_engine(get_settings().database_url("notifications"), pool_size=2)
+        super().setup()
+        self.config = get_settings(NotificationSettings)
+        self.engine = make_engine(self.config.database_url("notifications"), pool_size=2)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.transport = self.transport_factory(self.config)
-        self._wake = Event()
-        self._running = False
 
-    def start(self):
-        self._running = True
-        self.container.spawn_managed_thread(self._loop, identifier="notifications.mail_sender")
-
-    def stop(self):
-        self._running = False
-        self.wake()
-
-    def kill(self):
-        self.stop()
-
-    def wake(self):
-        if not self._wake.ready():
-            self._wake.send(True)
+    def poll_seconds(self) -> float:
+        return self.config.email_poll_seconds
 
     def _send_one(self) -> bool:
         with NotificationsUnitOfWork(self.session_factory) as uow:
@@ -97,20 +84,11 @@ class MailSender(DependencyProvider):
             log.warning("e-mail not sent", extra={"outcome": outcome})
         return outcome is not None
 
-    def _loop(self):
-        failures = 0
-        while self._running:
-            self._wake = Event()
-            try:
-                while self._running and self._send_one():
-                    pass
-                failures = 0
-            except Exception as error:  # the database is down: try again later
-                failures += 1
-                log.warning("mail sender failed, retrying", extra={"error": repr(error)})
-                eventlet.sleep(min(0.5 * 2 ** failures, 10))
-                continue
-            self._wake.wait(self.config.email_poll_seconds)
+    def run_once(self) -> None:
+        while self._running and self._send_one():
+            pass
+
+    def close(self) -> None:
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):

@@ -6,24 +6,23 @@ from sqlalchemy import BigInteger, Boolean, DateTime, Identity, Integer, String,
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.members import MemberCopy
+
 
 class Base(DeclarativeBase):
     pass
 
 
-class Member(Base):
+class Member(MemberCopy, Base):
     """Who can be notified, kept from identity's events: the address for
     e-mails, the name shown in others' notifications, the role and agency
-    (an agency's advisors). An erased member keeps only the tombstone."""
+    (an agency's advisors). An erased member keeps only the tombstone
+    (shared/db/members.py)."""
 
     __tablename__ = "members"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254))
     display_name: Mapped[str | None] = mapped_column(String(100))
-    role: Mapped[str | None] = mapped_column(String(20))
-    agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
-    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CommentPost(Base):

@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.models import CommentPost, DigestRun, Email, Member, Notification, Preference
+from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -19,35 +20,9 @@ class NotificationsUnitOfWork(SqlUnitOfWork):
         self.digests = DigestRunRepository(self.session)
 
 
-class MemberRepository:
+class MemberRepository(MemberCopyRepository):
     def __init__(self, session):
-        self.session = session
-
-    def get(self, user_id: uuid.UUID) -> Member | None:
-        return self.session.get(Member, user_id)
-
-    def upsert(self, user_id: uuid.UUID, email: str, display_name: str, role: str, agency_code: str | None) -> None:
-        """Insert or refresh a member; an erased member is never brought back."""
-        stmt = insert(Member).values(id=user_id, email=email, display_name=display_name, role=role,
-                                     agency_code=agency_code)
-        self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[Member.id],
-            set_={"email": stmt.excluded.email, "display_name": stmt.excluded.display_name,
-                  "role": stmt.excluded.role, "agency_code": stmt.excluded.agency_code},
-            where=Member.erased_at.is_(None),
-        ))
-
-    def rename(self, user_id: uuid.UUID, display_name: str) -> None:
-        self.session.execute(update(Member).where(Member.id == user_id, Member.erased_at.is_(None))
-                             .values(display_name=display_name))
-
-    def erase(self, user_id: uuid.UUID, now: datetime) -> None:
-        """Keep a tombstone without personal data, so nothing is made for them again."""
-        stmt = insert(Member).values(id=user_id, erased_at=now)
-        self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[Member.id],
-            set_={"email": None, "display_name": None, "role": None, "agency_code": None, "erased_at": now},
-        ))
+        super().__init__(session, Member)
 
     def advisors_of(self, agency_code: str) -> list[str]:
         rows = self.session.scalars(select(Member.id).where(

@@ -1,178 +1,134 @@
 """notifications: in-app inbox, e-mails, digests (nameko entrypoints only)."""
-import uuid
-from datetime import datetime, timezone
-
 from nameko.rpc import rpc
 from nameko.timer import timer
-from sqlalchemy import text
 
 from services.notifications import handlers
 from services.notifications.mailer import MailSender
 from services.notifications.repository import NotificationsUnitOfWork
-from services.notifications.settings import get_notification_settings
-from shared.db.nameko import UnitOfWorkProvider
+from services.notifications.settings import NotificationSettings
+from shared.chassis import Service, handles
 from shared.errors import EXPECTED_ERRORS
-from shared.messaging.consumer import event_handler
-from shared.messaging.rpc import CallerProvider
-from shared.observability.entrypoints import EntrypointObserver
+from shared.settings import get_settings
 
-config = get_notification_settings()
+config = get_settings(NotificationSettings)
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class NotificationsService:
+class NotificationsService(Service):
     name = "notifications"
+    unit_of_work = NotificationsUnitOfWork
+    member_copy = "members"  # kept from identity's events by the chassis
 
-    uow = UnitOfWorkProvider("notifications", NotificationsUnitOfWork)
-    caller = CallerProvider()
-    observer = EntrypointObserver()
     mail_sender = MailSender()
-
-    @rpc
-    def health(self):
-        with self.uow() as uow:
-            uow.session.execute(text("SELECT 1"))
-        return {"status": "ok"}
 
     # ------------------------------------------------------------ the inbox
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_notifications(self, query=None):
-        with self.uow() as uow:
-            return handlers.list_notifications(uow, self.caller, query or {})
+        return handlers.list_notifications(self.uow, self.caller, query or {})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_read(self, notification_id):
-        with self.uow() as uow:
-            handlers.mark_read(uow, self.caller, notification_id, now())
+        handlers.mark_read(self.uow, self.caller, notification_id, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_all_read(self):
-        with self.uow() as uow:
-            handlers.mark_all_read(uow, self.caller, now())
+        handlers.mark_all_read(self.uow, self.caller, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_since(self, last_id):
-        with self.uow() as uow:
-            return handlers.list_since(uow, self.caller, last_id)
+        return handlers.list_since(self.uow, self.caller, last_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_preferences(self):
-        with self.uow() as uow:
-            return handlers.get_preferences(uow, self.caller)
+        return handlers.get_preferences(self.uow, self.caller)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def update_preferences(self, data):
-        with self.uow() as uow:
-            return handlers.update_preferences(uow, self.caller, data, now())
+        return handlers.update_preferences(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def export_user_data(self):
-        with self.uow() as uow:
-            return handlers.export_user_data(uow, self.caller)
+        return handlers.export_user_data(self.uow, self.caller)
 
     # ------------------------------------------------------------ digests
 
     @timer(interval=config.digest_check_seconds)
     def send_digests(self):
-        with self.uow() as uow:
-            due = handlers.digests_due(uow, now(), config)
         queued = False
-        for user_id, frequency, period in due:
-            with self.uow() as uow:
-                queued |= handlers.make_digest(uow, user_id, frequency, period, now(), config)
+        for user_id, frequency, period in handlers.digests_due(self.uow, self.now(), config):
+            queued |= handlers.make_digest(self.uow, user_id, frequency, period, self.now(), config)
         if queued:
             self.mail_sender.wake()
 
     # ------------------------------------------------------------ projections
 
-    @event_handler("identity", "user_registered")
-    def on_user_registered(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.remember_member(uow, event)
+    @handles("identity", "user_erased")
+    def on_user_erased(self, event):
+        handlers.erase_member(self.uow, event)
 
-    @event_handler("identity", "profile_updated")
-    def on_profile_updated(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.rename_member(uow, event)
-
-    @event_handler("identity", "user_erased")
-    def on_user_erased(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.erase_member(uow, event)
-
-    @event_handler("posts", "comment_created")
-    def on_comment_created(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.remember_comment(uow, event)
+    @handles("posts", "comment_created")
+    def on_comment_created(self, event):
+        handlers.remember_comment(self.uow, event)
 
     # ------------------------------------------------------------ what makes notifications
 
-    def _notify(self, body):
-        with self.uow.for_event(body) as (uow, event):
-            if event is not None:
-                handlers.notify(uow, event, uuid.UUID(str(body["event_id"])), now(), config)
+    def _notify(self, event):
+        handlers.notify(self.uow, event, self.uow.incoming.event_id, self.now(), config)
+        self.uow.commit()  # before waking the sender, so it finds the e-mails queued
         self.mail_sender.wake()
 
-    @event_handler("posts", "comment_published")
-    def on_comment_published(self, body):
-        self._notify(body)
+    @handles("posts", "comment_published")
+    def on_comment_published(self, event):
+        self._notify(event)
 
-    @event_handler("posts", "answer_accepted")
-    def on_answer_accepted(self, body):
-        self._notify(body)
+    @handles("posts", "answer_accepted")
+    def on_answer_accepted(self, event):
+        self._notify(event)
 
-    @event_handler("posts", "reaction_added")
-    def on_reaction_added(self, body):
-        self._notify(body)
+    @handles("posts", "reaction_added")
+    def on_reaction_added(self, event):
+        self._notify(event)
 
-    @event_handler("moderation", "case_decided")
-    def on_case_decided(self, body):
-        self._notify(body)
+    @handles("moderation", "case_decided")
+    def on_case_decided(self, event):
+        self._notify(event)
 
-    @event_handler("moderation", "report_resolved")
-    def on_report_resolved(self, body):
-        self._notify(body)
+    @handles("moderation", "report_resolved")
+    def on_report_resolved(self, event):
+        self._notify(event)
 
-    @event_handler("moderation", "sanction_imposed")
-    def on_sanction_imposed(self, body):
-        self._notify(body)
+    @handles("moderation", "sanction_imposed")
+    def on_sanction_imposed(self, event):
+        self._notify(event)
 
-    @event_handler("moderation", "question_unanswered")
-    def on_question_unanswered(self, body):
-        self._notify(body)
+    @handles("moderation", "question_unanswered")
+    def on_question_unanswered(self, event):
+        self._notify(event)
 
-    @event_handler("events", "registration_confirmed")
-    def on_registration_confirmed(self, body):
-        self._notify(body)
+    @handles("events", "registration_confirmed")
+    def on_registration_confirmed(self, event):
+        self._notify(event)
 
-    @event_handler("events", "event_cancelled")
-    def on_event_cancelled(self, body):
-        self._notify(body)
+    @handles("events", "event_cancelled")
+    def on_event_cancelled(self, event):
+        self._notify(event)
 
-    @event_handler("events", "reminder_due")
-    def on_reminder_due(self, body):
-        self._notify(body)
+    @handles("events", "reminder_due")
+    def on_reminder_due(self, event):
+        self._notify(event)
 
-    @event_handler("mentoring", "request_created")
-    def on_mentoring_requested(self, body):
-        self._notify(body)
+    @handles("mentoring", "request_created")
+    def on_mentoring_requested(self, event):
+        self._notify(event)
 
-    @event_handler("mentoring", "request_accepted")
-    def on_mentoring_accepted(self, body):
-        self._notify(body)
+    @handles("mentoring", "request_accepted")
+    def on_mentoring_accepted(self, event):
+        self._notify(event)
 
-    @event_handler("mentoring", "request_declined")
-    def on_mentoring_declined(self, body):
-        self._notify(body)
+    @handles("mentoring", "request_declined")
+    def on_mentoring_declined(self, event):
+        self._notify(event)
 
-    @event_handler("mentoring", "mentorship_ended")
-    def on_mentorship_ended(self, body):
-        self._notify(body)
+    @handles("mentoring", "mentorship_ended")
+    def on_mentorship_ended(self, event):
+        self._notify(event)

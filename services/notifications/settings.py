@@ -1,14 +1,12 @@
-"""The notifications service's own configuration (environment variables)."""
+"""The notifications service's own configuration (shared/settings.py: one class family)."""
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import Settings
 
 
-class NotificationSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
+class NotificationSettings(Settings):
     # The SMTP server e-mails go to (`make up` runs a local sink on 1025).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
@@ -36,7 +34,3 @@ class NotificationSettings(BaseSettings):
     digest_weekly_seconds: int = Field(604800, gt=0)
     digest_anchor: datetime = datetime(2024, 1, 1, 6, 0, tzinfo=timezone.utc)
 
-
-@lru_cache
-def get_notification_settings() -> NotificationSettings:
-    return NotificationSettings()

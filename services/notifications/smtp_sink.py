@@ -6,13 +6,12 @@ development platform land in `var/mail/` instead of real inboxes:
     python -m services.notifications.smtp_sink --port 1025 --directory var/mail
 
 It is aiosmtpd's real SMTP server; only the handler is ours. Tests start it
-in a thread on a free port with `SmtpSink(directory, port=0)`.
+in a thread with `SmtpSink(directory, port=free_port())` (stack/testing.py).
 """
 import argparse
 import logging
 import os
 import signal
-import socket
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -48,19 +47,13 @@ class MaildirLikeHandler:
         return "250 Message accepted for delivery"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 class SmtpSink:
     """The sink in a background thread (for tests and the command line)."""
 
-    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int = 0, handler=None):
+    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int = 1025, handler=None):
         self.directory = Path(directory)
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port
         self.handler = handler or MaildirLikeHandler(self.directory)
         self.controller = Controller(self.handler, hostname=host, port=self.port)
 

@@ -2,11 +2,12 @@
 import uuid
 from datetime import datetime
 
-from services.posts import cursor, domain
+from services.posts import domain
 from services.posts.handlers import caller_uuid, check_not_muted, view_of, visible_post
 from services.posts.models import Comment
 from services.posts.schemas import AcceptIn, CommentIn, Page, ReactionIn
-from services.posts.views import comment_view, next_cursor
+from services.posts.views import comment_view
+from shared import paging
 from shared.caller import Caller
 from shared.contracts.posts import AnswerAccepted, CommentCreated, PostPinned, ReactionAdded, ReactionRemoved
 from shared.errors import Conflict, ValidationFailed
@@ -40,10 +41,10 @@ def list_comments(uow, caller: Caller, post_id: str, query: dict) -> dict:
     """Oldest first: published comments, and the caller's own in every status."""
     viewer = caller_uuid(caller)
     page = parse(Page, query)
-    after = cursor.decode(page.cursor, "c", (datetime, uuid.UUID))
+    after = paging.decode(page.cursor, "posts.comments", (datetime, uuid.UUID))
     post = visible_post(uow, caller, post_id)
     found = uow.comments.page(post.id, viewer_id=viewer, after=after, limit=page.limit + 1)
-    more = next_cursor("c", found, page.limit, lambda c: (c.created_at, str(c.id)))
+    more = paging.next_cursor("posts.comments", found, page.limit, lambda c: (c.created_at, str(c.id)))
     comments = found[: page.limit]
     authors = uow.authors.get_many([c.author_id for c in comments])
     return {"items": [comment_view(c, authors.get(c.author_id), caller, post) for c in comments], "next_cursor": more}

@@ -3,12 +3,13 @@ and the member's own data (GDPR export)."""
 import uuid
 from datetime import datetime
 
-from services.posts import cursor, domain
+from services.posts import domain
 from services.posts.models import Post
 from services.posts.schemas import Page, PostFilters, PostIn, PostPatch, TopicIn
-from services.posts.views import comment_view, next_cursor, post_page, post_view
+from services.posts.views import comment_view, post_page, post_view
 from shared.caller import Caller
 from shared.contracts.posts import PostCreated, PostRemoved, PostUpdated
+from shared import paging
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from shared.validation import parse
 
@@ -200,14 +201,14 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
     }
     text = (filters.q or "").strip()
     if text:
-        after = cursor.decode(filters.cursor, "s", (float, datetime, uuid.UUID))
+        after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
         found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
-        more = next_cursor("s", found, filters.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
+        more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
         posts = [post for post, _rank in found[: filters.limit]]
         return post_page(uow, posts, caller, more)
-    after = cursor.decode(filters.cursor, "l", (datetime, uuid.UUID))
+    after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
     found = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
-    more = next_cursor("l", found, filters.limit, lambda post: (post.created_at, str(post.id)))
+    more = paging.next_cursor("posts.list", found, filters.limit, lambda post: (post.created_at, str(post.id)))
     return post_page(uow, found[: filters.limit], caller, more)
 
 
@@ -216,11 +217,11 @@ def feed(uow, caller: Caller, query: dict) -> dict:
     caller's topics; a member with neither sees every published post."""
     viewer = caller_uuid(caller)
     page = parse(Page, query)
-    after = cursor.decode(page.cursor, "f", (bool, datetime, uuid.UUID))
+    after = paging.decode(page.cursor, "posts.feed", (bool, datetime, uuid.UUID))
     member = uow.authors.get(viewer)
     topics = list(member.topics or []) if member is not None else []
     found = uow.posts.feed(agency=caller.agency_code, topics=topics, after=after, limit=page.limit + 1)
-    more = next_cursor("f", found, page.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
+    more = paging.next_cursor("posts.feed", found, page.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
     rows = found[: page.limit]
     return post_page(uow, [post for post, _ in rows], caller, more, pinned={post.id: pin for post, pin in rows})
 

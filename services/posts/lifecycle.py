@@ -5,7 +5,7 @@ from datetime import datetime
 
 from services.posts import domain
 from services.posts.models import Comment, Post
-from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.identity import UserErased
 from shared.contracts.moderation import CaseDecided, ContentScreened, SanctionImposed, SanctionLifted, TargetHidden
 from shared.contracts.posts import (
     CommentHeld, CommentHidden, CommentPublished, CommentRejected, PostHeld, PostHidden, PostPublished, PostRejected,
@@ -143,18 +143,10 @@ def forget_sanction(uow, event: SanctionLifted) -> None:
 
 # ---------------------------------------------------------------- members
 
-def remember_author(uow, event: UserRegistered) -> None:
-    uow.authors.upsert(uuid.UUID(event.user_id), event.display_name, event.role, event.agency_code)
-
-
-def remember_profile(uow, event: ProfileUpdated) -> None:
-    uow.authors.update_profile(uuid.UUID(event.user_id), event.display_name, list(event.topics))
-
-
 def forget_member(uow, event: UserErased, now: datetime) -> None:
     """GDPR erasure: the member's name, topics, reactions and mutes go; their
     posts and comments stay, shown as by a deleted member."""
     member = uuid.UUID(event.user_id)
-    uow.authors.erase(member, now)
+    uow.authors.erase(event)
     uow.reactions.forget_user(member)
     uow.mutes.forget_user(member)

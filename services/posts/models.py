@@ -6,6 +6,8 @@ from sqlalchemy import Boolean, Computed, DateTime, ForeignKey, Integer, String,
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.members import MemberCopy
+
 # The text search configuration created by migration 0002: French stemming
 # over unaccented words, so `metiers` finds `métier`.
 SEARCH_CONFIG = "public.french_unaccent"
@@ -27,8 +29,9 @@ class Topic(Base):
     kind: Mapped[str] = mapped_column(String(20))  # sector, theme or rome
 
 
-class Author(Base):
-    """Local copy of what posts shows of a member, kept from identity's events.
+class Author(MemberCopy, Base):
+    """Local copy of what posts shows of a member, kept from identity's events
+    (shared/db/members.py).
 
     `topics` (the member's chosen topics) drive their feed. An erased member
     keeps a row with no personal data (`erased_at` set), so that a late event
@@ -36,12 +39,8 @@ class Author(Base):
 
     __tablename__ = "authors"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     display_name: Mapped[str | None] = mapped_column(String(80))
-    role: Mapped[str | None] = mapped_column(String(20))
-    agency_code: Mapped[str | None] = mapped_column(String(40))
-    topics: Mapped[list] = mapped_column(JSONB, default=list)
-    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    topics: Mapped[list | None] = mapped_column(JSONB, default=list)
 
 
 class Post(Base):

@@ -5,6 +5,7 @@ from sqlalchemy import Float, String, cast, func, literal, literal_column, or_, 
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.posts.models import SEARCH_CONFIG, Author, Comment, Mute, Post, PostTopic, Reaction, Topic
+from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
 # A search ranks at most this many of the most recent matching posts, so a
@@ -20,7 +21,7 @@ class PostsUnitOfWork(SqlUnitOfWork):
         self.comments = CommentRepository(self.session)
         self.reactions = ReactionRepository(self.session)
         self.topics = TopicRepository(self.session)
-        self.authors = AuthorRepository(self.session)
+        self.authors = MemberCopyRepository(self.session, Author)
         self.mutes = MuteRepository(self.session)
 
 
@@ -264,51 +265,6 @@ class TopicRepository:
             return 0
         result = self.session.execute(insert(Topic).values(topics).on_conflict_do_nothing().returning(Topic.slug))
         return len(result.all())
-
-
-class AuthorRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, author_id) -> Author | None:
-        return self.session.get(Author, author_id)
-
-    def get_many(self, author_ids) -> dict:
-        ids = list(set(author_ids))
-        if not ids:
-            return {}
-        return {a.id: a for a in self.session.scalars(select(Author).where(Author.id.in_(ids)))}
-
-    def upsert(self, author_id, display_name: str, role: str, agency_code: str | None) -> None:
-        stmt = insert(Author).values(id=author_id, display_name=display_name, role=role, agency_code=agency_code, topics=[])
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Author.id],
-                set_={"display_name": stmt.excluded.display_name, "role": stmt.excluded.role,
-                      "agency_code": stmt.excluded.agency_code},
-                where=Author.erased_at.is_(None),
-            )
-        )
-
-    def update_profile(self, author_id, display_name: str, topics: list[str]) -> None:
-        stmt = insert(Author).values(id=author_id, display_name=display_name, topics=topics)
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Author.id],
-                set_={"display_name": stmt.excluded.display_name, "topics": stmt.excluded.topics},
-                where=Author.erased_at.is_(None),
-            )
-        )
-
-    def erase(self, author_id, now: datetime) -> None:
-        """Keep a row without personal data, so late events cannot bring it back."""
-        stmt = insert(Author).values(id=author_id, display_name=None, role=None, agency_code=None, topics=[], erased_at=now)
-        self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Author.id],
-                set_={"display_name": None, "role": None, "agency_code": None, "topics": [], "erased_at": now},
-            )
-        )
 
 
 class MuteRepository:

@@ -1,5 +1,5 @@
 """What posts answers: JSON-safe views of posts and comments for one caller."""
-from services.posts import cursor, domain
+from services.posts import domain
 from services.posts.models import Author, Comment, Post
 from shared.caller import Caller
 
@@ -70,9 +70,3 @@ def post_page(uow, posts: list[Post], caller: Caller, next_cursor: str | None, p
     ]
     return {"items": items, "next_cursor": next_cursor}
 
-
-def next_cursor(kind: str, rows: list, limit: int, key) -> str | None:
-    """The cursor after the last of `limit` rows, when one more row was found."""
-    if len(rows) <= limit:
-        return None
-    return cursor.encode(kind, *key(rows[limit - 1]))

@@ -81,3 +81,40 @@ class AccessRestored(EventPayload):
 
     user_id: str
     restored_at: datetime
+
+
+# Version 2 of the member's events: the same, and `member_version`, the
+# member's version at identity (1 at registration, one more on every change),
+# so a copy of members applies them in order whatever order they arrive in
+# (shared/db/members.py). Consumers accept both versions (a v1 counts as 0).
+
+
+class UserRegisteredV2(UserRegistered):
+    """An account was created from an invitation (or the seeded admin), at
+    `member_version` 1. `email` is carried for the notifications service
+    (e-mails) only; the analytics stream never forwards it."""
+
+    event_type = "identity.user_registered"
+    version = 2
+
+    member_version: int
+
+
+class ProfileUpdatedV2(ProfileUpdated):
+    """A member changed what others see of them; `member_version` orders the changes."""
+
+    event_type = "identity.profile_updated"
+    version = 2
+
+    member_version: int
+
+
+class UserErasedV2(UserErased):
+    """The account was erased (GDPR): every service removes the member's
+    personal data and shows their content as by a deleted user; a copy of
+    members keeps a tombstone at `member_version` that no later event undoes."""
+
+    event_type = "identity.user_erased"
+    version = 2
+
+    member_version: int

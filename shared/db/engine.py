@@ -1,7 +1,10 @@
 """Engines and databases: one PostgreSQL database per service."""
+from contextlib import contextmanager
+
 import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import sessionmaker
 
 from shared.settings import Settings
 
@@ -26,3 +29,15 @@ def drop_database(settings: Settings, service: str) -> None:
     name = settings.database_name(service)
     with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def unit_of_work(settings: Settings, service: str, uow_class):
+    """A service's unit of work outside nameko (deploy steps, tools), on a
+    one-connection engine disposed of at the end."""
+    engine = make_engine(settings.database_url(service), pool_size=1)
+    try:
+        with uow_class(sessionmaker(engine)) as uow:
+            yield uow
+    finally:
+        engine.dispose()

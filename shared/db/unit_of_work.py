@@ -27,6 +27,7 @@ class SqlUnitOfWork:
         self._on_commit = on_commit
         self.session: Session | None = None
         self._pending: list[Envelope] = []
+        self.incoming: Envelope | None = None  # the event being handled, if any
 
     def __enter__(self):
         self.session = self._session_factory()

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import eventlet
 from nameko.events import EventHandler
 
+from shared import backoff
 from shared.messaging.amqp import DEAD_LETTER_EXCHANGE, confirming_connection
 from shared.observability import metrics
 from shared.settings import get_settings
@@ -48,7 +49,7 @@ class ReliableEventHandler(EventHandler):
         service = self.container.service_name
         if attempts < max_deliveries:
             metrics.EVENTS_RETRIED.labels(service, self.queue.name).inc()
-            eventlet.sleep(min(0.1 * 2 ** attempts, 2.0))
+            eventlet.sleep(backoff.delay(attempts, first=0.2, most=2.0))
             self.queue_consumer.requeue_message(message)
             return
         try:

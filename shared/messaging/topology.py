@@ -1,18 +1,17 @@
-"""The RabbitMQ topology, declared at deploy time (DESIGN.md, decision 6).
+"""Declaring RabbitMQ topology (DESIGN.md, decision 6).
 
 nameko publishes events without `mandatory`: an event whose consumer queue
 does not exist yet is dropped. So every exchange, every consumer queue and
-its binding is declared here, by `make up`, the tests and the compose
-bootstrap, before any service runs. Queues are derived from the services'
+its binding is declared at deploy time (`stack/topology.py` lists the
+platform's), before any service runs. Queues are derived from a service's
 own `event_handler` entrypoints, so the topology cannot drift from the code.
 """
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-import requests
+import httpx
 from kombu import Connection, Exchange, Queue
 
-from shared.contracts import ALL_EVENTS
 from shared.messaging.amqp import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -21,7 +20,6 @@ from shared.messaging.amqp import (
     events_exchange,
 )
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
-from shared.platform import SERVICES, service_class
 
 EVENT_QUEUE_POLICY = "event-queues"
 
@@ -52,18 +50,16 @@ def subscriptions_of(service_cls) -> list[Subscription]:
     return found
 
 
-def all_subscriptions() -> list[Subscription]:
-    return [s for name in SERVICES for s in subscriptions_of(service_class(name))]
-
-
 def vhost_of(amqp_uri: str) -> str:
     path = urlsplit(amqp_uri).path
     return path[1:] if len(path) > 1 else "/"
 
 
-def declare(amqp_uri: str, management_url: str, max_deliveries: int) -> list[Subscription]:
-    subscriptions = all_subscriptions()
-    producers = {cls.producer() for cls in ALL_EVENTS} | set(SERVICES)
+def declare(
+    amqp_uri: str, management_url: str, max_deliveries: int, subscriptions: list[Subscription], producers: set[str]
+) -> None:
+    """The RPC exchange, the dead letters, each producer's events exchange and
+    each subscription's quorum queue, and the policy of event queues."""
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel).declare()
@@ -83,7 +79,6 @@ def declare(amqp_uri: str, management_url: str, max_deliveries: int) -> list[Sub
                 queue_arguments=QUORUM,
             )(channel).declare()
     put_event_queue_policy(management_url, vhost_of(amqp_uri), max_deliveries)
-    return subscriptions
 
 
 def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int) -> None:
@@ -92,17 +87,23 @@ def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int)
     The handler parks a failing event itself with its error; this policy is
     the backstop for a consumer that dies on every delivery.
     """
+    with management_api(management_url) as api:
+        api.put(
+            f"/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
+            json={
+                "pattern": "^evt-",
+                "apply-to": "queues",
+                "priority": 1,
+                "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+            },
+        ).raise_for_status()
+
+
+def management_api(management_url: str, timeout: float = 10) -> httpx.Client:
+    """An HTTP client of RabbitMQ's management API, with the URL's credentials."""
     parts = urlsplit(management_url)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-    response = requests.put(
-        f"{base}/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
-        json={
-            "pattern": "^evt-",
-            "apply-to": "queues",
-            "priority": 1,
-            "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-        },
+    return httpx.Client(
+        base_url=f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}",
         auth=(parts.username or "guest", parts.password or "guest"),
-        timeout=10,
+        timeout=timeout,
     )
-    response.raise_for_status()

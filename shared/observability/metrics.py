@@ -36,7 +36,6 @@ EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Events parked in the dead-letter queue after the last try.", ["service", "queue"]
 )
 EVENTS_RETRIED = Counter("events_retried_total", "Failed events returned to their queue for another try.", ["service", "queue"])
-RPC_TIMEOUTS = Counter("rpc_timeouts_total", "RPC calls that passed their deadline.", ["service", "target"])
 
 _server_lock = threading.Lock()
 _server_started = False

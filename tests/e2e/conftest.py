@@ -1,6 +1,5 @@
 """The whole platform as `make up` runs it: every service and the gateway,
 as real processes on this run's vhost and databases."""
-import socket
 import subprocess
 import sys
 import time
@@ -10,15 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.platform import SERVICES
+from stack.services import SERVICES
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from stack.testing import die_with_parent, free_port, service_env
 
 
 @pytest.fixture(scope="module")

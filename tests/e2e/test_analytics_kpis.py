@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from shared.testing.fixtures import wait_for
+from stack.testing import wait_for
 
 pytestmark = pytest.mark.e2e
 

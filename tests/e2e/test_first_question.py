@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from shared.testing.fixtures import wait_for
+from stack.testing import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.platform import SERVICES
-from shared.testing.fixtures import db_connect, wait_for
+from stack.services import SERVICES
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.e2e
 

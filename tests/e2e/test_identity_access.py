@@ -7,7 +7,7 @@ import pytest
 
 from shared.contracts import Envelope
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.e2e

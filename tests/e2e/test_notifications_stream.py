@@ -11,13 +11,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-import requests
 
-from services.notifications.smtp_sink import SmtpSink, free_port
+from services.notifications.smtp_sink import SmtpSink
 from shared.contracts import Envelope
 from shared.contracts.events import ReminderDue
+from shared.messaging.topology import management_api
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import die_with_parent, service_env, wait_for
+from stack.testing import die_with_parent, free_port, service_env, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory):
-    sink = SmtpSink(tmp_path_factory.mktemp("e2e-mail")).start()
+    sink = SmtpSink(tmp_path_factory.mktemp("e2e-mail"), port=free_port()).start()
     yield sink
     sink.stop()
 
@@ -38,11 +38,9 @@ def backends(start_service, smtp):
 
 def stream_bindings(platform) -> int:
     """Queues bound to notifications.events for notification_created: one per gateway replica."""
-    parts = urlsplit(platform.rabbitmq_management_url)
     vhost = quote(urlsplit(platform.amqp_uri).path[1:], safe="")
-    response = requests.get(
-        f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api/exchanges/{vhost}/notifications.events"
-        "/bindings/source", auth=(parts.username or "guest", parts.password or "guest"), timeout=5)
+    with management_api(platform.rabbitmq_management_url, timeout=5) as api:
+        response = api.get(f"/api/exchanges/{vhost}/notifications.events/bindings/source")
     if response.status_code == 404:
         return 0
     return sum(1 for b in response.json() if b["routing_key"] == "notification_created")

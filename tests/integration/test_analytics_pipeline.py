@@ -1,7 +1,6 @@
 """analytics over the real broker and database: contract events in, facts,
 KPIs, the data team's stream, rebuild, GDPR."""
 import json
-import socket
 import subprocess
 import sys
 import uuid
@@ -17,7 +16,7 @@ from services.analytics.settings import load_pseudonym_key
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import db_connect, service_env, wait_for
+from stack.testing import db_connect, free_port, service_env, wait_for
 from tests.unit.services.test_analytics_scenario import EXPECTED_LILLE_MARCH, LILLE, People, month_of_events
 from tools.datastream import reader
 
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.integration
 MARCH = {"agency": LILLE, "from": "2026-03-01", "to": "2026-03-31"}
 # The service runs at today's date, not the scenario's: js4 (registered on March 25) is now in the retention cohort.
 EXPECTED_TODAY = {**EXPECTED_LILLE_MARCH, "retention_30d_ratio": 0.3333}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -171,18 +164,12 @@ def test_gdpr_export_and_erasure(month, rpc, platform, admin):
 
 
 def test_the_stream_is_a_stream_queue_with_a_retention_age(platform):
-    from urllib.parse import quote, urlsplit
+    from urllib.parse import quote
 
-    import requests
+    from shared.messaging.topology import management_api, vhost_of
 
-    from shared.messaging.topology import vhost_of
-
-    parts = urlsplit(platform.rabbitmq_management_url)
-    queue = requests.get(
-        f"{parts.scheme}://{parts.hostname}:{parts.port}/api/queues/{quote(vhost_of(platform.amqp_uri), safe='')}/"
-        "analytics.stream.v1",
-        auth=(parts.username, parts.password), timeout=60,
-    ).json()
+    with management_api(platform.rabbitmq_management_url, timeout=60) as api:
+        queue = api.get(f"/api/queues/{quote(vhost_of(platform.amqp_uri), safe='')}/analytics.stream.v1").json()
     assert queue["type"] == "stream" and queue["arguments"]["x-max-age"] == "400D"
 
 

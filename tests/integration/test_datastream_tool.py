@@ -11,7 +11,7 @@ from kombu import Connection
 
 from services.analytics.settings import STREAM_EXCHANGE
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import service_env, wait_for
+from stack.testing import service_env, wait_for
 from tools.datastream import reader
 from tools.datastream.export import ExportError, export
 

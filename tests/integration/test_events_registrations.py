@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.exceptions import RemoteError
 
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

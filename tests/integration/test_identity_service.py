@@ -3,7 +3,7 @@ import jwt
 import pytest
 from nameko.exceptions import RemoteError
 
-from shared.testing.fixtures import db_connect
+from stack.testing import db_connect
 
 pytestmark = pytest.mark.integration
 

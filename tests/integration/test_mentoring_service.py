@@ -11,7 +11,7 @@ from nameko.exceptions import RemoteError
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased, UserRegistered
 from shared.messaging.amqp import events_exchange
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from nameko.exceptions import RemoteError
 from shared.contracts import Envelope
 from shared.contracts.posts import PostCreated, PostPublished
 from shared.messaging.amqp import events_exchange
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,7 @@ def write_post(platform, author: dict, body: str, kind: str = "discussion", titl
 def member_known(platform, user: dict) -> dict:
     def known():
         with db_connect(platform, "moderation") as conn:
-            return conn.execute("SELECT 1 FROM members WHERE user_id = %s", (user["id"],)).fetchone()
+            return conn.execute("SELECT 1 FROM members WHERE id = %s", (user["id"],)).fetchone()
 
     wait_for(known, message="moderation to learn of the member")
     return user

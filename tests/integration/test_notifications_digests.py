@@ -10,7 +10,7 @@ from services.notifications.smtp_sink import SmtpSink
 from shared.contracts import Envelope
 from shared.contracts.identity import UserRegistered
 from shared.contracts.posts import CommentPublished
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, free_port, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ NOW = datetime.now(timezone.utc)
 
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory):
-    sink = SmtpSink(tmp_path_factory.mktemp("digest-mail")).start()
+    sink = SmtpSink(tmp_path_factory.mktemp("digest-mail"), port=free_port()).start()
     yield sink
     sink.stop()
 

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from nameko.exceptions import RemoteError
 
-from services.notifications.smtp_sink import MaildirLikeHandler, SmtpSink, free_port
+from services.notifications.smtp_sink import MaildirLikeHandler, SmtpSink
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased, UserRegistered
 from shared.contracts.moderation import CaseDecided
 from shared.contracts.posts import CommentPublished, ReactionAdded
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, free_port, wait_for
 from tests.reliability.test_idempotent_consumer import publish_raw
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ class FlakySmtpHandler(MaildirLikeHandler):
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory):
     directory = tmp_path_factory.mktemp("mail")
-    sink = SmtpSink(directory, handler=FlakySmtpHandler(directory)).start()
+    sink = SmtpSink(directory, port=free_port(), handler=FlakySmtpHandler(directory)).start()
     yield sink
     sink.stop()
 

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -113,7 +113,7 @@ def test_feed_has_the_agency_pinned_first_then_the_members_topics(sessions):
     neighbour, elsewhere, advisor = member(agency=agency), member(), member("advisor", agency)
     reader = member(agency=agency)
     with PostsUnitOfWork(sessions) as uow:
-        lifecycle.remember_profile(uow, ProfileUpdated(user_id=reader.id, display_name="Lecteur", topics=[topic], updated_at=T0))
+        uow.authors.rename(ProfileUpdated(user_id=reader.id, display_name="Lecteur", topics=[topic], updated_at=T0))
         uow.commit()
     old_local = publish(sessions, neighbour, "Ancien local", "corps", at=T0)
     topical = publish(sessions, elsewhere, "Ailleurs sur mon thème", "corps", topics=[topic], at=T0 + timedelta(hours=1))

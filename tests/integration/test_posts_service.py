@@ -12,7 +12,7 @@ from shared.contracts import Envelope
 from shared.contracts.identity import UserErased
 from shared.contracts.moderation import CaseDecided, ContentScreened, SanctionImposed, SanctionLifted
 from shared.messaging.amqp import events_exchange
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
 """docker-compose.yml describes the whole stack: it parses, every file it
-builds from or mounts exists, every service of shared/platform.py runs in it
+builds from or mounts exists, every service of stack/services.py runs in it
 like `make up` runs it, and every long-running container has a health check
 and a restart policy."""
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.platform import METRICS_PORTS, SERVICES
+from stack.services import METRICS_PORTS, SERVICES
 from shared.settings import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

@@ -13,7 +13,7 @@ from kombu import Connection, Exchange, Queue
 from shared.messaging.amqp import event_queue_name, events_exchange
 from shared.messaging.consumer import QUORUM
 from shared.settings import REPO_ROOT
-from shared.testing.fixtures import service_env, wait_for
+from stack.testing import service_env, wait_for
 from tests.ops.dead_letter_probe_service import EVENT, SOURCE
 from tools.dead_letters.messages import describe, requeue_headers
 

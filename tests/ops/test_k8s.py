@@ -9,7 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from shared.platform import METRICS_PORTS, SERVICES
+from stack.services import METRICS_PORTS, SERVICES
 from shared.settings import REPO_ROOT
 
 K8S = REPO_ROOT / "infra/k8s"
@@ -116,7 +116,7 @@ def test_the_web_app_runs_replicated_behind_an_ingress_with_its_cookie_secret_an
 
 def test_a_bootstrap_job_prepares_databases_topology_and_data():
     job = resources()[("Job", "bootstrap")]
-    assert container("Job", "bootstrap")["command"] == ["python", "-m", "shared.bootstrap"]
+    assert container("Job", "bootstrap")["command"] == ["python", "-m", "stack.bootstrap"]
     assert job["spec"]["template"]["spec"]["restartPolicy"] in {"OnFailure", "Never"}
 
 

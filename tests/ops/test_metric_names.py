@@ -39,7 +39,7 @@ def test_the_platform_exports_the_metrics_operations_rely_on():
     for expected in (
         "service_entrypoint_calls", "service_entrypoint_duration_seconds", "outbox_backlog_messages",
         "outbox_oldest_unsent_age_seconds", "outbox_published", "outbox_publish_failures",
-        "inbox_duplicates_skipped", "events_dead_lettered", "events_retried", "rpc_timeouts",
+        "inbox_duplicates_skipped", "events_dead_lettered", "events_retried",
         "http_requests", "http_request_duration_seconds", "gateway_rpc_calls", "gateway_rpc_timeouts",
     ):
         assert expected in names, expected

@@ -5,7 +5,7 @@ import re
 import yaml
 
 from tests.ops.conftest import PROMETHEUS_DIR
-from shared.platform import METRICS_PORTS, SERVICES
+from stack.services import METRICS_PORTS, SERVICES
 from shared.settings import REPO_ROOT
 
 CONFIGS = ("prometheus.yml", "prometheus.compose.yml")

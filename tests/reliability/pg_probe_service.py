@@ -16,6 +16,5 @@ class PgProbe:
 
     @rpc
     def sleep_in_database(self, seconds):
-        with self.uow() as uow:
-            uow.session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        self.uow.session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
         return os.environ.get("PSYCOPG_WAIT_FUNC")

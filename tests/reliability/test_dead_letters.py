@@ -6,7 +6,7 @@ import pytest
 from kombu import Connection, Queue
 
 from shared.messaging.amqp import DEAD_LETTER_QUEUE
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 from tests.reliability.test_idempotent_consumer import post_created, publish_raw
 
 pytestmark = pytest.mark.integration

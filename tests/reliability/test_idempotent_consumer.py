@@ -8,7 +8,7 @@ from kombu import Connection
 from shared.contracts import Envelope
 from shared.contracts.posts import PostCreated
 from shared.messaging.amqp import events_exchange
-from shared.testing.fixtures import db_connect, wait_for
+from stack.testing import db_connect, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from shared.testing.fixtures import db_connect, service_env, wait_for
+from stack.testing import db_connect, service_env, wait_for
 
 pytestmark = pytest.mark.integration
 

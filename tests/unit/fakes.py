@@ -18,6 +18,79 @@ TOKEN_ISSUER = "platform-identity"
 TOKEN_AUDIENCE = "platform-api"
 
 
+class FakeMemberCopy:
+    """Any service's copy of members (shared/db/members.py), in memory, with
+    the same order-proof rules as the SQL (tests/integration/test_member_copy.py
+    proves those on PostgreSQL)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.columns = set(model.__table__.columns.keys())
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def live(self, user_id):
+        row = self.rows.get(user_id)
+        return row if row is not None and row.erased_at is None else None
+
+    def get_many(self, user_ids):
+        return {i: self.rows[i] for i in set(user_ids) if i in self.rows}
+
+    def names(self, user_ids) -> dict:
+        return {i: row.display_name for i, row in self.get_many(user_ids).items() if row.erased_at is None}
+
+    def _apply(self, event, names) -> None:
+        from shared.db.members import REGISTRATION_FIELDS, version_of
+
+        user_id, version = uuid.UUID(event.user_id), version_of(event)
+        row = self.rows.get(user_id)
+        if row is None:
+            row = self.rows[user_id] = self.model(**{c: None for c in self.columns})
+            row.id, row.version = user_id, version
+        elif row.erased_at is not None:
+            return
+        newer = row.version <= version
+        for name in names:
+            if name in self.columns and hasattr(event, name) and (name in REGISTRATION_FIELDS or newer):
+                value = getattr(event, name)
+                setattr(row, name, list(value) if isinstance(value, (list, tuple)) else value)
+        row.version = max(row.version, version)
+
+    def add(self, user_id, display_name, role, agency_code, email="membre@exemple.fr") -> None:
+        """A member registered (a test's given)."""
+        from datetime import datetime, timezone
+
+        from shared.contracts.identity import UserRegistered
+
+        self.remember(UserRegistered(user_id=str(user_id), email=email, display_name=display_name, role=role,
+                                     agency_code=agency_code, registered_at=datetime.now(timezone.utc)))
+
+    def remember(self, event) -> None:
+        from shared.db.members import PROFILE_FIELDS, REGISTRATION_FIELDS
+
+        self._apply(event, REGISTRATION_FIELDS + PROFILE_FIELDS)
+
+    def rename(self, event) -> None:
+        from shared.db.members import PROFILE_FIELDS
+
+        self._apply(event, PROFILE_FIELDS)
+
+    def erase(self, event) -> None:
+        from shared.db.members import version_of
+
+        user_id = uuid.UUID(event.user_id)
+        row = self.rows.get(user_id)
+        if row is None:
+            row = self.rows[user_id] = self.model(**{c: None for c in self.columns})
+            row.id, row.version = user_id, 0
+        for column in self.columns - {"id", "version", "erased_at"}:
+            setattr(row, column, None)
+        row.erased_at = row.erased_at or event.erased_at
+        row.version = max(row.version, version_of(event))
+
+
 class FakeUnitOfWork:
     def __init__(self, correlation_id: str | None = None):
         self.correlation_id = correlation_id
@@ -312,40 +385,6 @@ class FakeTopics:
         return added
 
 
-class FakeAuthors:
-    def __init__(self):
-        self.rows: dict[uuid.UUID, object] = {}
-
-    def get(self, author_id):
-        return self.rows.get(author_id)
-
-    def get_many(self, author_ids):
-        return {i: self.rows[i] for i in author_ids if i in self.rows}
-
-    def _row(self, author_id):
-        from services.posts.models import Author
-
-        if author_id not in self.rows:
-            self.rows[author_id] = Author(id=author_id, display_name=None, role=None, agency_code=None, topics=[],
-                                          erased_at=None)
-        return self.rows[author_id]
-
-    def upsert(self, author_id, display_name, role, agency_code) -> None:
-        row = self._row(author_id)
-        if row.erased_at is None:
-            row.display_name, row.role, row.agency_code = display_name, role, agency_code
-
-    def update_profile(self, author_id, display_name, topics) -> None:
-        row = self._row(author_id)
-        if row.erased_at is None:
-            row.display_name, row.topics = display_name, list(topics)
-
-    def erase(self, author_id, now) -> None:
-        row = self._row(author_id)
-        row.display_name = row.role = row.agency_code = None
-        row.topics, row.erased_at = [], now
-
-
 class FakeMutes:
     def __init__(self):
         self.rows: dict[str, object] = {}
@@ -379,12 +418,14 @@ class FakeMutes:
 
 class FakePostsUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
+        from services.posts.models import Author
+
         super().__init__(**kw)
         self.posts = FakePosts()
         self.comments = FakeComments()
         self.reactions = FakeReactions()
         self.topics = FakeTopics()
-        self.authors = FakeAuthors()
+        self.authors = FakeMemberCopy(Author)
         self.mutes = FakeMutes()
 
 
@@ -486,22 +527,6 @@ class FakeModerationReports:
             r.reporter_id, r.detail = None, None
 
 
-class FakeModerationMembers:
-    def __init__(self):
-        self.rows: dict[uuid.UUID, object] = {}
-
-    def get(self, user_id):
-        return self.rows.get(user_id)
-
-    def upsert(self, user_id, role, agency_code) -> None:
-        from services.moderation.models import Member
-
-        self.rows[user_id] = Member(user_id=user_id, role=role, agency_code=agency_code)
-
-    def delete(self, user_id) -> None:
-        self.rows.pop(user_id, None)
-
-
 class FakeModerationSanctions:
     def __init__(self):
         self.rows: list[object] = []
@@ -581,11 +606,13 @@ class FakeModerationActivity:
 
 class FakeModerationUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
+        from services.moderation.models import Member
+
         super().__init__(**kw)
         self.cases = FakeModerationCases()
         self.targets = FakeModerationTargets()
         self.reports = FakeModerationReports()
-        self.members = FakeModerationMembers()
+        self.members = FakeMemberCopy(Member)
         self.sanctions = FakeModerationSanctions()
         self.appeals = FakeModerationAppeals()
         self.audit = FakeModerationAudit()
@@ -751,37 +778,17 @@ class FakeAnalyticsUnitOfWork(FakeUnitOfWork):
 # ---------------------------------------------------------------- notifications
 
 
-class FakeMembers:
+class FakeMembers(FakeMemberCopy):
+    """notifications' copy of members."""
+
     def __init__(self):
-        self.rows: dict[uuid.UUID, object] = {}
-
-    def get(self, user_id):
-        return self.rows.get(user_id)
-
-    def upsert(self, user_id, email, display_name, role, agency_code) -> None:
         from services.notifications.models import Member
 
-        current = self.rows.get(user_id)
-        if current is not None and current.erased_at is not None:
-            return
-        self.rows[user_id] = Member(id=user_id, email=email, display_name=display_name, role=role,
-                                    agency_code=agency_code, erased_at=None)
-
-    def rename(self, user_id, display_name) -> None:
-        member = self.rows.get(user_id)
-        if member is not None and member.erased_at is None:
-            member.display_name = display_name
-
-    def erase(self, user_id, now) -> None:
-        from services.notifications.models import Member
-
-        self.rows[user_id] = Member(id=user_id, email=None, display_name=None, role=None, agency_code=None,
-                                    erased_at=now)
+        super().__init__(Member)
 
     def advisors_of(self, agency_code) -> list[str]:
         return [str(m.id) for m in self.rows.values()
                 if m.role == "advisor" and m.agency_code == agency_code and m.erased_at is None]
-
 
 class FakeCommentPosts:
     def __init__(self):
@@ -947,30 +954,6 @@ class FakeSmtpTransport:
 # ---------------------------------------------------------------- events
 
 
-class FakeProjectedMembers:
-    """Local copies of members (events' and mentoring's `members` tables)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.rows: dict[uuid.UUID, object] = {}
-
-    def get(self, user_id):
-        return self.rows.get(user_id)
-
-    def names(self, user_ids) -> dict:
-        return {i: self.rows[i].display_name for i in set(user_ids) if i in self.rows}
-
-    def upsert(self, user_id, display_name, role, agency_code) -> None:
-        self.rows[user_id] = self.model(id=user_id, display_name=display_name, role=role, agency_code=agency_code)
-
-    def rename(self, user_id, display_name) -> None:
-        if user_id in self.rows:
-            self.rows[user_id].display_name = display_name
-
-    def delete(self, user_id) -> None:
-        self.rows.pop(user_id, None)
-
-
 class FakeCalendarEvents:
     def __init__(self):
         self.rows: dict[uuid.UUID, object] = {}
@@ -1094,7 +1077,7 @@ class FakeEventsUnitOfWork(FakeUnitOfWork):
         super().__init__(**kw)
         self.calendar_events = FakeCalendarEvents()
         self.registrations = FakeRegistrations(self.calendar_events)
-        self.members = FakeProjectedMembers(Member)
+        self.members = FakeMemberCopy(Member)
 
 
 # ---------------------------------------------------------------- mentoring
@@ -1187,4 +1170,4 @@ class FakeMentoringUnitOfWork(FakeUnitOfWork):
         super().__init__(**kw)
         self.mentors = FakeMentors()
         self.requests = FakeMentoringRequests()
-        self.members = FakeProjectedMembers(Member)
+        self.members = FakeMemberCopy(Member)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from services.analytics.settings import AnalyticsSettings
+from shared.settings import get_settings
 from tools.datastream import reader
 from tools.datastream.export import ExportError, export
 
@@ -86,8 +87,9 @@ def run_export(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tools.datastream", description=__doc__)
-    p.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
-    p.add_argument("--queue", default=os.environ.get("ANALYTICS_STREAM_QUEUE", reader.DEFAULT_QUEUE))
+    settings = get_settings(AnalyticsSettings)  # AMQP_URI, ANALYTICS_STREAM_QUEUE
+    p.add_argument("--amqp-uri", default=settings.amqp_uri)
+    p.add_argument("--queue", default=settings.analytics_stream_queue)
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("tail", help="print new messages as they come (JSON Lines), until Ctrl-C")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from shared.testing.fixtures import die_with_parent
+from stack.testing import die_with_parent
 
 MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
 AMQP_HOST = os.environ.get("RABBITMQ_AMQP_HOST", "127.0.0.1:5672")

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.app import create_app
-from gateway.settings import Settings
+from gateway.settings import GatewaySettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -30,8 +30,8 @@ def key(tmp_path):
 
 
 def _gateway(amqp_uri, key_path, services):
-    settings = Settings(AMQP_URI=amqp_uri, JWT_PUBLIC_KEY_PATH=str(key_path),
-                        GATEWAY_SERVICES=services, RPC_TIMEOUT_SECONDS=3)
+    settings = GatewaySettings(amqp_uri=amqp_uri, jwt_public_key_path=str(key_path),
+                        gateway_services=services, rpc_timeout_seconds=3)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 

@@ -20,7 +20,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.settings import Settings
+from gateway.settings import GatewaySettings
 
 ISSUER = "platform-identity"
 AUDIENCE = "platform-api"
@@ -107,13 +107,13 @@ def make_token(signing_key) -> Callable[..., str]:
 
 
 @pytest.fixture
-def settings(public_key_path) -> Settings:
-    return Settings(
-        JWT_PUBLIC_KEY_PATH=str(public_key_path),
-        JWT_ISSUER=ISSUER,
-        JWT_AUDIENCE=AUDIENCE,
-        GATEWAY_SERVICES=["identity", "posts"],
-        CORS_ORIGINS=["https://app.example.fr"],
+def settings(public_key_path) -> GatewaySettings:
+    return GatewaySettings(
+        jwt_public_key_path=str(public_key_path),
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        gateway_services=["identity", "posts"],
+        cors_origins=["https://app.example.fr"],
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.access import AccessBlocklist
-from shared.platform import SERVICES
+from stack.services import SERVICES
 
 ME = {"id": "u1", "email": "a@b.fr", "display_name": "A", "role": "job_seeker", "agency_code": "75001",
       "bio": "", "topics": [], "created_at": "2026-11-29T00:00:00+00:00"}

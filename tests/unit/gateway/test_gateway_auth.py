@@ -128,9 +128,9 @@ def test_missing_public_key_is_503_not_401(
     tmp_path, fake_rpc, make_token, assert_problem, test_client_class
 ):
     from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.settings import GatewaySettings
 
-    app = create_app(Settings(JWT_PUBLIC_KEY_PATH=str(tmp_path / "absent.pem")), rpc_client=fake_rpc)
+    app = create_app(GatewaySettings(jwt_public_key_path=str(tmp_path / "absent.pem")), rpc_client=fake_rpc)
     with test_client_class(app) as client:
         assert_problem(_get_me(client, make_token()), 503)
     assert fake_rpc.calls == []

@@ -17,7 +17,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.notification_stream import NotificationStream
 from gateway.routes.notifications import KEEP_ALIVE, sse_frames
-from services.notifications.smtp_sink import free_port
+from stack.testing import free_port
 from shared.contracts.notifications import NotificationCreated
 
 
@@ -146,7 +146,7 @@ class SseReader:
 
 @pytest.fixture
 def served(settings, fake_rpc):
-    settings = settings.model_copy(update={"SSE_KEEPALIVE_SECONDS": 0.2, "SSE_MAX_STREAMS_PER_USER": 1})
+    settings = settings.model_copy(update={"sse_keepalive_seconds": 0.2, "sse_max_streams_per_user": 1})
     with Server(create_app(settings, rpc_client=fake_rpc)) as server:
         yield server
 

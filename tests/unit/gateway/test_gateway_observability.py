@@ -192,10 +192,10 @@ def test_openapi_document(client):
 
 def test_unreachable_broker_gives_503_not_a_hang(public_key_path, test_client_class, assert_problem):
     from gateway.app import create_app
-    from gateway.settings import Settings
+    from gateway.settings import GatewaySettings
 
-    settings = Settings(AMQP_URI="amqp://guest:guest@127.0.0.1:1/", RPC_TIMEOUT_SECONDS=0.5,
-                        JWT_PUBLIC_KEY_PATH=str(public_key_path))
+    settings = GatewaySettings(amqp_uri="amqp://guest:guest@127.0.0.1:1/", rpc_timeout_seconds=0.5,
+                        jwt_public_key_path=str(public_key_path))
     with test_client_class(create_app(settings), raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200
         assert assert_problem(client.get("/readyz"), 503)["checks"]["broker"] == "unreachable"

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from icalendar import Calendar
 
-from services.events import calendar, domain, paging
+from services.events import calendar, domain
 from shared.caller import Caller
 from shared.errors import Conflict, Forbidden, ValidationFailed
 
@@ -72,14 +72,6 @@ def test_attendance_only_once_started_and_never_for_a_cancelled_event():
         domain.check_attendance_open("scheduled", NOW + timedelta(minutes=1), NOW)
     with pytest.raises(Conflict):
         domain.check_attendance_open("cancelled", NOW - timedelta(minutes=1), NOW)
-
-
-def test_cursors_round_trip_and_garbage_is_422():
-    assert paging.decode(paging.encode("2026-03-01T00:00:00+00:00", "abc"), 2) == ["2026-03-01T00:00:00+00:00", "abc"]
-    with pytest.raises(ValidationFailed):
-        paging.decode("not a cursor!", 2)
-    with pytest.raises(ValidationFailed):
-        paging.decode(paging.encode(1), 2)
 
 
 # ---------------------------------------------------------------- iCalendar

@@ -224,7 +224,7 @@ def test_attendees_list_for_organizer_with_names_and_positions(uow):
     event = create(uow, capacity=1)
     members = [seeker(), seeker(), seeker()]
     for i, member in enumerate(members):
-        uow.members.upsert(uuid.UUID(member.id), f"Membre {i}", "job_seeker", "HDF-LILLE")
+        uow.members.add(uuid.UUID(member.id), f"Membre {i}", "job_seeker", "HDF-LILLE")
         handlers.register(uow, member, event["id"], NOW)
     with pytest.raises(Forbidden):
         handlers.list_registrations(uow, members[0], event["id"], {})
@@ -279,12 +279,12 @@ def test_a_cancelled_event_sends_no_reminder(uow):
 
 
 def test_names_follow_identitys_events(uow):
-    uow.members.upsert(uuid.UUID(ADVISOR.id), "Ancien nom", "advisor", "HDF-LILLE")
+    uow.members.add(uuid.UUID(ADVISOR.id), "Ancien nom", "advisor", "HDF-LILLE")
     event = create(uow)
-    handlers.rename_member(uow, ProfileUpdated(user_id=ADVISOR.id, display_name="Claire", topics=[], updated_at=NOW))
+    uow.members.rename(ProfileUpdated(user_id=ADVISOR.id, display_name="Claire", topics=[], updated_at=NOW))
     assert handlers.get_event(uow, seeker(), event["id"])["organizer"]["display_name"] == "Claire"
     member = seeker()
-    handlers.remember_member(uow, UserRegistered(
+    uow.members.remember(UserRegistered(
         user_id=member.id, email="n@exemple.fr", display_name="Nadia", role="job_seeker", agency_code="HDF-LILLE",
         registered_at=NOW,
     ))
@@ -303,7 +303,7 @@ def test_export_holds_the_callers_registrations_and_organised_events(uow):
 def test_erasure_frees_seats_deletes_registrations_and_keeps_organised_events(uow):
     organised = create(uow, capacity=1)
     member, waiting = seeker(), seeker()
-    uow.members.upsert(uuid.UUID(member.id), "Nadia", "job_seeker", "HDF-LILLE")
+    uow.members.add(uuid.UUID(member.id), "Nadia", "job_seeker", "HDF-LILLE")
     handlers.register(uow, member, organised["id"], NOW)
     handlers.register(uow, waiting, organised["id"], NOW)
     own = create(uow, caller=COMPANY)
@@ -313,7 +313,7 @@ def test_erasure_frees_seats_deletes_registrations_and_keeps_organised_events(uo
     uow.commit()
 
     assert all(r.user_id != uuid.UUID(member.id) for r in uow.registrations.rows.values())
-    assert uow.members.get(uuid.UUID(member.id)) is None
+    assert uow.members.live(uuid.UUID(member.id)) is None and uow.members.get(uuid.UUID(member.id)).display_name is None
     assert handlers.get_event(uow, waiting, organised["id"])["my_registration"]["status"] == "confirmed"
     kept = handlers.get_event(uow, waiting, own["id"])
     assert kept["organizer"] == {"id": None, "display_name": "Membre supprimé"}

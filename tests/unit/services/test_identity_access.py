@@ -18,7 +18,7 @@ PASSWORD = "une phrase de passe solide"
 def add_user(uow, hasher, now, email="camille@exemple.fr", status="active", suspended_until=None) -> User:
     user = User(id=uuid.uuid4(), email=email, password_hash=hasher.hash(PASSWORD), display_name="Camille",
                 role="job_seeker", agency_code="HDF-LILLE", organization=None, bio="Cariste", topics=["logistique"],
-                status=status, suspended_until=suspended_until, erased_at=None, created_at=now)
+                status=status, suspended_until=suspended_until, erased_at=None, created_at=now, version=1)
     uow.users.add(user)
     return user
 
@@ -162,6 +162,16 @@ def test_a_member_changes_name_bio_and_topics(identity_uow, hasher, now):
     assert (me["display_name"], me["bio"], me["topics"]) == ("Camille D.", "Soudeuse", ["H2913", "industrie"])
     [event] = identity_uow.published_of(ProfileUpdated)
     assert event.display_name == "Camille D." and event.topics == ["H2913", "industrie"]
+
+
+def test_every_change_of_a_member_takes_the_next_version_and_its_events_carry_it(identity_uow, hasher, tokens, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.update_me(identity_uow, caller_of(user), {"display_name": "Camille D."}, now)
+    handlers.update_me(identity_uow, caller_of(user), {"bio": "Soudeuse"}, now)
+    handlers.erase_me(identity_uow, caller_of(user), tokens, now)
+    renames = identity_uow.published_of(ProfileUpdated)
+    assert [e.member_version for e in renames] == [2, 3] and user.version == 4
+    assert identity_uow.published_of(UserErased)[0].member_version == 4
 
 
 @pytest.mark.parametrize("field", ["role", "agency_code", "email", "status", "id"])

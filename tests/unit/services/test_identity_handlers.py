@@ -9,7 +9,7 @@ from services.identity import handlers
 from services.identity.models import Agency, Invitation, User
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
-from shared.contracts.identity import AgencyCreated, UserRegistered
+from shared.contracts.identity import AgencyCreated, UserRegisteredV2
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.unit.fakes import TOKEN_AUDIENCE as AUDIENCE, TOKEN_ISSUER as ISSUER, FakeHasher
 
@@ -29,7 +29,7 @@ def add_user(uow, hasher, now, email="camille@exemple.fr", password=PASSWORD, ro
              agency="HDF-LILLE", status="active") -> User:
     user = User(id=uuid.uuid4(), email=email, password_hash=hasher.hash(password), display_name="Camille",
                 role=role, agency_code=agency, organization=None, bio="Cariste", topics=["logistique"],
-                status=status, created_at=now)
+                status=status, created_at=now, version=1)
     uow.users.add(user)
     return user
 
@@ -70,8 +70,8 @@ def test_register_records_user_registered_and_commits(identity_uow, hasher, comm
 
     assert identity_uow.committed
     assert identity_uow.published == [
-        UserRegistered(user_id=out["id"], email="camille@exemple.fr", display_name="Camille", role="job_seeker", agency_code="HDF-LILLE",
-                       registered_at=now)
+        UserRegisteredV2(user_id=out["id"], email="camille@exemple.fr", display_name="Camille", role="job_seeker",
+                         agency_code="HDF-LILLE", registered_at=now, member_version=1)
     ]
 
 
@@ -403,7 +403,7 @@ def test_seed_creates_agencies_and_the_admin(identity_uow, hasher, now):
     assert out == {"agencies_added": 2, "admin_created": True}
     admin = identity_uow.users.by_email("admin@exemple.fr")
     assert admin.role == "admin" and hasher.verify(admin.password_hash, PASSWORD)
-    assert [type(e) for e in identity_uow.published] == [AgencyCreated, AgencyCreated, UserRegistered]
+    assert [type(e) for e in identity_uow.published] == [AgencyCreated, AgencyCreated, UserRegisteredV2]
 
 
 def test_seed_is_idempotent(identity_uow, hasher, now):

@@ -203,7 +203,7 @@ def test_requests_are_listed_for_each_side(uow):
 def test_export_and_erasure_of_a_mentee(uow):
     mentor_caller, profile = mentor(uow)
     who = seeker()
-    uow.members.upsert(uuid.UUID(who.id), "Nadia", "job_seeker", "ARA-GRENOBLE")
+    uow.members.add(uuid.UUID(who.id), "Nadia", "job_seeker", "ARA-GRENOBLE")
     request = ask(uow, who, profile)
     handlers.accept_request(uow, mentor_caller, request["id"], NOW, MONTHS)
     exported = handlers.export_user_data(uow, who)

@@ -38,7 +38,7 @@ def uow():
     uow = FakeNotificationsUnitOfWork()
     for caller, name in ((ALICE, "Alice"), (BOB, "Bob"), (ADVISOR, "Nadia"), (OTHER_ADVISOR, "Paul"),
                          (MENTOR, "Marc")):
-        handlers.remember_member(uow, registered(caller, name))
+        uow.members.remember(registered(caller, name))
     return uow
 
 
@@ -162,7 +162,7 @@ def test_a_sanction_is_notified_and_emailed_with_its_end(uow):
 
 def test_an_unanswered_question_goes_to_every_advisor_of_its_agency_only(uow):
     second = Caller(str(uuid.uuid4()), "advisor", "HDF-LILLE")
-    handlers.remember_member(uow, registered(second, "Inès"))
+    uow.members.remember(registered(second, "Inès"))
     event = QuestionUnanswered(post_id=str(uuid.uuid4()), post_title="Aide au permis", author_id=ALICE.id,
                                agency_code="HDF-LILLE", asked_at=NOW, flagged_at=NOW)
     made = notify(uow, event)
@@ -226,7 +226,7 @@ def test_a_mentorship_ended_early_tells_the_other_side_and_a_completed_one_both(
 
 
 def test_a_renamed_member_is_named_by_the_new_name(uow):
-    handlers.rename_member(uow, ProfileUpdated(user_id=BOB.id, display_name="Robert", topics=[], updated_at=NOW))
+    uow.members.rename(ProfileUpdated(user_id=BOB.id, display_name="Robert", topics=[], updated_at=NOW))
     [made] = notify(uow, comment())
     assert made.body.startswith("Robert a répondu")
 
@@ -424,7 +424,7 @@ def test_erasure_removes_notifications_preferences_emails_and_the_address(uow):
     member = uow.members.get(uuid.UUID(ALICE.id))
     assert member.email is None and member.display_name is None
     assert notify(uow, case_decided()) == []  # nothing is made for them any more
-    handlers.remember_member(uow, registered(ALICE, "Alice"))  # a late registration does not bring them back
+    uow.members.remember(registered(ALICE, "Alice"))  # a late registration does not bring them back
     assert uow.members.get(uuid.UUID(ALICE.id)).email is None
 
 
@@ -436,7 +436,7 @@ def test_erasure_takes_the_members_name_out_of_other_members_notifications():
 
     uow = FakeNotificationsUnitOfWork()
     erased, other = uuid.uuid4(), uuid.uuid4()
-    uow.members.upsert(erased, "erased@exemple.fr", "Zoé Martin", "job_seeker", "HDF-LILLE")
+    uow.members.add(erased, "Zoé Martin", "job_seeker", "HDF-LILLE", email="erased@exemple.fr")
     uow.notifications.rows.append(SimpleNamespace(user_id=other, title="Zoé Martin a commenté", body="Zoé Martin : bravo"))
     uow.emails.rows.append(SimpleNamespace(user_id=other, subject="Zoé Martin a commenté", text_body="Zoé Martin",
                                            html_body="<p>Zoé Martin</p>"))

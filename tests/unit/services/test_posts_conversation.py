@@ -25,7 +25,7 @@ def uow(posts_uow):
     posts_uow.topics.add_missing([{"slug": "logistique", "label": "Logistique", "kind": "sector"},
                                   {"slug": "N1103", "label": "Magasinage et préparation de commandes", "kind": "rome"}])
     for c in (AUTHOR, OTHER, ADVISOR):
-        posts_uow.authors.upsert(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
+        posts_uow.authors.add(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
     return posts_uow
 
 

@@ -28,7 +28,7 @@ TOPICS = [
 def uow(posts_uow):
     posts_uow.topics.add_missing(TOPICS)
     for c in (AUTHOR, OTHER, COMPANY):
-        posts_uow.authors.upsert(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
+        posts_uow.authors.add(uuid.UUID(c.id), "Camille", c.role, c.agency_code)
     return posts_uow
 
 
@@ -217,7 +217,7 @@ def test_screening_delivered_twice_publishes_once(uow):
 
 def test_registered_user_becomes_a_known_author(posts_uow):
     user_id = uuid.uuid4()
-    lifecycle.remember_author(posts_uow, UserRegistered(user_id=str(user_id), email="d@exemple.fr", display_name="Dominique",
+    posts_uow.authors.remember(UserRegistered(user_id=str(user_id), email="d@exemple.fr", display_name="Dominique",
                                                        role="company", agency_code=None, registered_at=NOW))
     assert posts_uow.authors.get(user_id).display_name == "Dominique"
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from web.app import create_app
 from web.gateway import Gateway
-from web.settings import Settings
+from web.settings import WebSettings
 
 NOW = datetime.now(timezone.utc)
 
@@ -180,7 +180,7 @@ def fake_gateway() -> FakeGateway:
 
 @pytest.fixture
 def web_client(fake_gateway):
-    app = create_app(Settings(COOKIE_SECRET="x" * 40))
+    app = create_app(WebSettings(web_cookie_secret="x" * 40))
     app.state.gateway = Gateway("http://gateway.test", 5, transport=httpx.MockTransport(fake_gateway.handler))
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
         yield client

@@ -60,11 +60,11 @@ def test_cookies_are_secure_outside_development(fake_gateway):
     from starlette.testclient import TestClient
 
     from web.app import create_app
-    from web.settings import Settings
+    from web.settings import WebSettings
 
     with pytest.raises(ValueError):
-        Settings(ENVIRONMENT="production")  # the development secret is refused
-    app = create_app(Settings(ENVIRONMENT="production", COOKIE_SECRET="s" * 40))
+        WebSettings(web_environment="production")  # the development secret is refused
+    app = create_app(WebSettings(web_environment="production", web_cookie_secret="s" * 40))
     with TestClient(app, base_url="https://testserver") as client:
         assert "; Secure" in client.get("/connexion").headers["set-cookie"]
 

@@ -7,6 +7,7 @@ each other's data. Services run as real `nameko run` processes.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -16,20 +17,15 @@ from urllib.parse import quote, urlsplit
 
 import psycopg
 import pytest
-import requests
+import httpx
 from psycopg import sql
 
-from shared.bootstrap import bootstrap
 from shared.db.engine import drop_database
-from shared.messaging import topology
-from shared.platform import SERVICES
-from shared.settings import REPO_ROOT, Settings
 from shared.keys import write_key_pair
-
-
-def _management(settings: Settings):
-    parts = urlsplit(settings.rabbitmq_management_url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}", (parts.username, parts.password)
+from shared.messaging.topology import management_api
+from shared.settings import REPO_ROOT, Settings
+from stack.bootstrap import bootstrap
+from stack.services import SERVICES
 
 
 STALE_AFTER_SECONDS = 30 * 60
@@ -48,15 +44,15 @@ def remove_stale_runs(settings: Settings) -> None:
     """Delete vhosts and databases of test runs older than half an hour that
     nothing uses: leftovers of killed runs slow the broker down."""
     cutoff = time.time() - STALE_AFTER_SECONDS
-    base, auth = _management(settings)
     try:
-        vhosts = requests.get(f"{base}/api/vhosts", auth=auth, timeout=30).json()
-        busy = {c["vhost"] for c in requests.get(f"{base}/api/connections", auth=auth, timeout=30).json()}
-        for vhost in vhosts:
-            match = _RUN_VHOST.match(vhost["name"])
-            if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
-                requests.delete(f"{base}/api/vhosts/{quote(vhost['name'], safe='')}", auth=auth, timeout=120)
-    except requests.RequestException:
+        with management_api(settings.rabbitmq_management_url, timeout=120) as api:
+            vhosts = api.get("/api/vhosts").json()
+            busy = {c["vhost"] for c in api.get("/api/connections").json()}
+            for vhost in vhosts:
+                match = _RUN_VHOST.match(vhost["name"])
+                if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
+                    api.delete(f"/api/vhosts/{quote(vhost['name'], safe='')}")
+    except httpx.HTTPError:
         pass  # cleaning up is a courtesy; the run itself does not depend on it
     with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
         rows = conn.execute(
@@ -78,20 +74,17 @@ def base_settings() -> Settings:
 def rabbit_vhost(base_settings, run_id):
     """A throwaway vhost; yields its AMQP URI."""
     remove_stale_runs(base_settings)
-    base, auth = _management(base_settings)
     vhost = f"test-{run_id}"
     q = quote(vhost, safe="")
     # Creating a vhost can take a while on a busy broker (many quorum queues).
-    requests.put(f"{base}/api/vhosts/{q}", auth=auth, timeout=120).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{q}/{auth[0]}",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        auth=auth,
-        timeout=10,
-    ).raise_for_status()
+    with management_api(base_settings.rabbitmq_management_url, timeout=120) as api:
+        api.put(f"/api/vhosts/{q}").raise_for_status()
+        user = urlsplit(base_settings.rabbitmq_management_url).username or "guest"
+        api.put(f"/api/permissions/{q}/{user}", json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     parts = urlsplit(base_settings.amqp_uri)
     yield f"{parts.scheme}://{parts.netloc}/{q}"
-    requests.delete(f"{base}/api/vhosts/{q}", auth=auth, timeout=120)
+    with management_api(base_settings.rabbitmq_management_url, timeout=120) as api:
+        api.delete(f"/api/vhosts/{q}")
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +139,13 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
     if service:
         env["SERVICE_NAME"] = service
     return env
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now (for a process a test starts)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 
 def die_with_parent() -> None:

@@ -1,0 +1,135 @@
+"""The service chassis: what every nameko service of the platform has, so its
+`service.py` declares only what is particular to it.
+
+    class PostsService(Service):
+        name = "posts"
+        unit_of_work = PostsUnitOfWork
+
+        @rpc(expected_exceptions=EXPECTED_ERRORS)
+        def create_post(self, data):
+            return handlers.create_post(self.uow, self.caller, data, self.now())
+
+        @handles("moderation", "content_screened")
+        def on_content_screened(self, event):
+            lifecycle.apply_screening(self.uow, event, self.now())
+
+A subclass of `Service` gets `self.uow` (a unit of work per entrypoint, on
+its own database, with the outbox relay), `self.caller` (who calls, from the
+gateway's context), the entrypoint observer (metrics, logs), `self.now()`
+and a `health()` RPC. A service that keeps a copy of members names the
+unit of work's attribute holding it (`member_copy = "members"`): the
+chassis keeps it from identity's user_registered and profile_updated
+(`on_user_registered`, `on_profile_updated`); the service's own
+`on_user_erased` does its cleanup and erases the copy's row. Collaborators (a hasher, screening rules...) are
+`Collaborator(factory)`: built once when the service starts, so a bad
+configuration stops it at once.
+
+`Service` itself has no entrypoint: `nameko run <module>` starts every class
+of the module's namespace that has one, and `Service` is imported by name
+into every service module. `health` is given to each subclass when it is
+defined (`__init_subclass__`), never to `Service`.
+"""
+import functools
+import logging
+from datetime import datetime, timezone
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from sqlalchemy import text
+
+from shared.contracts import Envelope, parse_payload
+from shared.db.nameko import UnitOfWorkProvider
+from shared.messaging.consumer import event_handler
+from shared.messaging.rpc import CallerProvider
+from shared.observability import metrics
+from shared.observability.entrypoints import EntrypointObserver
+
+log = logging.getLogger(__name__)
+
+# Sent events may carry the member's data: handling an erasure forgets them (GDPR).
+ERASURE_EVENT = "identity.user_erased"
+
+
+class Collaborator(DependencyProvider):
+    """`hasher = Collaborator(make_hasher)`: `factory()` is called once when
+    the service starts; every worker gets the same object."""
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def setup(self):
+        self.instance = self.factory()
+
+    def get_dependency(self, worker_ctx):
+        return self.instance
+
+
+class Service:
+    name: str
+    unit_of_work: type  # the service's SqlUnitOfWork subclass
+    member_copy: str | None = None  # its unit of work's copy of members (shared/db/members.py), if any
+
+    caller = CallerProvider()
+    observer = EntrypointObserver()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "unit_of_work" in cls.__dict__:
+            cls.uow = UnitOfWorkProvider(cls.name, cls.unit_of_work)
+
+        @rpc
+        def health(self):
+            self.uow.session.execute(text("SELECT 1"))
+            return {"status": "ok"}
+
+        cls.health = health
+        if cls.member_copy and "on_user_registered" not in cls.__dict__:
+            cls.on_user_registered = keeps_member_copy("user_registered", "remember", cls.member_copy)
+            cls.on_profile_updated = keeps_member_copy("profile_updated", "rename", cls.member_copy)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+
+def consumes(entrypoint):
+    """Make an event entrypoint decorator hand the method the typed payload
+    of an event it has not handled before, in `self.uow`'s transaction:
+    the inbox mark, the effect and the events it records commit together.
+    `self.uow.incoming` is the envelope. A duplicate is skipped."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handle(self, body):
+            envelope = Envelope.model_validate(body)
+            consumer = f"{self.name}.{method.__name__}"
+            if not self.uow.claim(consumer, envelope.event_id):
+                metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
+                log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
+                return
+            self.uow.incoming = envelope
+            method(self, parse_payload(envelope))
+            if envelope.event_type == ERASURE_EVENT:
+                self.uow.forget_published_events()
+            self.uow.commit()
+
+        del handle.__wrapped__  # nameko checks calls against handle's own signature (self, body)
+        return entrypoint(handle)
+
+    return decorate
+
+
+def handles(source_service: str, event_type: str, **options):
+    """`@handles("identity", "user_registered")`: a reliable event handler
+    (shared.messaging.consumer) of one event type, with `consumes`."""
+    return consumes(event_handler(source_service, event_type, **options))
+
+
+def keeps_member_copy(event_type: str, action: str, attribute: str):
+    """`on_<event_type>`: identity's event applied to the service's copy of members."""
+
+    def keep(self, event):
+        getattr(getattr(self.uow, attribute), action)(event)
+
+    keep.__name__ = keep.__qualname__ = f"on_{event_type}"
+    return handles("identity", event_type)(keep)
