@@ -66,7 +66,7 @@ lock: venv ## resolve pyproject.toml into requirements.lock and requirements-dev
 servers: ## install (as root) and start PostgreSQL and RabbitMQ when missing or stopped
 	@infra/scripts/ensure-servers.sh
 
-tools: ## install the test tools when missing (promtool, from Debian's prometheus package)
+tools: ## install the test tools when missing (promtool from Debian's prometheus package, chromium)
 	@infra/scripts/ensure-tools.sh test
 
 up-tools: ## install what make up runs besides the platform when missing (PostgreSQL's exporter)

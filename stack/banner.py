@@ -5,13 +5,16 @@ import re
 
 from gateway.settings import GatewaySettings
 from stack.services import METRICS_PORTS
+from web.settings import WebSettings
 
 
 def lines(settings: GatewaySettings) -> list[str]:
     api = f"http://{settings.gateway_host}:{settings.gateway_port}"
     management = re.sub(r"//[^@/]*@", "//", settings.rabbitmq_management_url)  # no credentials on screen
     ports = sorted(METRICS_PORTS.values())
+    web = WebSettings()
     return [
+        f"  web app         http://{web.web_host}:{web.web_port}",
         f"  API             {api}",
         f"  API docs        {api}/docs",
         f"  gateway metrics {api}/metrics",

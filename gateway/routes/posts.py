@@ -91,7 +91,7 @@ async def create_post(body: PostIn, caller: Caller = Depends(current_user), serv
 @router.get(
     "/posts",
     summary="Lister ou rechercher des contenus publiés",
-    description="Filtres `topic`, `kind`, `author`, `agency`. Avec `q`, recherche plein texte en français "
+    description="Filtres `topic`, `kind`, `author`, `agency`, `unanswered`. Avec `q`, recherche plein texte en français "
     "(racines et accents ignorés : `metiers` trouve « métier »), les plus pertinents d'abord parmi les 1 000 "
     "correspondances les plus récentes ; sinon les plus récents d'abord. Avec `author` égal à l'appelant, ses "
     "propres contenus dans tous les statuts (sauf supprimés). " + PAGINATION_NOTE,

@@ -3,6 +3,9 @@
 #   ensure-tools.sh test   (make test) promtool, from Debian's `prometheus`:
 #                          checks the Prometheus configuration, the alert rules
 #                          (and runs their unit tests) and every dashboard query;
+#                          and chromium (Debian's `chromium`): the browser
+#                          tests/web drives (Playwright cannot download its own
+#                          browser here; CHROMIUM_PATH points elsewhere);
 #   ensure-tools.sh up     (make up) prometheus-postgres-exporter: PostgreSQL's
 #                          metrics on :9187, the `postgres` scrape target of
 #                          infra/prometheus/; supervisord runs it
@@ -52,6 +55,7 @@ ensure_tool() {  # ensure_tool TOOL PACKAGE
 case $PURPOSE in
   test)
     ensure_tool promtool prometheus
+    ensure_tool chromium chromium
     ;;
   up)
     ensure_tool prometheus-postgres-exporter prometheus-postgres-exporter

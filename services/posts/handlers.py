@@ -198,7 +198,7 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
     filters = parse(PostFilters, query)
     common = {
         "topic": filters.topic, "kind": filters.kind, "author_id": _author_filter(filters.author),
-        "agency": filters.agency,
+        "agency": filters.agency, "unanswered": filters.unanswered,
     }
     text = (filters.q or "").strip()
     if text:

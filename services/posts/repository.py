@@ -69,7 +69,8 @@ class PostRepository:
             self.session.expire(loaded)
 
     # Reading: keyset pages, newest first.
-    def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, after=None, limit=20) -> list[Post]:
+    def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None,
+             limit=20) -> list[Post]:
         """Published posts matching the filters; the viewer's own posts in
         every status but removed when they filter on themselves."""
         own = author_id is not None and author_id == viewer_id
@@ -88,12 +89,14 @@ class PostRepository:
             stmt = stmt.where(Post.author_id == author_id)
         if agency is not None:
             stmt = stmt.where(Post.agency_code == agency)
+        if unanswered:
+            stmt = stmt.where(Post.comment_count == 0)
         if after is not None:
             stmt = stmt.where(tuple_(*key) < tuple_(literal(after[0]), literal(after[1])))
         stmt = stmt.order_by(key[0].desc(), key[1].desc()).limit(limit)
         return list(self.session.scalars(stmt))
 
-    def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, after=None, limit=20,
+    def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None, limit=20,
                candidates: int = SEARCH_CANDIDATES) -> list[tuple[Post, float]]:
         """Published posts matching `text` (French, stems and accents folded),
         best first: the `candidates` most recent matches (GIN index), ranked."""
@@ -109,6 +112,8 @@ class PostRepository:
             pool = pool.where(Post.author_id == author_id)
         if agency is not None:
             pool = pool.where(Post.agency_code == agency)
+        if unanswered:
+            pool = pool.where(Post.comment_count == 0)
         pool = pool.order_by(Post.created_at.desc()).limit(candidates).subquery("pool")
         ranked = select(
             pool.c.id, pool.c.created_at, cast(func.ts_rank_cd(pool.c.search, query, 1), Float).label("rank")

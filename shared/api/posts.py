@@ -76,6 +76,10 @@ class PostFilters(Page):
     author: Text(1, 64) | None = Field(None, description="Identifiant d'un membre")
     agency: Text(1, 40) | None = Field(None, description="Code d'agence")
     q: Text(max_length=200) | None = Field(None, description="Recherche plein texte en français")
+    unanswered: bool = Field(
+        False, description="Seulement les contenus sans aucune réponse publiée (avec `kind=question` : "
+                           "les questions qui attendent encore une réponse)",
+    )
 
 
 class Topic(ResponseModel):

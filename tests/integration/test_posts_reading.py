@@ -161,3 +161,21 @@ def test_counters_stay_right_under_concurrent_writers(sessions):
     assert errors == []
     view = call(sessions, handlers.get_post, author, post_id)
     assert view["reactions"]["helpful"] == 20 and view["comment_count"] == 20
+
+
+def test_unanswered_lists_the_agency_questions_with_no_published_answer_yet(sessions):
+    agency = f"AG-{uuid.uuid4().hex[:6]}"
+    asker, helper, reader = member(agency=agency), member(agency=agency), member(agency=agency)
+    waiting = publish(sessions, asker, "Personne ne m'a répondu", "corps", at=T0)
+    answered = publish(sessions, asker, "On m'a répondu", "corps", at=T0 + timedelta(hours=1))
+    publish(sessions, member(), "Ailleurs, sans réponse", "corps", at=T0 + timedelta(hours=2))
+    with PostsUnitOfWork(sessions) as uow:
+        comment = conversation.add_comment(uow, helper, answered, {"body": "Voici ma réponse"}, T0 + timedelta(hours=1))
+    with PostsUnitOfWork(sessions) as uow:
+        lifecycle.apply_screening(uow, ContentScreened(target_type="comment", target_id=comment["id"], decision="publish",
+                                                       reasons=[], screened_at=T0), T0)
+        uow.commit()
+    page = call(sessions, handlers.list_posts, reader, {"kind": "question", "agency": agency, "unanswered": True})
+    assert [i["id"] for i in page["items"]] == [waiting]
+    every = call(sessions, handlers.list_posts, reader, {"kind": "question", "agency": agency})
+    assert {i["id"] for i in every["items"]} == {waiting, answered}

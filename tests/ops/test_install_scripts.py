@@ -64,6 +64,7 @@ PACKAGES = {
     },
     "curl": {},
     "prometheus": {"promtool": "exit 0\n"},
+    "chromium": {"chromium": "exit 0\n"},
     "prometheus-postgres-exporter": {"prometheus-postgres-exporter": "exit 0\n"},
 }
 
@@ -278,7 +279,10 @@ def test_as_root_a_missing_test_tool_is_installed_without_its_daemon(machine):
     result = machine.run("ensure-tools.sh", "test")
 
     assert result.returncode == 0, result.stderr
-    assert apt_installs(machine) == ["apt-get install -y -qq --no-install-recommends prometheus"]
+    assert apt_installs(machine) == [
+        "apt-get install -y -qq --no-install-recommends prometheus",
+        "apt-get install -y -qq --no-install-recommends chromium",
+    ]
     assert "policy: exit 101" in machine.calls()
     assert "systemctl disable --now prometheus" in machine.calls()
     assert "promtool: ok" in result.stdout
@@ -306,6 +310,7 @@ def test_without_root_a_missing_tool_is_named_and_ci_fails_on_it(machine):
 
 def test_an_installed_tool_is_left_alone(machine):
     machine.install("prometheus")
+    machine.install("chromium")
 
     result = machine.run("ensure-tools.sh", "test")
 

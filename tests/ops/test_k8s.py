@@ -97,6 +97,23 @@ def test_the_gateway_runs_replicated_behind_a_service_and_an_ingress():
     assert "/v1" in exposed and not exposed & {"/", "/metrics"}, "metrics and probes stay inside the cluster"
 
 
+def test_the_web_app_runs_replicated_behind_an_ingress_with_its_cookie_secret_and_pod_affinity():
+    deployment = resources()[("Deployment", "web")]
+    assert deployment["spec"]["replicas"] >= 2
+    main = container("Deployment", "web")
+    assert main["command"][:3] == ["python", "-m", "web"]
+    env = {e["name"]: e for e in main["env"]}
+    assert env["WEB_ENVIRONMENT"]["value"] == "production"  # Secure cookies, a real secret required
+    assert env["WEB_GATEWAY_URL"]["value"] == "http://gateway"
+    assert env["WEB_COOKIE_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "platform-web"
+    assert main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert_resources(main)
+    ingress = resources()[("Ingress", "web")]
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    backends = [p["backend"]["service"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert backends == [{"name": "web", "port": {"name": "http"}}]
+
+
 def test_a_bootstrap_job_prepares_databases_topology_and_data():
     job = resources()[("Job", "bootstrap")]
     assert container("Job", "bootstrap")["command"] == ["python", "-m", "stack.bootstrap"]
@@ -109,6 +126,10 @@ def test_broker_and_database_are_external_and_their_credentials_in_a_secret():
     example = resources()[("Secret", "platform-secrets")]["stringData"]
     assert {"AMQP_URI", "POSTGRES_URL", "RABBITMQ_MANAGEMENT_URL", "PLATFORM_ADMIN_PASSWORD"} <= set(example)
     for (kind, name), resource in resources().items():
+        if (kind, name) == ("Deployment", "web"):
+            # A client of the gateway like any other: no broker or database credential.
+            assert "envFrom" not in container(kind, name)
+            continue
         if kind in ("Deployment", "Job"):
             sources = container(kind, name)["envFrom"]
             assert {"secretRef": {"name": "platform-secrets"}} in sources, name

@@ -66,6 +66,7 @@ def targets(config: dict) -> dict[str, list[str]]:
 def test_local_configuration_scrapes_every_process_on_its_port():
     jobs = targets(load("prometheus.yml"))
     assert jobs["gateway"] == ["127.0.0.1:8000"]
+    assert jobs["web"] == ["127.0.0.1:8080"]
     for service, port in {**PLATFORM_PORTS, **METRICS_PORTS}.items():
         assert jobs[service] == [f"127.0.0.1:{port}"], service
     assert set(SERVICES) <= set(jobs)

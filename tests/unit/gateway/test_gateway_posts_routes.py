@@ -6,7 +6,17 @@ def test_list_posts_passes_filters_and_page(client, fake_rpc, auth):
     fake_rpc.replies[("posts", "list_posts")] = {"items": [], "next_cursor": None}
     response = client.get("/v1/posts?q=metiers&topic=N1103&kind=question&limit=5&cursor=abc", headers=auth())
     assert response.status_code == 200 and response.json() == {"items": [], "next_cursor": None}
-    assert fake_rpc.last().args == ({"q": "metiers", "topic": "N1103", "kind": "question", "limit": 5, "cursor": "abc"},)
+    assert fake_rpc.last().args == (
+        {"q": "metiers", "topic": "N1103", "kind": "question", "limit": 5, "cursor": "abc", "unanswered": False},
+    )
+
+
+def test_list_posts_can_ask_for_the_questions_still_waiting_for_an_answer(client, fake_rpc, auth):
+    fake_rpc.replies[("posts", "list_posts")] = {"items": [], "next_cursor": None}
+    assert client.get("/v1/posts?kind=question&agency=HDF-LILLE&unanswered=true", headers=auth()).status_code == 200
+    assert fake_rpc.last().args == ({"kind": "question", "agency": "HDF-LILLE", "unanswered": True, "limit": 20},)
+    client.get("/v1/posts?unanswered=false", headers=auth())
+    assert fake_rpc.last().args == ({"unanswered": False, "limit": 20},)
 
 
 @pytest.mark.parametrize("query, loc", [("limit=0", "limit"), ("limit=101", "limit"), ("kind=poem", "kind")])

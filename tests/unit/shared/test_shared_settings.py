@@ -28,6 +28,7 @@ def fields() -> dict:
     """Every setting of the family: env name -> (class, field)."""
     for name in SERVICES:
         service_class(name)  # imports the service's settings class
+    import web.settings  # noqa: F401  (the web app's settings class)
     found = {}
     for cls in family():
         if cls.__module__.startswith(("tests.", "test_")):

@@ -1,0 +1,10 @@
+"""Page routers, one module per area of the site."""
+
+from fastapi import APIRouter
+
+
+def all_routers() -> list[APIRouter]:
+    from web.pages import account, admin, events, mentoring, moderation, notifications, posts
+
+    return [account.router, posts.router, notifications.router, events.router, mentoring.router,
+            moderation.router, admin.router]
