@@ -28,10 +28,20 @@ _RUNS = re.compile(r"(.)\1+")
 _LONG_RUN = re.compile(r"(.)\1\1")
 
 
+# Combining marks (accents once decomposed), dropped with one translate:
+# a per-character loop in Python cost more than every other step together.
+_COMBINING = dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
+_NOT_TOKEN = re.compile(r"[^0-9a-z@$!€]+")
+# A trailing "!" is punctuation, not an "i": "salut!" stays "salut" (a token of "!" only stays).
+_TRAILING_BANGS = re.compile(r"(?<=[^ !])!+(?= |$)")
+# A word holds at least one letter: numbers are numbers, "2024" is not a word.
+_LETTERED = re.compile(r"(?<![0-9a-z@$!€])[0-9@$!€]*[a-z][0-9a-z@$!€]*")
+
+
 def fold(text: str) -> str:
     """Lower case, accents removed, invisible characters dropped."""
     text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).replace("œ", "oe").replace("æ", "ae")
+    return text.translate(_COMBINING).replace("œ", "oe").replace("æ", "ae")
 
 
 def _join_spelled_out(text: str) -> str:
@@ -41,41 +51,37 @@ def _join_spelled_out(text: str) -> str:
     return _SPELLED_OUT.sub(join, text)
 
 
-def _readings(token: str) -> set[str]:
-    """Every way to read a token: look-alikes folded, "1" as i and as l."""
-    if not re.search(r"[a-z]", token):
-        return set()  # numbers are numbers: "2024" is not a word
-    token = token.translate(_SWAPS)
-    return {token.replace("1", one) for one in _ONE_READINGS}
-
-
 def collapse(word: str) -> str:
     """Repeated letters counted once: "connnnard" and "connard" give "conard"."""
     return _RUNS.sub(r"\1", word)
 
 
 def words(text: str) -> list[set[str]]:
-    """The text as a sequence of words, each as the set of its readings."""
-    folded = _join_spelled_out(fold(text))
-    result = []
-    for token in _TOKEN.findall(re.sub(r"[^0-9a-z@$!€]+", " ", folded)):
-        # A trailing "!" is punctuation, not an "i": "salut!" stays "salut".
-        stripped = token.rstrip("!") or token
-        readings = _readings(stripped) | ({stripped} if stripped.isalpha() else set())
-        if readings:
-            result.append(readings)
-    return result
+    """The text as a sequence of words, each as the set of its readings
+    (look-alikes folded, "1" read as i and as l). Whole-text operations
+    only, then one short step per word: linear, and cheap per character."""
+    cleaned = _TRAILING_BANGS.sub("", _NOT_TOKEN.sub(" ", _join_spelled_out(fold(text))))
+    tokens = " ".join(_LETTERED.findall(cleaned)).translate(_SWAPS).split()
+    return [{t} if "1" not in t else {t.replace("1", one) for one in _ONE_READINGS} for t in tokens]
 
 
 @dataclass(frozen=True)
 class WordList:
     """The list, normalised the way texts are: exact forms, and forms with
     repeated letters collapsed (used only when the text repeats a letter
-    three times or more, so that "cône" never reads as "conne")."""
+    three times or more, so that "cône" never reads as "conne").
+
+    `prefixes` holds every beginning of a phrase of either form, so that a
+    text is read in one pass: a reading is followed further only while it
+    still begins some phrase. The work per word is bounded by the list, not
+    by the text: linear in the text, whatever the text."""
 
     exact: frozenset[tuple[str, ...]]
     collapsed: frozenset[tuple[str, ...]]
     longest: int
+    prefixes: frozenset[tuple[str, ...]] = frozenset()
+    vocabulary: frozenset[str] = frozenset()
+    collapsed_vocabulary: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, entries: list[str]) -> "WordList":
@@ -86,25 +92,45 @@ class WordList:
                 exact.add(phrase)
                 collapsed.add(tuple(collapse(w) for w in phrase))
         longest = max((len(p) for p in exact), default=1)
-        return cls(frozenset(exact), frozenset(collapsed), longest)
+        prefixes = {phrase[:n] for phrase in exact | collapsed for n in range(1, len(phrase) + 1)}
+        return cls(
+            frozenset(exact), frozenset(collapsed), longest, frozenset(prefixes),
+            frozenset(w for phrase in exact for w in phrase), frozenset(w for phrase in collapsed for w in phrase),
+        )
 
     def matches(self, text: str) -> bool:
         seq = words(text)
-        for start in range(len(seq)):
-            for length in range(1, min(self.longest, len(seq) - start) + 1):
-                if self._phrase_matches(seq[start : start + length]):
-                    return True
-        return False
-
-    def _phrase_matches(self, phrase: list[set[str]]) -> bool:
-        candidates = [()]
-        for readings in phrase:
-            candidates = [c + (r,) for c in candidates for r in readings]
-        for candidate in candidates:
-            if candidate in self.exact:
-                return True
-            if any(_LONG_RUN.search(w) for w in candidate) and tuple(map(collapse, candidate)) in self.collapsed:
-                return True
+        # Which readings of the text are words of the list at all (exact, or
+        # with repeated letters collapsed): the rest breaks every phrase.
+        distinct = list({reading for readings in seq for reading in readings})
+        collapsed = _RUNS.sub(r"\1", " ".join(distinct)).split()
+        known = {
+            reading: (short, bool(_LONG_RUN.search(reading)))
+            for reading, short in zip(distinct, collapsed)
+            if reading in self.vocabulary or short in self.collapsed_vocabulary
+        }
+        if not known:
+            return False
+        for start, first in enumerate(seq):
+            if known.keys().isdisjoint(first):
+                continue
+            # Partial readings of a phrase starting here: (exact, collapsed, a letter repeated 3 times).
+            partial = [((), (), False)]
+            for readings in seq[start : start + self.longest]:
+                grown = []
+                for exact, folded, long_run in partial:
+                    for reading in readings:
+                        if reading not in known:
+                            continue
+                        short, repeated = known[reading]
+                        e, c, r = exact + (reading,), folded + (short,), long_run or repeated
+                        if e in self.exact or (r and c in self.collapsed):
+                            return True
+                        if e in self.prefixes or c in self.prefixes:
+                            grown.append((e, c, r))
+                if not grown:
+                    break
+                partial = grown
         return False
 
 
