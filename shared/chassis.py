@@ -63,6 +63,12 @@ class Collaborator(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self.instance
 
+    def stop(self):
+        # A collaborator holding resources (processes, connections) lets them go with the service.
+        close = getattr(self.instance, "close", None)
+        if callable(close):
+            close()
+
 
 class Service:
     name: str

@@ -66,3 +66,8 @@ class ModerationSettings(Settings):
     # How often the service lifts expired sanctions, flags unanswered questions and
     # refreshes its queue gauges.
     moderation_sweep_seconds: float = Field(2.0, gt=0)
+    # Worker processes screening texts off the service's event loop, per service process.
+    screening_workers: int = Field(2, ge=1)
+    # Seconds a text may take to screen; past it the text is held for a person
+    # (reason screening.unfinished), never published unscreened.
+    screening_budget_seconds: float = Field(1.0, gt=0)

@@ -7,10 +7,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from services.moderation import domain, metrics
-from services.moderation.domain import excerpt
 from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry, Case, Report, Sanction
 from services.moderation.screening import Screener
-from services.moderation.spam import RecentWriting, fingerprint
+from services.moderation.spam import RecentWriting
 from shared import paging
 from shared.api.base import Page
 from shared.api.moderation import AppealIn, AuditQuery, DecisionIn, ReportIn, SanctionIn
@@ -139,7 +138,7 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
     recent = [RecentWriting(str(a.target_id), a.fingerprint, a.created, a.at) for a in uow.activity.since(author_key, since)]
     result = screener.screen(text, target_id=target_id, created=created, at=at, recent=recent)
     uow.activity.add(Activity(author_id=author_key, target_type=target_type, target_id=target_key,
-                              fingerprint=fingerprint(text), created=created, at=at))
+                              fingerprint=result.fingerprint, created=created, at=at))
 
     case = uow.cases.open_for(target_type, target_key)
     if result.decision == "publish":
@@ -150,16 +149,16 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
         if case is None:
             case = _open_case(uow, target_type=target_type, target_id=target_key, author_id=author_key,
                               agency_code=agency_code, reasons=result.reasons, source="screening",
-                              text_excerpt=excerpt(text), now=now)
+                              text_excerpt=result.excerpt, now=now)
         else:
             case.reasons = list(dict.fromkeys([*case.reasons, *result.reasons]))
-            case.excerpt = excerpt(text)
+            case.excerpt = result.excerpt
         case_id = case.id
     else:  # reject: decided by the rules, open to appeal like any decision
         if case is None:
             case = Case(id=uuid.uuid4(), target_type=target_type, target_id=target_key, author_id=author_key,
                         agency_code=agency_code, reasons=list(result.reasons), source="screening",
-                        excerpt=excerpt(text), created_at=now, opened_at=now)
+                        excerpt=result.excerpt, created_at=now, opened_at=now)
             uow.cases.add(case)
         case.status, case.action, case.decided_at, case.decided_by = "decided", "reject", now, None
         case.reasons = list(dict.fromkeys([*case.reasons, *result.reasons]))

@@ -11,6 +11,11 @@ TIME_TO_DECISION = Histogram(
     "From a case entering the queue to a person's decision.",
     buckets=(60, 300, 900, 1800, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 72 * 3600, 7 * 24 * 3600),
 )
+SCREENINGS_UNFINISHED = Counter(
+    "moderation_screenings_unfinished_total",
+    "Texts held for a person because screening did not finish: over its time budget, its worker died, or an error.",
+    ["cause"],
+)
 QUEUE_DEPTH = Gauge("moderation_queue_depth", "Open cases waiting for a person, per agency.", ["agency"])
 
 

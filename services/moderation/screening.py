@@ -4,19 +4,38 @@ configured decision (rules.yaml).
 The result names the rules that fired, never the matched text: a case must not
 store the personal data it protects.
 """
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from services.moderation import personal_data, spam
+from services.moderation import domain, personal_data, spam
 from services.moderation.abuse import WordList, load_word_list
 from services.moderation.config import Rules, load_rules
+
+
+# Screening did not finish (over its time budget, or its worker died): the
+# text waits for a person, whatever the rules say.
+UNFINISHED = "screening.unfinished"
+UNSCREENED_EXCERPT = "[texte non analysé automatiquement : à lire en entier]"
 
 
 @dataclass(frozen=True)
 class Screening:
     decision: str  # publish, hold or reject
     reasons: tuple[str, ...]
+    # What the service keeps of the text: its fingerprint (spam.duplicate) and
+    # the queue's excerpt, personal data masked; made with the screening, off
+    # the service's event loop.
+    fingerprint: str = field(default="", compare=False)
+    excerpt: str = field(default="", compare=False)
+
+    @classmethod
+    def unfinished(cls, text: str) -> "Screening":
+        """Held for a person. Nothing of the text is analysed again here (the
+        excerpt could not be masked): a raw hash, and a placeholder excerpt."""
+        return cls("hold", (UNFINISHED,), hashlib.sha256(text.encode("utf-8", "replace")).hexdigest(),
+                   UNSCREENED_EXCERPT)
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,7 @@ class Screener:
         else:
             fired += ["spam.links"] if spam.link_count(text) > self.rules.thresholds.links_max else []
         decision, reasons = self.rules.decide(fired)
-        return Screening(decision, reasons)
+        return Screening(decision, reasons, spam.fingerprint(text), domain.excerpt(text))
 
 
 @lru_cache

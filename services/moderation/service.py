@@ -4,9 +4,9 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.moderation import handlers, metrics
-from services.moderation.config import ModerationSettings
+from services.moderation.config import ModerationSettings, load_rules
 from services.moderation.repository import ModerationUnitOfWork
-from services.moderation.screening import default_screener
+from services.moderation.screening_pool import ScreeningPool
 from shared.chassis import Collaborator, Service, handles
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
@@ -14,14 +14,21 @@ from shared.settings import get_settings
 SETTINGS = get_settings(ModerationSettings)
 
 
+def screening_pool() -> ScreeningPool:
+    """Screening in worker processes, within a time budget per text (issue 12):
+    a hostile text never holds this process's event loop."""
+    return ScreeningPool(load_rules(), SETTINGS.screening_workers, SETTINGS.screening_budget_seconds)
+
+
 class ModerationService(Service):
     name = "moderation"
     unit_of_work = ModerationUnitOfWork
     member_copy = "members"  # kept from identity's events by the chassis
 
-    # The rules file and the word list are read when the service starts: a bad
-    # rules file stops it at once instead of screening with wrong rules.
-    screener = Collaborator(default_screener)
+    # The rules file and the word list are read when the service starts (here
+    # and in each worker): a bad rules file stops it at once instead of
+    # screening with wrong rules.
+    screener = Collaborator(screening_pool)
     # Agencies the queue gauge has a series for (set back to 0 when emptied).
     gauge_agencies = Collaborator(set)
 

@@ -33,6 +33,7 @@ REASON_LABELS = {
     "spam.links": "Le texte contient trop de liens.",
     "spam.repeated": "Le texte répète le même contenu.",
     "spam.flood": "Trop de publications en peu de temps.",
+    "screening.unfinished": "Le texte n'a pas pu être vérifié automatiquement : un modérateur va le relire.",
 }
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.moderation import handlers
+from services.moderation import domain, handlers
 from services.moderation.models import Case
 from services.moderation.screening import default_screener
 from shared.contracts.moderation import CaseOpened, ContentScreened
@@ -103,7 +103,7 @@ def test_case_excerpt_is_short_even_for_a_long_post(moderation_uow):
 def test_excerpt_masks_before_truncating():
     # A phone number straddling the cut must not leave its first digits behind.
     text = "x" * 270 + " 06 12 34 56 78"
-    assert "0612" not in digits(handlers.excerpt(text))
+    assert "0612" not in digits(domain.excerpt(text))
 
 
 def test_second_screening_of_same_post_opens_no_second_case(moderation_uow):

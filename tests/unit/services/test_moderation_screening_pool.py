@@ -1,0 +1,100 @@
+"""Screening off the event loop, within a time budget (issue 12, item 1):
+real worker processes, no broker and no database."""
+import time
+from datetime import datetime, timezone
+
+import eventlet
+import pytest
+
+from services.moderation.config import load_rules
+from services.moderation.screening import UNFINISHED, UNSCREENED_EXCERPT, Screening, default_screener
+from services.moderation.screening_pool import ScreeningPool, WorkerFailed
+from services.moderation.spam import RecentWriting, fingerprint
+
+SLOW = "tests.unit.services.screening_factories:slow"
+
+
+def whole(pool, size=2):
+    """Wait until a replaced worker has started (a second or so)."""
+    deadline = time.monotonic() + 30
+    while pool._idle.qsize() < size:
+        assert time.monotonic() < deadline, "the pool did not get its workers back"
+        eventlet.sleep(0.05)
+    return pool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = ScreeningPool(load_rules(), size=2, budget=0.5, factory=SLOW)
+    yield pool
+    pool.close()
+
+
+def test_a_worker_screens_like_the_screener_itself(pool):
+    text = "Appelez-moi au 06 12 34 56 78"
+    here = default_screener().screen(text)
+    there = pool.screen(text)
+    assert there == here == Screening("hold", ("personal_data.phone",))
+    assert there.fingerprint == fingerprint(text) and "06 12" not in there.excerpt
+
+
+def test_the_author_history_reaches_the_worker(pool):
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    text = "Je cherche un covoiturage pour Lyon demain matin, merci de me répondre."
+    recent = [RecentWriting("other-post", fingerprint(text), True, at)]
+    assert pool.screen(text, target_id="p2", created=True, at=at, recent=recent).decision == "reject"
+
+
+def test_a_text_over_the_budget_is_held_for_a_person_and_the_worker_replaced(pool):
+    started = time.monotonic()
+    result = pool.screen("BOUCLE " + "AB12 " * 800)
+    assert time.monotonic() - started < 0.5 + 0.3
+    assert result.decision == "hold" and result.reasons == (UNFINISHED,)
+    assert result.excerpt == UNSCREENED_EXCERPT and "AB12" not in result.excerpt
+    # The pool is whole again: two texts at once are both screened.
+    whole(pool)
+    results = [eventlet.spawn(pool.screen, "Bonjour à tous") for _ in range(2)]
+    assert [r.wait().decision for r in results] == ["publish", "publish"]
+
+
+def test_the_event_loop_keeps_running_while_a_worker_is_busy(pool):
+    """What the cubic detectors broke: other green threads (RPCs, timers,
+    heartbeats) run while a text is screened, and a clean text screened
+    meanwhile by the other worker is answered at once."""
+    ticks = []
+
+    def tick():
+        while True:
+            ticks.append(time.monotonic())
+            eventlet.sleep(0.01)
+
+    whole(pool)
+    ticker = eventlet.spawn(tick)
+    hostile = eventlet.spawn(pool.screen, "BOUCLE")
+    eventlet.sleep(0.05)
+    started = time.monotonic()
+    assert pool.screen("Une question simple sur le CACES").decision == "publish"
+    assert time.monotonic() - started < 0.2
+    assert hostile.wait().reasons == (UNFINISHED,)
+    ticker.kill()
+    assert len(ticks) >= 20  # about 50 in 0.5 s; none at all if the hub were blocked
+
+
+@pytest.mark.parametrize("marker", ["PLANTAGE", "ERREUR"])
+def test_a_worker_that_dies_or_fails_holds_the_text(pool, marker):
+    result = pool.screen(f"{marker} 06 12 34 56 78")
+    assert result.decision == "hold" and result.reasons == (UNFINISHED,)
+    assert "06 12" not in result.excerpt
+    assert whole(pool).screen("Bonjour").decision == "publish"
+
+
+def test_a_worker_that_cannot_start_stops_the_service():
+    with pytest.raises(WorkerFailed):
+        ScreeningPool(load_rules(), size=1, budget=1.0, factory="tests.unit.services.screening_factories:broken")
+
+
+def test_closing_the_pool_ends_its_workers():
+    pool = ScreeningPool(load_rules(), size=2, budget=1.0, factory=SLOW)
+    processes = [w.process for w in pool._all]
+    pool.close()
+    assert all(p.poll() is not None for p in processes)
