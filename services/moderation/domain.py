@@ -9,6 +9,8 @@ from shared.errors import ValidationFailed
 
 # The status a target takes after a person's decision.
 STATUS_AFTER_DECISION = {"approve": "published", "reject": "rejected", "hide": "hidden"}
+# An edit of content that reports or a decision took out of view goes back to a person.
+EDITED_AFTER_DECISION = "review.edited_after_decision"
 ERASED_EXCERPT = "[contenu d'un membre supprimé]"
 ERASED_APPEAL = "[recours d'un membre supprimé]"
 _DIGIT_RUNS = re.compile(r"\+?\d[\d\s.\-/]{7,}\d")
@@ -19,6 +21,15 @@ def excerpt(text: str, length: int = 280) -> str:
     case never keeps what it was opened for), and any long digit run too."""
     masked = _DIGIT_RUNS.sub("[masqué]", personal_data.mask(" ".join(text.split())))
     return masked if len(masked) <= length else masked[: length - 1] + "…"
+
+
+def needs_a_person(open_case_source: str | None, last_decision: str | None) -> bool:
+    """Whether new content of a target must wait for a person whatever
+    screening finds: reports hid it or an appeal is pending (an open case
+    that screening did not open), or the latest decision about it rejected or
+    hid it (a person's, or the rules'). Screening must not undo a judgement
+    that was not its own, nor let one character of change undo a rejection."""
+    return open_case_source in ("reports", "appeal") or last_decision in ("reject", "hide")
 
 
 def parse_uuid(value) -> uuid.UUID | None:

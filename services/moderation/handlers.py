@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from services.moderation import domain, metrics
 from services.moderation.models import ERASED_USER, Activity, Appeal, AuditEntry, Case, Report, Sanction
-from services.moderation.screening import Screener
+from services.moderation.screening import Screener, Screening
 from services.moderation.spam import RecentWriting
 from shared import paging
 from shared.api.base import Page
@@ -141,7 +141,25 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
                               fingerprint=result.fingerprint, created=created, at=at))
 
     case = uow.cases.open_for(target_type, target_key)
-    if result.decision == "publish":
+    last = uow.cases.last_decided_for(target_type, target_key) if not created else None
+    if not created and domain.needs_a_person(case.source if case else None, last.action if last else None):
+        # Held for a person, its open case updated or a new one: never
+        # published because an edit screens clean (issue 12, item 3).
+        reasons = tuple(dict.fromkeys([*result.reasons, domain.EDITED_AFTER_DECISION]))
+        if case is None:
+            case = _open_case(uow, target_type=target_type, target_id=target_key, author_id=author_key,
+                              agency_code=agency_code, reasons=[*reasons, *last.reasons], source="screening",
+                              text_excerpt=result.excerpt, now=now)
+        else:
+            case.reasons = list(dict.fromkeys([*case.reasons, *reasons]))
+            case.excerpt = result.excerpt
+        _audit(uow, actor=None, action="edited_after_decision", target_type=target_type, target_id=target_key,
+               agency_code=agency_code, now=now, case_id=case.id,
+               reason="Contenu modifié après une décision : examen par une personne",
+               details={"rules": list(result.reasons), "previous_decision": last.action if last else None})
+        result = Screening("hold", reasons)
+        case_id = case.id
+    elif result.decision == "publish":
         if case is not None and case.source == "screening":
             case.status = "closed"  # edited clean before anyone looked: nothing left to decide
         case_id = None

@@ -54,6 +54,15 @@ class CaseRepository:
             .with_for_update()
         )
 
+    def last_decided_for(self, target_type: str, target_id) -> Case | None:
+        """The latest decision about a target (a person's or the rules'), if any."""
+        return self.session.scalar(
+            select(Case)
+            .where(Case.target_type == target_type, Case.target_id == target_id, Case.status == "decided")
+            .order_by(Case.decided_at.desc().nulls_last(), Case.created_at.desc())
+            .limit(1)
+        )
+
     def count_open(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Case).where(Case.status == "open"))
 

@@ -34,6 +34,7 @@ REASON_LABELS = {
     "spam.repeated": "Le texte répète le même contenu.",
     "spam.flood": "Trop de publications en peu de temps.",
     "screening.unfinished": "Le texte n'a pas pu être vérifié automatiquement : un modérateur va le relire.",
+    "review.edited_after_decision": "Modifié après une décision de modération : un modérateur va le relire.",
 }
 
 

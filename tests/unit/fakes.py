@@ -450,6 +450,11 @@ class FakeModerationCases:
             None,
         )
 
+    def last_decided_for(self, target_type, target_id):
+        decided = [c for c in self.rows if c.target_type == target_type and c.target_id == target_id
+                   and c.status == "decided"]
+        return max(decided, key=lambda c: (c.decided_at is not None, c.decided_at or c.created_at), default=None)
+
     def count_open(self) -> int:
         return sum(1 for c in self.rows if c.status == "open")
 
