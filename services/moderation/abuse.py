@@ -21,16 +21,10 @@ _ONE_READINGS = ("i", "l")  # "1" stands for either: both readings are tried
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # A word: letters, digits and the look-alike symbols, possibly joined by apostrophes.
 _WORD = re.compile(r"[^\W_]+|[@$!€]", re.UNICODE)
-_TOKEN = re.compile(r"[0-9a-z@$!€]+")
 # Letters spelled out one by one: "c o n n a r d", "c.o.n", "c-o-n", "c_o_n", "c*o*n".
 _SPELLED_OUT = re.compile(r"(?<![^\W_])(?:[^\W_@$!]|[@$!])(?:[\s.\-_*·'’]{1,3}(?:[^\W_]|[@$!])(?![^\W_])){2,}")
 _RUNS = re.compile(r"(.)\1+")
 _LONG_RUN = re.compile(r"(.)\1\1")
-
-
-# Combining marks (accents once decomposed), dropped with one translate:
-# a per-character loop in Python cost more than every other step together.
-_COMBINING = dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
 _NOT_TOKEN = re.compile(r"[^0-9a-z@$!€]+")
 # A trailing "!" is punctuation, not an "i": "salut!" stays "salut" (a token of "!" only stays).
 _TRAILING_BANGS = re.compile(r"(?<=[^ !])!+(?= |$)")
@@ -41,7 +35,7 @@ _LETTERED = re.compile(r"(?<![0-9a-z@$!€])[0-9@$!€]*[a-z][0-9a-z@$!€]*")
 def fold(text: str) -> str:
     """Lower case, accents removed, invisible characters dropped."""
     text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).casefold())
-    return text.translate(_COMBINING).replace("œ", "oe").replace("æ", "ae")
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("œ", "oe").replace("æ", "ae")
 
 
 def _join_spelled_out(text: str) -> str:
