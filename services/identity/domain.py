@@ -88,3 +88,68 @@ def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, win
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
     """A suspension ends at its expiry even before the lift event arrives."""
     return status == "suspended" and (suspended_until is None or suspended_until > now)
+
+
+# ---------------------------------------------------------------- display names
+
+STAFF_ROLES = ("advisor", "admin")
+STAFF_NAME_REFUSED = (
+    "Ce nom laisse croire que vous parlez au nom de France Travail ou de la modération : "
+    "il est réservé aux conseillers et à l'équipe de la plateforme."
+)
+# Words a name may not begin with, and words it may not hold at all, for a
+# member who is not staff: members trust what such a name says.
+_STAFF_FIRST_WORDS = frozenset({
+    "conseiller", "conseillere", "conseillers", "conseilleres", "equipe", "administrateur", "administratrice",
+    "admin", "administration",
+})
+_STAFF_WORDS = frozenset({"moderation", "moderateur", "moderatrice", "moderateurs", "moderatrices", "modo"})
+# Organisations, letters only: "Pôle-Emploi", "P.o.l.e emploi", "FranceTravail" read the same.
+_STAFF_ORGANISATIONS = ("poleemploi", "francetravail")
+# Look-alike digits and symbols people use to get past a filter ("P0le emploi", "Trava1l").
+_NAME_SWAPS = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e"})
+
+
+def _join_spelled_out(words: list[str]) -> list[str]:
+    """Letters written one by one ("C o n s e i l l e r", "M.o.d.o") as one word."""
+    joined: list[str] = []
+    for word in words:
+        if len(word) == 1 and joined and joined[-1].startswith("\0"):
+            joined[-1] += word
+        else:
+            joined.append("\0" + word if len(word) == 1 else word)
+    return [w.lstrip("\0") for w in joined]
+
+
+def _name_readings(display_name: str) -> list[list[str]]:
+    """The name's words, accents and case folded, look-alikes read as letters
+    ("1" as i and as l); one list of words per reading."""
+    folded = unicodedata.normalize("NFKD", display_name.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).translate(_NAME_SWAPS)
+    readings = []
+    for one in ("i", "l"):
+        text = folded.replace("1", one)
+        readings.append(_join_spelled_out("".join(c if c.isalnum() else " " for c in text).split()))
+    return readings
+
+
+def poses_as_staff(display_name: str) -> bool:
+    """Whether a name passes itself off as an advisor, the platform's team,
+    its moderators or the public employment service ("Conseiller Martin",
+    "Équipe emploi", "Modération", "Pôle emploi", "France Travail"), whatever
+    the case, accents, separators or look-alike digits."""
+    for words in _name_readings(display_name):
+        compact = "".join(words)
+        if words and words[0] in _STAFF_FIRST_WORDS:
+            return True
+        if _STAFF_WORDS & set(words):
+            return True
+        if any(organisation in compact for organisation in _STAFF_ORGANISATIONS):
+            return True
+    return False
+
+
+def check_display_name(display_name: str, role: str) -> None:
+    """Staff (advisors, admins) may use any name; other members not one that poses as staff."""
+    if role not in STAFF_ROLES and poses_as_staff(display_name):
+        raise ValidationFailed.single(["body", "display_name"], STAFF_NAME_REFUSED)

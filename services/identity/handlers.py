@@ -104,6 +104,7 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         raise Forbidden(domain.INVITATION_REFUSED)
     if invitation.email and invitation.email != email:
         raise Forbidden(domain.INVITATION_REFUSED)
+    domain.check_display_name(reg.display_name, invitation.role)  # the role comes from the invitation
     if uow.users.by_email(email):
         raise Conflict("Cette adresse e-mail est déjà utilisée.")
     user = User(
@@ -253,6 +254,8 @@ def update_me(uow, caller: Caller, data: dict, now: datetime) -> dict:
         raise NotFound("Compte introuvable.")
     if "topics" in changes:
         changes["topics"] = list(dict.fromkeys(changes["topics"]))
+    if "display_name" in changes:
+        domain.check_display_name(changes["display_name"], user.role)
     for field, value in changes.items():
         setattr(user, field, value)
     user.version += 1

@@ -114,6 +114,28 @@ def test_a_member_edits_their_profile_but_not_their_role(http, member):
     assert me["role"] == "job_seeker" and me["topics"] == ["G1803"] and me["bio"].startswith("Cheffe")
 
 
+def test_a_member_may_not_pose_as_staff_by_name(http, member, platform):
+    """Issue 13: "Conseiller …", "Pôle emploi", "France Travail"... are refused
+    with a 422 naming the field, at registration and on PATCH /v1/me."""
+    _, _, pair = member
+    refused = http.patch("/v1/me", json={"display_name": "Conseillère Pôle Emploi"}, headers=bearer(pair["access_token"]))
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["loc"] == ["body", "display_name"]
+    assert http.get("/v1/me", headers=bearer(pair["access_token"])).json()["display_name"] == "Nour"
+
+    admin = http.post("/v1/auth/token", json={"email": platform.platform_admin_email,
+                                              "password": platform.platform_admin_password}).json()["access_token"]
+    code = http.post("/v1/invitations", json={"role": "job_seeker", "agency_code": "OCC-MONTPELLIER"},
+                     headers=bearer(admin)).json()["code"]
+    registration = {"invitation_code": code, "email": f"m-{uuid.uuid4().hex[:8]}@exemple.fr", "password": PASSWORD,
+                    "display_name": "france travail"}
+    refused = http.post("/v1/auth/register", json=registration)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "display_name"]
+    # The invitation was not used up: the same person registers under their own name.
+    assert http.post("/v1/auth/register", json={**registration, "display_name": "Nour B."}).status_code == 201
+
+
 def test_erasing_the_account_ends_login_and_removes_personal_data_from_identity(http, member, platform):
     user, creds, pair = member
     assert http.delete("/v1/me", headers=bearer(pair["access_token"])).status_code == 202
