@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import eventlet
 from eventlet.green import subprocess
-from eventlet.queue import LightQueue
+from eventlet.queue import Empty, LightQueue
 
 from services.moderation import metrics
 from services.moderation.config import Rules
@@ -28,6 +28,9 @@ from shared.settings import REPO_ROOT
 log = logging.getLogger(__name__)
 # A worker imports the service's code and reads the word list before it is ready.
 START_TIMEOUT = 60.0
+# Waiting for a free worker is normal under load; this long without one, the
+# pool is broken (workers that cannot start): the event fails and is retried.
+WAIT_FOR_WORKER = 30.0
 
 
 class WorkerFailed(Exception):
@@ -56,11 +59,14 @@ class _Worker:
 
 class ScreeningPool:
     """`screen()` answers like `Screener.screen`, from a worker process,
-    within `budget` seconds (waiting for a free worker not counted)."""
+    within `budget` seconds (waiting for a free worker not counted, up to
+    `wait` seconds; past that it raises, and the event is tried again)."""
 
-    def __init__(self, rules: Rules, size: int, budget: float, factory: str = DEFAULT_FACTORY):
+    def __init__(self, rules: Rules, size: int, budget: float, factory: str = DEFAULT_FACTORY,
+                 wait: float = WAIT_FOR_WORKER):
         self.rules = rules  # the thresholds are read by the service itself (reports, pruning)
         self.budget = budget
+        self.wait = wait
         self.factory = factory
         self._idle: LightQueue = LightQueue()
         self._all: set[_Worker] = set()
@@ -110,14 +116,25 @@ class ScreeningPool:
             "text": text, "target_id": target_id, "created": created, "at": at.isoformat() if at else None,
             "recent": [[w.target_id, w.fingerprint, w.created, w.at.isoformat()] for w in recent],
         }).encode() + b"\n"
-        worker = self._idle.get()
         try:
-            with eventlet.Timeout(self.budget):
-                reply = worker.ask(request)
-        except eventlet.Timeout:
+            worker = self._idle.get(timeout=self.wait)
+        except Empty:
+            raise WorkerFailed(f"no screening worker free within {self.wait} s") from None
+        budget = eventlet.Timeout(self.budget)
+        try:
+            reply = worker.ask(request)
+        except eventlet.Timeout as fired:
+            if fired is not budget:  # someone else's deadline: not this text's fault
+                self._replace(worker)
+                raise
             return self._unfinished(worker, text, "budget", f"no answer within {self.budget} s")
         except (WorkerFailed, OSError, ValueError) as error:
             return self._unfinished(worker, text, "worker", repr(error))
+        except BaseException:
+            self._replace(worker)  # interrupted mid-text (the service stopping): its answer would come to the next
+            raise
+        finally:
+            budget.cancel()
         self._idle.put(worker)
         if "error" in reply:
             metrics.SCREENINGS_UNFINISHED.labels("error").inc()

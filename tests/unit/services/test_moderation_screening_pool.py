@@ -93,6 +93,20 @@ def test_a_worker_that_cannot_start_stops_the_service():
         ScreeningPool(load_rules(), size=1, budget=1.0, factory="tests.unit.services.screening_factories:broken")
 
 
+def test_without_a_free_worker_for_too_long_the_event_fails_to_be_tried_again():
+    pool = ScreeningPool(load_rules(), size=1, budget=2.0, factory=SLOW, wait=0.2)
+    try:
+        busy = eventlet.spawn(pool.screen, "BOUCLE")
+        eventlet.sleep(0.05)
+        started = time.monotonic()
+        with pytest.raises(WorkerFailed):
+            pool.screen("Bonjour")
+        assert time.monotonic() - started < 1.0
+        busy.kill()
+    finally:
+        pool.close()
+
+
 def test_closing_the_pool_ends_its_workers():
     pool = ScreeningPool(load_rules(), size=2, budget=1.0, factory=SLOW)
     processes = [w.process for w in pool._all]
