@@ -21,7 +21,7 @@ class Slow:
         if "PLANTAGE" in text:
             os._exit(3)
         if "ERREUR" in text:
-            raise ValueError("broken")
+            raise ValueError(f"cannot read {text!r}")  # a message quoting the text: must not reach the logs
         return self.real.screen(text, **kwargs)
 
 

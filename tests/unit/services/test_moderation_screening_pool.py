@@ -81,10 +81,12 @@ def test_the_event_loop_keeps_running_while_a_worker_is_busy(pool):
 
 
 @pytest.mark.parametrize("marker", ["PLANTAGE", "ERREUR"])
-def test_a_worker_that_dies_or_fails_holds_the_text(pool, marker):
+def test_a_worker_that_dies_or_fails_holds_the_text(pool, marker, caplog):
     result = pool.screen(f"{marker} 06 12 34 56 78")
     assert result.decision == "hold" and result.reasons == (UNFINISHED,)
     assert "06 12" not in result.excerpt
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'error', '')}" for r in caplog.records)
+    assert "06 12" not in logged and ("ValueError at screening_factories.py" in logged or marker == "PLANTAGE")
     assert whole(pool).screen("Bonjour").decision == "publish"
 
 
