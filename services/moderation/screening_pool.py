@@ -20,7 +20,7 @@ from eventlet.queue import Empty, LightQueue
 
 from services.moderation import metrics
 from services.moderation.config import Rules
-from services.moderation.screening import UNFINISHED, Screening
+from services.moderation.screening import Screening
 from services.moderation.screening_worker import DEFAULT_FACTORY
 from services.moderation.spam import RecentWriting
 from shared.settings import REPO_ROOT
