@@ -38,12 +38,15 @@ class Experiment:
     # Injects the fault and undoes it; returns how many messages the fault
     # itself parks on purpose (a poison message), not counted against it.
     inject: Callable[[Chaos], int]
+    # How long the fault lasts, roughly: the load runs that much longer, and
+    # needs that many more members.
+    lasts: Callable[[Chaos], float] = lambda chaos: 15.0
 
 
 def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     ledger, marker = Ledger(), f"chaos-{uuid.uuid4().hex[:8]}"
     # Fresh members for each experiment, so their tokens outlive it.
-    members = enrol(chaos.client, chaos.admin, members_needed(chaos.rate, chaos.load_seconds), chaos.agency)
+    members = enrol(chaos.client, chaos.admin, members_needed(chaos.rate, chaos.load_seconds + experiment.lasts(chaos)), chaos.agency)
     kpi = KpiProbe(chaos.client, chaos.admin, chaos.agency)
     parked_before = faults.dead_letter_count(chaos.settings)
     load = WriteLoad(str(chaos.client.base_url), members, ledger, marker, rate=chaos.rate).start()
@@ -86,7 +89,7 @@ def poison() -> Experiment:
         faults.publish_poison(chaos.settings, "posts", "post_created")
         return faults.bound_queues(chaos.settings, "posts", "post_created")
 
-    return Experiment("poison message", inject)
+    return Experiment("poison message", inject, lambda chaos: 0.0)
 
 
 def duplicates() -> Experiment:
@@ -94,7 +97,7 @@ def duplicates() -> Experiment:
         faults.republish_recent(chaos.settings, "posts", limit=20)
         return 0
 
-    return Experiment("duplicate deliveries", inject)
+    return Experiment("duplicate deliveries", inject, lambda chaos: 0.0)
 
 
 def server_down(name: str, stop: str, start: str) -> Experiment:
@@ -108,7 +111,7 @@ def server_down(name: str, stop: str, start: str) -> Experiment:
             faults.run(start)
         return 0
 
-    return Experiment(name, inject)
+    return Experiment(name, inject, lambda chaos: chaos.fault_seconds + 30)
 
 
 def smtp_down() -> Experiment:
@@ -120,7 +123,7 @@ def smtp_down() -> Experiment:
             chaos.processes.start("smtp-sink")
         return 0
 
-    return Experiment("SMTP sink down", inject)
+    return Experiment("SMTP sink down", inject, lambda chaos: chaos.smtp_down_seconds)
 
 
 def postgres_commands() -> tuple[str, str]:

@@ -55,10 +55,14 @@ def enrol(client: httpx.Client, admin: dict, count: int, agency: str) -> list[Me
     return members
 
 
+# Moderation holds more than 5 texts by one author in 10 minutes as a flood.
+WRITES_PER_MEMBER = 4
+
+
 def members_needed(rate: float, seconds: float) -> int:
-    """Members enough that each writes at most 4 texts (a question, an answer)
-    in the run: moderation holds more than 5 in 10 minutes as a flood."""
-    return max(4, math.ceil(rate * seconds / 2) + 2)
+    """Members enough that none writes more than WRITES_PER_MEMBER texts (a
+    question and an answer each round) in `seconds` of load."""
+    return max(4, math.ceil(rate * seconds * 2 / WRITES_PER_MEMBER) + 2)
 
 
 class WriteLoad:
@@ -102,6 +106,11 @@ class WriteLoad:
                 # Round robin, so that no member writes often enough to look like
                 # a flood to moderation (see members_needed).
                 n = next(self.sequence)
+                if n > len(self.members) * WRITES_PER_MEMBER // 2:
+                    # Out of members who may still write: the load pauses rather
+                    # than look like a flood (members_needed was too low).
+                    self.stopping.wait(pause)
+                    continue
                 author, answerer = self.members[n % len(self.members)], self.members[(n + 1) % len(self.members)]
                 title = f"Question {self.marker} n°{n} : quelles démarches pour une formation ?"
                 body = {"kind": "question", "title": title, "topics": [self.topic] if self.topic else [],
