@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock servers tools up-tools test up bootstrap status stop logs clean
+.PHONY: help venv lock servers tools up-tools test up bootstrap status stop logs clean chaos
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -102,6 +102,11 @@ stop: ## stop a `make up` that lost its terminal (same as Ctrl-C in it)
 	@$(VENV)/bin/supervisorctl -c $(SUPERVISOR) shutdown >/dev/null 2>&1 || true
 	@for i in $$(seq 60); do test -S var/run/supervisor.sock || { echo "stopped"; exit 0; }; sleep 1; done; \
 	  echo "supervisord is still stopping: see var/log/supervisord.log"; exit 1
+
+# Against the platform `make up` runs (start it in another terminal first); about
+# 20 minutes. CHAOS_ARGS passes options, e.g. CHAOS_ARGS='--only kill --load-seconds 20'.
+chaos: venv ## fault experiments against the running platform, with a ledger of every write (docs/chaos.md)
+	$(PY) -m tools.chaos $(CHAOS_ARGS)
 
 logs: ## follow the logs of every supervised process
 	@mkdir -p var/log

@@ -1,0 +1,38 @@
+"""The short chaos run of `make test`: the ledger of tools/chaos over two
+experiments on the test stack (a service killed under write load, a poison
+message), each accepted write followed to its effects. `make chaos` runs the
+full set against `make up` (docs/chaos.md)."""
+import httpx
+
+from tools.chaos import experiments
+from tools.chaos.load import admin_headers
+
+
+class StackProcesses:
+    """The test stack's service processes: nobody restarts a killed one but the test."""
+
+    def __init__(self, services):
+        self.services = services
+
+    def kill(self, name: str) -> None:
+        self.services[name].kill()
+
+    def wait_back(self, name: str, timeout: float = 60.0) -> None:
+        self.services[name].start(wait=timeout)
+
+
+def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform):
+    with httpx.Client(base_url=gateway, timeout=15) as client:
+        chaos = experiments.Chaos(
+            client=client, settings=platform, processes=StackProcesses(services),
+            admin=admin_headers(client, platform.platform_admin_email, platform.platform_admin_password),
+            agency="HDF-LILLE", load_seconds=15, rate=2.0)
+        audits = [experiments.run_experiment(chaos, experiment)
+                  for experiment in (experiments.kill("posts"), experiments.poison())]
+
+    report = "\n".join(audit.line() for audit in audits)
+    print(report)
+    total = experiments.total(audits)
+    assert total.ok, report
+    # The load really ran through the faults: questions and comments were accepted.
+    assert all(audit.accepted >= 10 for audit in audits), report

@@ -1,0 +1,53 @@
+"""`python -m tools.chaos`: the experiments against `make up` on this machine
+(`make chaos`). Needs the platform running, and root (or the servers' owners)
+for the PostgreSQL and RabbitMQ experiments."""
+import argparse
+import os
+import sys
+
+import httpx
+
+from shared.settings import get_settings
+from tools.chaos import experiments
+from tools.chaos.faults import Supervised
+from tools.chaos.load import admin_headers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.chaos", description=__doc__)
+    parser.add_argument("--gateway", default=None, help="the gateway's address (default: this machine's, GATEWAY_PORT)")
+    parser.add_argument("--only", action="append", default=[], help="run the experiments whose name contains this")
+    parser.add_argument("--load-seconds", type=float, default=30.0, help="write load per experiment")
+    parser.add_argument("--fault-seconds", type=float, default=60.0, help="how long a server stays down")
+    parser.add_argument("--smtp-down-seconds", type=float, default=300.0)
+    parser.add_argument("--rate", type=float, default=2.0, help="questions a second (each one answered)")
+    parser.add_argument("--agency", default="HDF-LILLE")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    gateway = args.gateway or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+    chosen = [e for e in experiments.full_run() if not args.only or any(o in e.name for o in args.only)]
+    with httpx.Client(base_url=gateway, timeout=15) as client:
+        try:
+            client.get("/readyz").raise_for_status()
+        except httpx.HTTPError as error:
+            print(f"The platform does not answer at {gateway} ({error}): start it with make up", file=sys.stderr)
+            return 2
+        chaos = experiments.Chaos(
+            client=client, settings=settings, processes=Supervised(),
+            admin=admin_headers(client, settings.platform_admin_email, settings.platform_admin_password),
+            agency=args.agency, load_seconds=args.load_seconds, fault_seconds=args.fault_seconds,
+            smtp_down_seconds=args.smtp_down_seconds, rate=args.rate)
+        audits = []
+        for experiment in chosen:
+            # The admin's token is renewed for each experiment: a full run outlasts it.
+            chaos.admin = admin_headers(client, settings.platform_admin_email, settings.platform_admin_password)
+            audits.append(experiments.run_experiment(chaos, experiment))
+            print(audits[-1].line(), flush=True)
+    total = experiments.total(audits)
+    print(total.line())
+    return 0 if total.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

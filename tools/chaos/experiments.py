@@ -1,0 +1,159 @@
+"""Each experiment: write load through the gateway, one fault in the middle,
+the load stopped, then the ledger's audit of every accepted write."""
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import httpx
+
+from shared.settings import Settings
+from tools.chaos import faults
+from tools.chaos.ledger import Audit, KpiProbe, Ledger, audit
+from tools.chaos.load import WriteLoad, enrol, members_needed
+
+
+@dataclass
+class Chaos:
+    """What every experiment needs: the gateway, the broker and databases'
+    settings, the processes, members to write as, and the timings."""
+
+    client: httpx.Client
+    settings: Settings
+    processes: faults.Processes
+    admin: dict
+    agency: str
+    load_seconds: float = 30.0
+    fault_seconds: float = 60.0
+    smtp_down_seconds: float = 300.0
+    rate: float = 2.0
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    # Injects the fault and undoes it; returns how many messages the fault
+    # itself parks on purpose (a poison message), not counted against it.
+    inject: Callable[[Chaos], int]
+    # How long the fault lasts, roughly: the load runs that much longer, and
+    # needs that many more members.
+    lasts: Callable[[Chaos], float] = lambda chaos: 15.0
+
+
+def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
+    ledger, marker = Ledger(), f"chaos-{uuid.uuid4().hex[:8]}"
+    # Fresh members for each experiment, so their tokens outlive it.
+    members = enrol(chaos.client, chaos.admin, members_needed(chaos.rate, chaos.load_seconds + experiment.lasts(chaos)), chaos.agency)
+    kpi = KpiProbe(chaos.client, chaos.admin, chaos.agency)
+    parked_before = faults.dead_letter_count(chaos.settings)
+    load = WriteLoad(str(chaos.client.base_url), members, ledger, marker, rate=chaos.rate).start()
+    started = time.monotonic()
+    try:
+        time.sleep(chaos.load_seconds / 3)
+        expected_parked = experiment.inject(chaos)
+        time.sleep(max(chaos.load_seconds / 3, chaos.load_seconds - (time.monotonic() - started)))
+    finally:
+        load.stop()
+    parked = _when_reachable(lambda: faults.dead_letter_count(chaos.settings)) - parked_before
+    return audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
+                 expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+
+
+def _when_reachable(read: Callable[[], int], timeout: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return read()
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+# --- the faults -------------------------------------------------------------------
+
+def kill(program: str) -> Experiment:
+    def inject(chaos: Chaos) -> int:
+        chaos.processes.kill(program)
+        chaos.processes.wait_back(program)
+        return 0
+
+    return Experiment(f"kill -9 {program}", inject)
+
+
+def poison() -> Experiment:
+    def inject(chaos: Chaos) -> int:
+        faults.publish_poison(chaos.settings, "posts", "post_created")
+        return faults.bound_queues(chaos.settings, "posts", "post_created")
+
+    return Experiment("poison message", inject, lambda chaos: 0.0)
+
+
+def duplicates() -> Experiment:
+    def inject(chaos: Chaos) -> int:
+        faults.republish_recent(chaos.settings, "posts", limit=20)
+        return 0
+
+    return Experiment("duplicate deliveries", inject, lambda chaos: 0.0)
+
+
+def server_down(name: str, stop: str, start: str) -> Experiment:
+    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started."""
+
+    def inject(chaos: Chaos) -> int:
+        faults.run(stop)
+        try:
+            time.sleep(chaos.fault_seconds)
+        finally:
+            faults.run(start)
+        return 0
+
+    return Experiment(name, inject, lambda chaos: chaos.fault_seconds + 30)
+
+
+def smtp_down() -> Experiment:
+    def inject(chaos: Chaos) -> int:
+        chaos.processes.stop("smtp-sink")
+        try:
+            time.sleep(chaos.smtp_down_seconds)
+        finally:
+            chaos.processes.start("smtp-sink")
+        return 0
+
+    return Experiment("SMTP sink down", inject, lambda chaos: chaos.smtp_down_seconds)
+
+
+def postgres_commands() -> tuple[str, str]:
+    """Debian's pg_ctlcluster for the first cluster pg_lsclusters lists."""
+    clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout.split()
+    version, cluster = clusters[0], clusters[1]
+    return f"pg_ctlcluster {version} {cluster} stop -m fast", f"pg_ctlcluster {version} {cluster} start"
+
+
+SERVICES_AND_GATEWAY = ("identity", "posts", "moderation", "notifications", "analytics", "events", "mentoring",
+                        "gateway")
+
+
+def full_run() -> list[Experiment]:
+    """What `make chaos` runs against `make up`, in this order."""
+    pg_stop, pg_start = postgres_commands()
+    return [
+        *(kill(program) for program in SERVICES_AND_GATEWAY),
+        server_down("PostgreSQL stopped", pg_stop, pg_start),
+        server_down("RabbitMQ stopped", "rabbitmqctl stop_app", "rabbitmqctl start_app"),
+        server_down("broker memory alarm", "rabbitmqctl set_vm_memory_high_watermark absolute 1MB",
+                    "rabbitmqctl set_vm_memory_high_watermark 0.4"),
+        smtp_down(),
+        poison(),
+        duplicates(),
+    ]
+
+
+def total(audits: list[Audit]) -> Audit:
+    summed = Audit("total", accepted=sum(a.accepted for a in audits))
+    for field in ("lost", "stuck", "duplicated", "server_errors", "parked"):
+        setattr(summed, field, sum(getattr(a, field) for a in audits))
+    return summed

@@ -1,0 +1,120 @@
+"""The faults an experiment injects, each undone by its `recover`.
+
+Processes are reached through a small interface so that the same experiment
+runs against `make up` (supervisord restarts what is killed) and against the
+test stack (the test restarts it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+import httpx
+import psycopg
+from kombu import Connection, Exchange, Queue
+
+from shared.messaging.amqp import DEAD_LETTER_QUEUE, confirming_connection, events_exchange
+from shared.settings import REPO_ROOT, Settings
+
+
+class Processes(Protocol):
+    def kill(self, name: str) -> None:
+        """SIGKILL the process: no clean shutdown."""
+
+    def wait_back(self, name: str, timeout: float = 60.0) -> None:
+        """Return once the process runs again (restarting it if nobody else will)."""
+
+
+class Supervised:
+    """The processes of `make up`, through supervisorctl; supervisord restarts
+    a killed program by itself."""
+
+    def __init__(self, config: Path = REPO_ROOT / "infra/supervisor/supervisord.conf"):
+        self.ctl = [str(Path(sys.executable).parent / "supervisorctl"), "-c", str(config)]
+
+    def _ctl(self, *args: str) -> str:
+        return subprocess.run([*self.ctl, *args], capture_output=True, text=True, timeout=30).stdout.strip()
+
+    def kill(self, name: str) -> None:
+        pid = self._ctl("pid", name)
+        if not pid.isdigit() or pid == "0":
+            raise RuntimeError(f"{name} is not running under supervisord (make up): {pid!r}")
+        os.kill(int(pid), signal.SIGKILL)
+
+    def wait_back(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while "RUNNING" not in self._ctl("status", name):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} did not come back: {self._ctl('status', name)}")
+            time.sleep(0.5)
+
+    def stop(self, name: str) -> None:
+        self._ctl("stop", name)
+
+    def start(self, name: str) -> None:
+        self._ctl("start", name)
+
+
+def run(command: str) -> None:
+    """A server-side command (stopping PostgreSQL, a broker alarm); its failure stops the experiment."""
+    subprocess.run(shlex.split(command), check=True, capture_output=True, timeout=120)
+
+
+def dead_letter_count(settings: Settings) -> int:
+    """Messages parked in the dead letters now (a passive declare reads the
+    count without touching the messages)."""
+    with Connection(settings.amqp_uri) as conn:
+        return Queue(DEAD_LETTER_QUEUE, channel=conn.channel(), no_declare=True).queue_declare(passive=True).message_count
+
+
+def bound_queues(settings: Settings, producer: str, event: str) -> int:
+    """How many consumer queues receive `producer`'s `event`: a poison message
+    is parked once in each. (AMQP cannot list queues: the management API can.)"""
+    management = httpx.URL(settings.rabbitmq_management_url)
+    vhost = quote(Connection(settings.amqp_uri).virtual_host or "/", safe="")
+    answer = httpx.get(f"{management.scheme}://{management.host}:{management.port}/api/queues/{vhost}",
+                       auth=(management.username or "guest", management.password or "guest"),
+                       params={"columns": "name"}, timeout=10)
+    answer.raise_for_status()
+    return sum(1 for queue in answer.json() if queue["name"].startswith(f"evt-{producer}-{event}--"))
+
+
+def publish_poison(settings: Settings, producer: str = "posts", event: str = "post_created") -> str:
+    """A message no consumer can read, where `producer`'s `event` goes: it
+    must be parked with its error while the events after it flow."""
+    marker = f"poison-{uuid.uuid4().hex[:8]}"
+    with confirming_connection(settings.amqp_uri) as conn:
+        conn.Producer().publish(
+            b"\x00 not json " + marker.encode(), exchange=events_exchange(producer), routing_key=event,
+            content_type="application/json", content_encoding="utf-8", delivery_mode=2, message_id=marker,
+            declare=[events_exchange(producer)],
+        )
+    return marker
+
+
+def republish_recent(settings: Settings, service: str = "posts", limit: int = 20) -> int:
+    """Deliver again the last `limit` events `service` published: every
+    consumer must notice it has handled them and do nothing twice."""
+    url = f"{settings.postgres_url.rstrip('/')}/{settings.database_name(service)}"
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT exchange, routing_key, envelope FROM outbox WHERE published_at IS NOT NULL "
+            "ORDER BY id DESC LIMIT %s", (limit,)).fetchall()
+    with confirming_connection(settings.amqp_uri) as conn:
+        producer = conn.Producer(serializer="json")
+        for exchange, routing_key, envelope in rows:
+            envelope = envelope if isinstance(envelope, dict) else json.loads(envelope)
+            producer.publish(envelope, exchange=Exchange(exchange, type="topic", durable=True), routing_key=routing_key,
+                             declare=[], delivery_mode=2, message_id=envelope["event_id"],
+                             headers={"nameko.correlation_id": envelope["event_id"],
+                                      "event_type": envelope["event_type"], "event_version": envelope["version"]})
+    return len(rows)

@@ -1,0 +1,136 @@
+"""Write load through the gateway: members ask questions and answer each other.
+
+Each question's title carries the run's marker and a sequence number, so the
+audit can tell a write done twice from two writes. The load never retries: a
+write that got no 201 is not in the ledger, and what a failed request may still
+have done is the platform's business (it must not be done twice).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from tools.chaos.ledger import Comment, Ledger, Question
+
+PASSWORD = "une phrase de passe pour le chaos"
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    headers: dict
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def admin_headers(client: httpx.Client, email: str, password: str) -> dict:
+    answer = client.post("/v1/auth/token", json={"email": email, "password": password})
+    answer.raise_for_status()
+    return bearer(answer.json()["access_token"])
+
+
+def enrol(client: httpx.Client, admin: dict, count: int, agency: str) -> list[Member]:
+    """`count` job seekers of `agency`, each invited by the admin and signed in.
+    Their access tokens must outlive the run (ACCESS_TOKEN_MINUTES)."""
+    invitation = client.post("/v1/invitations", headers=admin,
+                             json={"role": "job_seeker", "agency_code": agency, "max_uses": count})
+    invitation.raise_for_status()
+    members = []
+    for n in range(count):
+        email = f"chaos-{uuid.uuid4().hex[:10]}@exemple.fr"
+        user = client.post("/v1/auth/register", json={"invitation_code": invitation.json()["code"], "email": email,
+                                                      "password": PASSWORD, "display_name": f"Membre chaos {n + 1}"})
+        user.raise_for_status()
+        token = client.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+        token.raise_for_status()
+        members.append(Member(user.json()["id"], bearer(token.json()["access_token"])))
+    return members
+
+
+# Moderation holds more than 5 texts by one author in 10 minutes as a flood.
+WRITES_PER_MEMBER = 4
+
+
+def members_needed(rate: float, seconds: float) -> int:
+    """Members enough that none writes more than WRITES_PER_MEMBER texts (a
+    question and an answer each round) in `seconds` of load."""
+    return max(4, math.ceil(rate * seconds * 2 / WRITES_PER_MEMBER) + 2)
+
+
+class WriteLoad:
+    """`rate` questions a second, each answered by another member, in threads,
+    until `stop()`."""
+
+    def __init__(self, base_url: str, members: list[Member], ledger: Ledger, marker: str, rate: float = 2.0,
+                 topic: str | None = None):
+        self.base_url, self.members, self.ledger, self.marker = base_url, members, ledger, marker
+        self.rate, self.topic = rate, topic
+        self.sequence = itertools.count(1)
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self, workers: int = 4) -> "WriteLoad":
+        for _ in range(workers):
+            thread = threading.Thread(target=self._run, args=(workers,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(30)
+
+    def _send(self, client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response | None:
+        try:
+            answer = client.request(method, path, **kwargs)
+        except httpx.HTTPError:
+            self.ledger.answered("refused")
+            return None
+        self.ledger.answered(answer.status_code)
+        return answer
+
+    def _run(self, workers: int) -> None:
+        pause = workers / self.rate
+        with httpx.Client(base_url=self.base_url, timeout=15) as client:
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                # Round robin, so that no member writes often enough to look like
+                # a flood to moderation (see members_needed).
+                n = next(self.sequence)
+                if n > len(self.members) * WRITES_PER_MEMBER // 2:
+                    # Out of members who may still write: the load pauses rather
+                    # than look like a flood (members_needed was too low).
+                    self.stopping.wait(pause)
+                    continue
+                author, answerer = self.members[n % len(self.members)], self.members[(n + 1) % len(self.members)]
+                title = f"Question {self.marker} n°{n} : quelles démarches pour une formation ?"
+                body = {"kind": "question", "title": title, "topics": [self.topic] if self.topic else [],
+                        "body": f"Je cherche une formation qualifiante ({self.marker}, demande {n}), par où commencer ?"}
+                posted = self._send(client, "POST", "/v1/posts", json=body, headers=author.headers)
+                if posted is not None and posted.status_code == 201:
+                    post_id = posted.json()["id"]
+                    self.ledger.accept_question(Question(post_id, author.id, author.headers, title))
+                    self._comment(client, post_id, author, answerer, n)
+                self.stopping.wait(max(0.0, pause - (time.monotonic() - started)))
+
+    def _comment(self, client: httpx.Client, post_id: str, author: Member, answerer: Member, n: int) -> None:
+        # Comments need the question published; give moderation a moment, as a person would.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            answer = self._send(client, "POST", f"/v1/posts/{post_id}/comments", headers=answerer.headers,
+                                json={"body": f"Pour la demande {n}, commencez par votre conseiller puis les offres de la région."})
+            if answer is not None and answer.status_code == 201:
+                self.ledger.accept_comment(Comment(answer.json()["id"], post_id, author.id))
+                return
+            if answer is not None and answer.status_code not in (404, 409, 503):
+                return
+            time.sleep(0.5)
