@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.identity import (
-    Agency, AgencyIn, Invitation, InvitationIn, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn, TokenPair,
-    User,
+    Agency, AgencyIn, Invitation, InvitationIn, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn,
+    SessionPage, TokenPair, User,
 )
+from shared.api.base import Page
 from shared.api.text import ResourceId
 from stack.services import SERVICES
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def user_agent(request: Request) -> str | None:
+    """The browser of a new login, shown in the member's sessions (identity bounds it)."""
+    return request.headers.get("user-agent", "")[:1000] or None
 
 
 @router.get(
@@ -91,7 +97,7 @@ async def login(
 ) -> Any:
     response.headers.update(NO_STORE)
     client_key = request.client.host if request.client else "unknown"
-    return await services.call("identity", "login", body.model_dump(), client_key)
+    return await services.call("identity", "login", body.model_dump(), client_key, user_agent(request))
 
 
 @router.post(
@@ -184,3 +190,33 @@ async def export_me(caller: Caller = Depends(current_user), services: Backend = 
 async def erase_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
     await services.call("identity", "erase_me")
     return Response(status_code=202)
+
+
+@router.get(
+    "/me/sessions",
+    summary="Mes connexions en cours",
+    description="Chaque connexion (appareil, navigateur) encore valable, la plus récente d'abord ; "
+    "`current` marque celle de cette requête.",
+    response_model=None,
+    responses=answers(200, SessionPage, "Une page de connexions", 401, 422),
+)
+async def list_sessions(
+    query: Annotated[Page, Query()], response: Response, caller: Caller = Depends(current_user),
+    services: Backend = Depends(backend),
+) -> Any:
+    response.headers.update(NO_STORE)
+    return await services.call("identity", "list_sessions", query.model_dump(exclude_none=True))
+
+
+@router.delete(
+    "/me/sessions/{id}",
+    summary="Mettre fin à une de mes connexions",
+    description="Ses jetons cessent de fonctionner : le jeton de rafraîchissement tout de suite, "
+    "le jeton d'accès dès que la passerelle reçoit la révocation (en général moins d'une seconde).",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 404),
+)
+async def end_session(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "end_session", id)
+    return Response(status_code=204)

@@ -88,3 +88,14 @@ def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, win
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
     """A suspension ends at its expiry even before the lift event arrives."""
     return status == "suspended" and (suspended_until is None or suspended_until > now)
+
+
+USER_AGENT_MAX = 300
+
+
+def clean_user_agent(user_agent: str | None) -> str | None:
+    """What a member sees of a login's browser: printable, bounded."""
+    if not user_agent:
+        return None
+    printable = "".join(ch for ch in user_agent if ch.isprintable()).strip()
+    return printable[:USER_AGENT_MAX] or None

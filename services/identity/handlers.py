@@ -8,8 +8,9 @@ import uuid
 from datetime import datetime
 
 from services.identity import domain
-from services.identity.models import Agency, Invitation, RefreshToken, User
+from services.identity.models import Agency, Invitation, LoginSession, RefreshToken, User
 from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
+from shared.api.base import Page
 from shared.api.identity import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from shared.caller import Caller
 from shared.contracts.identity import (
@@ -22,6 +23,7 @@ from shared.contracts.identity import (
 )
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from shared import paging
 from shared.validation import parse
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -127,22 +129,34 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role, "agency_code": user.agency_code}
 
 
-def _issue_pair(uow, user: User, tokens: TokenIssuer, family_id: uuid.UUID, now: datetime) -> dict:
+def _issue_pair(uow, user: User, tokens: TokenIssuer, login: LoginSession, now: datetime) -> dict:
+    """A token pair of `login`; neither token outlives the login's end."""
     refresh = new_refresh_token()
     uow.refresh_tokens.add(
         RefreshToken(
             token_hash=hash_refresh_token(refresh),
-            family_id=family_id,
+            family_id=login.id,
             user_id=user.id,
-            expires_at=now + tokens.refresh_ttl,
+            expires_at=min(now + tokens.refresh_ttl, login.expires_at),
         )
     )
+    access_expires = min(now + tokens.access_ttl, login.expires_at)
     return {
-        "access_token": tokens.access_token(str(user.id), user.role, user.agency_code, family_id, now),
+        "access_token": tokens.access_token(str(user.id), user.role, user.agency_code, login.id, now, login.expires_at),
         "refresh_token": refresh,
         "token_type": "bearer",
-        "expires_in": int(tokens.access_ttl.total_seconds()),
+        "expires_in": max(1, int((access_expires - now).total_seconds())),
     }
+
+
+def _start_session(uow, user: User, tokens: TokenIssuer, now: datetime, user_agent: str | None) -> dict:
+    """A new login of `user` and its first token pair."""
+    login = LoginSession(
+        id=uuid.uuid4(), user_id=user.id, created_at=now, last_used_at=now, expires_at=now + tokens.login_ttl,
+        user_agent=domain.clean_user_agent(user_agent), revoked_at=None,
+    )
+    uow.sessions.add(login)
+    return _issue_pair(uow, user, tokens, login, now)
 
 
 def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
@@ -152,7 +166,8 @@ def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None) -> dict:
+def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None,
+          user_agent: str | None = None) -> dict:
     creds = parse(LoginIn, data)
     email = domain.lookup_email(creds.email)
     keys = _failure_keys(email, client_key)
@@ -163,17 +178,17 @@ def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_ke
     user = uow.users.by_email(email)
     # Verify against a dummy hash for an unknown e-mail: same answer, same time.
     valid = hasher.verify(user.password_hash if user and user.password_hash else hasher.dummy_hash, creds.password)
-    if not user or not valid or user.status == "erased":
+    # A suspended member gets exactly the wrong-password answer (and counts as
+    # a failure): no answer tells whether a password is right.
+    if not user or not valid or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
         for key, _ in keys:
             uow.login_failures.add(key, now)
         uow.commit()
         raise Unauthorized(WRONG_CREDENTIALS)
-    if domain.is_suspended(user.status, user.suspended_until, now):
-        raise Unauthorized("Votre compte est suspendu.")
     uow.login_failures.clear(keys[0][0])
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(creds.password)
-    pair = _issue_pair(uow, user, tokens, uuid.uuid4(), now)
+    pair = _start_session(uow, user, tokens, now, user_agent)
     uow.commit()
     return pair
 
@@ -181,6 +196,7 @@ def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_ke
 def _revoke_session(uow, family_id, tokens: TokenIssuer, now: datetime) -> None:
     """Refresh tokens of the login die now; its access tokens at the gateway, by event."""
     uow.refresh_tokens.revoke_family(family_id, now)
+    uow.sessions.revoke(family_id, now)
     uow.record(
         AccessRevoked(
             user_id=None, session_id=str(family_id), reason="session_revoked", until=now + tokens.access_ttl, revoked_at=now
@@ -202,8 +218,12 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     user = uow.users.get(stored.user_id)
     if user is None or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
         raise Unauthorized("Jeton de renouvellement invalide.")
+    login = uow.sessions.get(stored.family_id)
+    if login is None or login.revoked_at is not None or login.expires_at <= now:
+        raise Unauthorized("Session expirée : reconnectez-vous.")
     stored.used_at = now
-    pair = _issue_pair(uow, user, tokens, stored.family_id, now)
+    login.last_used_at = now
+    pair = _issue_pair(uow, user, tokens, login, now)
     uow.commit()
     return pair
 
@@ -219,6 +239,51 @@ def logout(uow, caller: Caller, data: dict, tokens: TokenIssuer, now: datetime) 
         return
     _revoke_session(uow, stored.family_id, tokens, now)
     uow.commit()
+
+
+def session_view(login: LoginSession, current_id: str | None) -> dict:
+    return {
+        "id": str(login.id),
+        "created_at": login.created_at.isoformat(),
+        "last_used_at": login.last_used_at.isoformat(),
+        "expires_at": login.expires_at.isoformat(),
+        "user_agent": login.user_agent,
+        "current": str(login.id) == current_id,
+    }
+
+
+SESSIONS_LIST = "identity.sessions"
+
+
+def list_sessions(uow, caller: Caller, query: dict, tokens: TokenIssuer, now: datetime) -> dict:
+    """The caller's logins still usable, newest first; `current` marks the
+    one the call comes from."""
+    caller.require_user()
+    page = parse(Page, query)
+    limit = page.limit
+    after = paging.decode(page.cursor, SESSIONS_LIST, (datetime, uuid.UUID))
+    rows = uow.sessions.live_page(uuid.UUID(caller.id), now, now - tokens.refresh_ttl, after, limit)
+    return {
+        "items": [session_view(login, caller.session_id) for login in rows[:limit]],
+        "next_cursor": paging.next_cursor(SESSIONS_LIST, rows, limit, lambda r: (r.created_at, r.id)),
+    }
+
+
+def end_session(uow, caller: Caller, session_id: str, tokens: TokenIssuer, now: datetime) -> None:
+    """Ends one of the caller's logins: its refresh tokens now, its access
+    tokens at the gateway (identity.access_revoked). Ending an ended one is
+    a no-op; someone else's is unknown (404)."""
+    caller.require_user()
+    try:
+        key = uuid.UUID(str(session_id))
+    except ValueError:
+        raise NotFound("Session introuvable.") from None
+    login = uow.sessions.get(key)
+    if login is None or str(login.user_id) != caller.id:
+        raise NotFound("Session introuvable.")
+    if login.revoked_at is None:
+        _revoke_session(uow, login.id, tokens, now)
+        uow.commit()
 
 
 def get_me(uow, caller: Caller) -> dict:
@@ -279,6 +344,7 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.suspended_until = None
     user.version += 1
     uow.refresh_tokens.revoke_all_of(user.id, now)
+    uow.sessions.delete_of(user.id)  # with their user agents
     uow.forget_published_events()  # the sent user_registered carried the address
     uow.record(UserErasedV2(user_id=caller.id, erased_at=now, member_version=user.version))
     uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
@@ -301,6 +367,7 @@ def export_user_data(uow, caller: Caller) -> dict:
             }
             for t in uow.refresh_tokens.of_user(user.id)
         ],
+        "sessions": [session_view(login, caller.session_id) for login in uow.sessions.of_user(user.id)],
     }
 
 

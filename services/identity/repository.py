@@ -1,7 +1,7 @@
 """identity's unit of work and data access."""
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 
-from services.identity.models import Agency, Invitation, LoginFailure, RefreshToken, User
+from services.identity.models import Agency, Invitation, LoginFailure, LoginSession, RefreshToken, User
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -12,6 +12,7 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.invitations = InvitationRepository(self.session)
         self.refresh_tokens = RefreshTokenRepository(self.session)
         self.login_failures = LoginFailureRepository(self.session)
+        self.sessions = LoginSessionRepository(self.session)
 
 
 class AgencyRepository:
@@ -126,3 +127,53 @@ class LoginFailureRepository:
 
     def purge_before(self, before) -> None:
         self.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < before))
+
+
+class LoginSessionRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, login: LoginSession) -> None:
+        self.session.add(login)
+        self.session.flush()
+
+    def get(self, session_id) -> LoginSession | None:
+        return self.session.get(LoginSession, session_id)
+
+    def live_page(self, user_id, now, used_since, after: tuple | None, limit: int) -> list[LoginSession]:
+        """Logins still usable (not ended, not past their end, refreshed
+        recently enough), newest first; `limit + 1` rows tell a next page."""
+        query = select(LoginSession).where(
+            LoginSession.user_id == user_id,
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > now,
+            LoginSession.last_used_at > used_since,
+        )
+        if after is not None:
+            query = query.where(tuple_(LoginSession.created_at, LoginSession.id) < tuple_(*after))
+        query = query.order_by(LoginSession.created_at.desc(), LoginSession.id.desc()).limit(limit + 1)
+        return list(self.session.scalars(query))
+
+    def live_ids_of(self, user_id, now) -> list:
+        return list(
+            self.session.scalars(
+                select(LoginSession.id).where(
+                    LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now
+                )
+            )
+        )
+
+    def revoke(self, session_id, now) -> None:
+        self.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    def delete_of(self, user_id) -> None:
+        self.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+    def of_user(self, user_id) -> list[LoginSession]:
+        return list(
+            self.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id).order_by(LoginSession.created_at))
+        )

@@ -6,6 +6,7 @@ from services.identity import handlers
 from services.identity.domain import LOGIN_WINDOW
 from services.identity.passwords import Argon2Hasher, OffLoopHasher, common_passwords
 from services.identity.repository import IdentityUnitOfWork
+from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
 from shared.chassis import Collaborator, Service, handles
 from shared.errors import EXPECTED_ERRORS
@@ -17,7 +18,7 @@ class IdentityService(Service):
     unit_of_work = IdentityUnitOfWork
 
     hasher = Collaborator(lambda: OffLoopHasher(Argon2Hasher()))
-    tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings()))
+    tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings(IdentitySettings)))
     common_passwords = Collaborator(common_passwords)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -37,8 +38,8 @@ class IdentityService(Service):
         return handlers.register(self.uow, data, self.hasher, self.common_passwords, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def login(self, data, client_key=None):
-        return handlers.login(self.uow, data, self.hasher, self.tokens, self.now(), client_key)
+    def login(self, data, client_key=None, user_agent=None):
+        return handlers.login(self.uow, data, self.hasher, self.tokens, self.now(), client_key, user_agent)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def refresh(self, data):
@@ -47,6 +48,14 @@ class IdentityService(Service):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def logout(self, data):
         return handlers.logout(self.uow, self.caller, data, self.tokens, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_sessions(self, query=None):
+        return handlers.list_sessions(self.uow, self.caller, query or {}, self.tokens, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def end_session(self, session_id):
+        return handlers.end_session(self.uow, self.caller, session_id, self.tokens, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_me(self):

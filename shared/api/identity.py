@@ -100,3 +100,17 @@ class PublicProfile(ResponseModel):
     agency_code: str | None
     bio: str | None
 
+
+
+class Session(ResponseModel):
+    id: str
+    created_at: str
+    last_used_at: str
+    expires_at: str
+    user_agent: str | None
+    current: bool
+
+
+class SessionPage(ResponseModel):
+    items: list[Session]
+    next_cursor: str | None

@@ -237,9 +237,46 @@ class FakeRefreshTokens:
         return [t for t in self.rows.values() if t.user_id == user_id]
 
 
+class FakeSessions:
+    """Keyset pages are SQL too (tests/integration/test_identity_accounts.py)."""
+
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def add(self, login) -> None:
+        self.rows[login.id] = login
+
+    def get(self, session_id):
+        return self.rows.get(session_id)
+
+    def live_page(self, user_id, now, used_since, after, limit):
+        found = sorted(
+            (s for s in self.rows.values()
+             if s.user_id == user_id and s.revoked_at is None and s.expires_at > now and s.last_used_at > used_since
+             and (after is None or (s.created_at, s.id) < after)),
+            key=lambda s: (s.created_at, s.id), reverse=True,
+        )
+        return found[: limit + 1]
+
+    def live_ids_of(self, user_id, now):
+        return [s.id for s in self.rows.values() if s.user_id == user_id and s.revoked_at is None and s.expires_at > now]
+
+    def revoke(self, session_id, now) -> None:
+        login = self.rows.get(session_id)
+        if login is not None and login.revoked_at is None:
+            login.revoked_at = now
+
+    def delete_of(self, user_id) -> None:
+        self.rows = {k: s for k, s in self.rows.items() if s.user_id != user_id}
+
+    def of_user(self, user_id):
+        return sorted((s for s in self.rows.values() if s.user_id == user_id), key=lambda s: s.created_at)
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
+        self.sessions = FakeSessions()
         self.agencies = FakeAgencies()
         self.users = FakeUsers()
         self.invitations = FakeInvitations()

@@ -1,0 +1,76 @@
+"""identity's account management over real RPC, RabbitMQ and PostgreSQL:
+sessions, the length of a login, invitations, password changes and resets."""
+import jwt
+import pytest
+from nameko.exceptions import RemoteError
+
+from stack.testing import db_connect
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def identity(start_service):
+    return start_service("identity", LOGIN_MAX_DAYS=1)
+
+
+def sign_in(rpc, member, user_agent="Firefox/128.0") -> dict:
+    return rpc().identity.login({"email": member["email"], "password": member["password"]}, "10.0.0.9", user_agent)
+
+
+def session_of(pair) -> str:
+    return jwt.decode(pair["access_token"], options={"verify_signature": False})["sid"]
+
+
+def as_caller(member, pair=None) -> dict:
+    return {"id": member["id"], "role": member["role"], "agency_code": member["agency_code"],
+            "session_id": session_of(pair) if pair else None}
+
+
+def test_sessions_are_listed_newest_first_and_paged(identity, rpc, make_member):
+    member = make_member()
+    pairs = [sign_in(rpc, member, f"Navigateur {n}") for n in range(3)]
+    me = rpc(as_caller(member, pairs[0])).identity
+
+    first = me.list_sessions({"limit": 2})
+    rest = me.list_sessions({"limit": 2, "cursor": first["next_cursor"]})
+
+    listed = first["items"] + rest["items"]
+    assert [s["id"] for s in listed] == [session_of(p) for p in reversed(pairs)]
+    assert [s["user_agent"] for s in listed] == ["Navigateur 2", "Navigateur 1", "Navigateur 0"]
+    assert [s["current"] for s in listed] == [False, False, True] and rest["next_cursor"] is None
+
+
+def test_an_ended_session_cannot_be_refreshed_and_the_gateway_is_told(identity, rpc, make_member, platform):
+    member = make_member()
+    kept, ended = sign_in(rpc, member), sign_in(rpc, member)
+    rpc(as_caller(member, kept)).identity.end_session(session_of(ended))
+
+    with pytest.raises(RemoteError) as refused:
+        rpc().identity.refresh({"refresh_token": ended["refresh_token"]})
+    assert refused.value.exc_type == "Unauthorized"
+    assert rpc().identity.refresh({"refresh_token": kept["refresh_token"]})["access_token"]
+    with db_connect(platform, "identity") as conn:
+        (revoked,) = conn.execute(
+            "SELECT count(*) FROM outbox WHERE event_type = 'identity.access_revoked' "
+            "AND envelope->'payload'->>'session_id' = %s", (session_of(ended),)).fetchone()
+    assert revoked == 1
+    other = make_member()
+    with pytest.raises(RemoteError) as foreign:
+        rpc(as_caller(other)).identity.end_session(session_of(kept))
+    assert foreign.value.exc_type == "NotFound"
+
+
+def test_a_login_ends_after_login_max_days_whatever_the_refreshes(identity, rpc, make_member, platform):
+    member = make_member()
+    pair = sign_in(rpc, member)
+    with db_connect(platform, "identity") as conn:
+        started, ends = conn.execute("SELECT created_at, expires_at FROM login_sessions WHERE id = %s",
+                                     (session_of(pair),)).fetchone()
+        assert (ends - started).total_seconds() == 86400  # LOGIN_MAX_DAYS=1 for this module
+        # A day later, as far as the database can tell.
+        conn.execute("UPDATE login_sessions SET expires_at = now() - interval '1 second' WHERE id = %s",
+                     (session_of(pair),))
+    with pytest.raises(RemoteError) as expired:
+        rpc().identity.refresh({"refresh_token": pair["refresh_token"]})
+    assert expired.value.exc_type == "Unauthorized"

@@ -1,0 +1,32 @@
+"""The gateway's account routes: sessions, and the caller's login forwarded
+to identity so it can tell the current session from the others."""
+import uuid
+
+
+def test_the_session_of_the_token_travels_in_the_rpc_context(client, fake_rpc, auth):
+    sid = str(uuid.uuid4())
+    fake_rpc.replies[("identity", "list_sessions")] = {"items": [], "next_cursor": None}
+    response = client.get("/v1/me/sessions?limit=5", headers=auth(sid=sid))
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    call = fake_rpc.last()
+    assert call.args == ({"limit": 5},)
+    assert call.context["caller_session"] == sid
+
+
+def test_a_token_without_session_sends_none(client, fake_rpc, auth):
+    fake_rpc.replies[("identity", "list_sessions")] = {"items": [], "next_cursor": None}
+    assert client.get("/v1/me/sessions", headers=auth()).status_code == 200
+    assert "caller_session" not in fake_rpc.last().context
+
+
+def test_ending_a_session_answers_204(client, fake_rpc, auth):
+    fake_rpc.replies[("identity", "end_session")] = None
+    response = client.delete("/v1/me/sessions/abc", headers=auth())
+    assert response.status_code == 204 and response.content == b""
+    assert fake_rpc.last().args == ("abc",)
+
+
+def test_sessions_need_a_token(client, assert_problem):
+    assert_problem(client.get("/v1/me/sessions"), 401)
+    assert_problem(client.delete("/v1/me/sessions/abc"), 401)
