@@ -13,7 +13,7 @@ from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.identity import (
-    Agency, AgencyIn, Invitation, InvitationIn, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn,
+    Agency, AgencyIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn,
     SessionPage, TokenPair, User,
 )
 from shared.api.base import Page
@@ -73,6 +73,40 @@ async def create_invitation(
         if body.agency_code not in (None, caller.agency_code):
             raise ProblemError(403, "Un conseiller n'invite que dans son agence.")
     return await services.call("identity", "create_invitation", body.model_dump(exclude_none=True))
+
+
+@router.get(
+    "/invitations",
+    summary="Lister les invitations (conseiller : celles de son agence ; admin : toutes)",
+    description="Les plus récentes d'abord ; `active=true` : seulement celles encore utilisables "
+    "(ni révoquées, ni épuisées, ni expirées).",
+    response_model=None,
+    responses=answers(200, InvitationPage, "Une page d'invitations", 401, 403, 422),
+)
+async def list_invitations(
+    query: Annotated[InvitationQuery, Query()],
+    caller: Caller = Depends(require_roles("advisor", "admin")),
+    services: Backend = Depends(backend),
+) -> Any:
+    return await services.call("identity", "list_invitations", query.model_dump(exclude_none=True))
+
+
+@router.delete(
+    "/invitations/{code}",
+    summary="Révoquer une invitation",
+    description="Par l'équipe nationale ou un conseiller de l'agence de qui l'a créée ; "
+    "s'inscrire avec elle répond ensuite 403. Révoquer une invitation déjà révoquée répond 204.",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404),
+)
+async def revoke_invitation(
+    code: ResourceId,
+    caller: Caller = Depends(require_roles("advisor", "admin")),
+    services: Backend = Depends(backend),
+) -> Response:
+    await services.call("identity", "revoke_invitation", code)
+    return Response(status_code=204)
 
 
 @router.post(

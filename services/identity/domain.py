@@ -64,8 +64,24 @@ def invitation_agency(caller: Caller, role: str, agency_code: str | None) -> str
     return agency_code
 
 
-def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datetime) -> bool:
-    return uses < max_uses and now < expires_at
+def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datetime,
+                      revoked_at: datetime | None = None) -> bool:
+    return revoked_at is None and uses < max_uses and now < expires_at
+
+
+def invitations_scope(caller: Caller) -> str | None:
+    """Whose invitations a caller lists: an advisor their agency's, an admin
+    every one (None)."""
+    caller.require_role("advisor", "admin")
+    return None if caller.role == "admin" else caller.agency_code
+
+
+def may_revoke_invitation(caller: Caller, creator_agency: str | None) -> bool:
+    """An invitation is revoked by an admin, or by an advisor of the agency of
+    whoever created it (an admin's invitations: admins only)."""
+    if caller.role == "admin":
+        return True
+    return caller.role == "advisor" and creator_agency is not None and creator_agency == caller.agency_code
 
 
 def invitation_expiry(now: datetime, days: int) -> datetime:

@@ -11,7 +11,7 @@ from services.identity import domain
 from services.identity.models import Agency, Invitation, LoginSession, RefreshToken, User
 from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
 from shared.api.base import Page
-from shared.api.identity import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
+from shared.api.identity import AgencyIn, InvitationIn, InvitationQuery, LoginIn, ProfileIn, RefreshIn, RegisterIn
 from shared.caller import Caller
 from shared.contracts.identity import (
     AccessRestored,
@@ -81,6 +81,7 @@ def create_invitation(uow, caller: Caller, data: dict, now: datetime) -> dict:
         uses=0,
         expires_at=domain.invitation_expiry(now, inv_in.expires_in_days),
         created_by=uuid.UUID(caller.id),
+        created_at=now,
     )
     uow.invitations.add(invitation)
     uow.commit()
@@ -95,6 +96,59 @@ def create_invitation(uow, caller: Caller, data: dict, now: datetime) -> dict:
     }
 
 
+INVITATIONS_LIST = "identity.invitations"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def invitation_item(inv: Invitation, now: datetime) -> dict:
+    return {
+        "code": inv.code,
+        "role": inv.role,
+        "agency_code": inv.agency_code,
+        "organization": inv.organization,
+        "email": inv.email,
+        "uses": inv.uses,
+        "max_uses": inv.max_uses,
+        "expires_at": inv.expires_at.isoformat(),
+        "revoked_at": _iso(inv.revoked_at),
+        "created_by": str(inv.created_by) if inv.created_by else None,
+        "created_at": _iso(inv.created_at),
+        "active": domain.invitation_usable(inv.uses, inv.max_uses, inv.expires_at, now, inv.revoked_at),
+    }
+
+
+def list_invitations(uow, caller: Caller, query: dict, now: datetime) -> dict:
+    """An advisor's agency's invitations, or every one for an admin; newest first."""
+    agency_code = domain.invitations_scope(caller)
+    q = parse(InvitationQuery, query)
+    after = paging.decode(q.cursor, INVITATIONS_LIST, (datetime, str))
+    rows = uow.invitations.page(agency_code, now if q.active else None, after, q.limit)
+    return {
+        "items": [invitation_item(inv, now) for inv in rows[: q.limit]],
+        "next_cursor": paging.next_cursor(INVITATIONS_LIST, rows, q.limit, lambda i: (i.created_at, i.code)),
+    }
+
+
+def revoke_invitation(uow, caller: Caller, code: str, now: datetime) -> None:
+    """Registering with a revoked invitation answers 403 like a used one.
+    Revoking it again is a no-op."""
+    caller.require_role("advisor", "admin")
+    invitation = uow.invitations.get_for_update(str(code))
+    visible = invitation is not None and (caller.role == "admin" or invitation.agency_code == caller.agency_code)
+    creator = uow.users.get(invitation.created_by) if invitation is not None and invitation.created_by else None
+    creator_agency = creator.agency_code if creator is not None else None
+    if not domain.may_revoke_invitation(caller, creator_agency) or invitation is None:
+        if visible:
+            raise Forbidden("Seuls l'équipe nationale et les conseillers de l'agence qui l'a créée peuvent révoquer cette invitation.")
+        raise NotFound("Invitation introuvable.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = now
+        uow.commit()
+
+
 def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: datetime) -> dict:
     reg = parse(RegisterIn, data)
     email = domain.normalize_email(reg.email)
@@ -102,7 +156,9 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     if problems:
         raise ValidationFailed([{"loc": ["body", "password"], "msg": p} for p in problems])
     invitation = uow.invitations.get_for_update(reg.invitation_code)
-    if invitation is None or not domain.invitation_usable(invitation.uses, invitation.max_uses, invitation.expires_at, now):
+    if invitation is None or not domain.invitation_usable(
+        invitation.uses, invitation.max_uses, invitation.expires_at, now, invitation.revoked_at
+    ):
         raise Forbidden(domain.INVITATION_REFUSED)
     if invitation.email and invitation.email != email:
         raise Forbidden(domain.INVITATION_REFUSED)

@@ -73,6 +73,21 @@ class InvitationRepository:
         # Row lock: two registrations racing for the last use cannot both win.
         return self.session.scalar(select(Invitation).where(Invitation.code == code).with_for_update())
 
+    def page(self, agency_code: str | None, active_at, after: tuple | None, limit: int) -> list[Invitation]:
+        """Newest first; `agency_code` None: every agency; `active_at`: only
+        those still usable then. `limit + 1` rows tell a next page."""
+        query = select(Invitation)
+        if agency_code is not None:
+            query = query.where(Invitation.agency_code == agency_code)
+        if active_at is not None:
+            query = query.where(
+                Invitation.revoked_at.is_(None), Invitation.uses < Invitation.max_uses, Invitation.expires_at > active_at
+            )
+        if after is not None:
+            query = query.where(tuple_(Invitation.created_at, Invitation.code) < tuple_(*after))
+        query = query.order_by(Invitation.created_at.desc(), Invitation.code.desc()).limit(limit + 1)
+        return list(self.session.scalars(query))
+
 
 class RefreshTokenRepository:
     def __init__(self, session):

@@ -34,6 +34,14 @@ class IdentityService(Service):
         return handlers.create_invitation(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_invitations(self, query=None):
+        return handlers.list_invitations(self.uow, self.caller, query or {}, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def revoke_invitation(self, code):
+        return handlers.revoke_invitation(self.uow, self.caller, code, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def register(self, data):
         return handlers.register(self.uow, data, self.hasher, self.common_passwords, self.now())
 

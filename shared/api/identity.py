@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.api.base import RequestModel, ResponseModel
+from shared.api.base import Page, RequestModel, ResponseModel
 from shared.api.text import Email, Raw, Text
 
 Role = Literal["job_seeker", "advisor", "company", "admin"]
@@ -29,6 +29,10 @@ class InvitationIn(RequestModel):
     email: Email | None = None
     max_uses: int = Field(1, ge=1, le=1000)
     expires_in_days: int = Field(14, ge=1, le=90)
+
+
+class InvitationQuery(Page):
+    active: bool = Field(False, description="Seulement les invitations encore utilisables")
 
 
 class RegisterIn(RequestModel):
@@ -113,4 +117,24 @@ class Session(ResponseModel):
 
 class SessionPage(ResponseModel):
     items: list[Session]
+    next_cursor: str | None
+
+
+class InvitationItem(ResponseModel):
+    code: str
+    role: Role
+    agency_code: str | None
+    organization: str | None
+    email: str | None
+    uses: int
+    max_uses: int
+    expires_at: str
+    revoked_at: str | None
+    created_by: str | None
+    created_at: str
+    active: bool
+
+
+class InvitationPage(ResponseModel):
+    items: list[InvitationItem]
     next_cursor: str | None

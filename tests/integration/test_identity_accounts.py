@@ -74,3 +74,27 @@ def test_a_login_ends_after_login_max_days_whatever_the_refreshes(identity, rpc,
     with pytest.raises(RemoteError) as expired:
         rpc().identity.refresh({"refresh_token": pair["refresh_token"]})
     assert expired.value.exc_type == "Unauthorized"
+
+
+def test_invitations_are_listed_per_agency_newest_first_and_revoked(identity, rpc, admin, make_member):
+    advisor = make_member("advisor", "ARA-GRENOBLE")
+    as_advisor = rpc(as_caller(advisor)).identity
+    codes = [as_advisor.create_invitation({"role": "job_seeker"})["code"] for _ in range(3)]
+    elsewhere = rpc(admin).identity.create_invitation({"role": "job_seeker", "agency_code": "HDF-LILLE"})["code"]
+
+    first = as_advisor.list_invitations({"limit": 2})
+    rest = as_advisor.list_invitations({"limit": 2, "cursor": first["next_cursor"]})
+    listed = [i["code"] for i in first["items"] + rest["items"]]
+    # Then the admin's invitation that made this advisor, the agency's too.
+    assert listed[:3] == codes[::-1] and len(listed) == 4 and elsewhere not in listed
+
+    as_advisor.revoke_invitation(codes[0])
+    active = [i["code"] for i in as_advisor.list_invitations({"active": True})["items"]]
+    assert codes[0] not in active and codes[1] in active
+    with pytest.raises(RemoteError) as refused:
+        rpc().identity.register({"invitation_code": codes[0], "email": "revoquee@exemple.fr",
+                                 "password": "une longue phrase de passe", "display_name": "Nour"})
+    assert refused.value.exc_type == "Forbidden"
+    with pytest.raises(RemoteError) as hidden:
+        as_advisor.revoke_invitation(elsewhere)
+    assert hidden.value.exc_type == "NotFound"

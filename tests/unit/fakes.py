@@ -209,6 +209,17 @@ class FakeInvitations:
     def get_for_update(self, code):
         return self.rows.get(code)
 
+    def page(self, agency_code, active_at, after, limit):
+        found = sorted(
+            (i for i in self.rows.values()
+             if (agency_code is None or i.agency_code == agency_code)
+             and (active_at is None or (getattr(i, "revoked_at", None) is None and i.uses < i.max_uses
+                                        and i.expires_at > active_at))
+             and (after is None or (i.created_at, i.code) < after)),
+            key=lambda i: (i.created_at, i.code), reverse=True,
+        )
+        return found[: limit + 1]
+
 
 class FakeRefreshTokens:
     def __init__(self):

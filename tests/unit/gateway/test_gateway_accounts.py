@@ -30,3 +30,20 @@ def test_ending_a_session_answers_204(client, fake_rpc, auth):
 def test_sessions_need_a_token(client, assert_problem):
     assert_problem(client.get("/v1/me/sessions"), 401)
     assert_problem(client.delete("/v1/me/sessions/abc"), 401)
+
+
+def test_invitations_are_listed_by_staff_only(client, fake_rpc, auth, assert_problem):
+    fake_rpc.replies[("identity", "list_invitations")] = {"items": [], "next_cursor": None}
+    response = client.get("/v1/invitations?active=true&limit=10", headers=auth("advisor", agency="HDF-LILLE"))
+    assert response.status_code == 200
+    assert fake_rpc.last().args == ({"active": True, "limit": 10},)
+    for role in ("job_seeker", "company"):
+        assert_problem(client.get("/v1/invitations", headers=auth(role)), 403)
+        assert_problem(client.delete("/v1/invitations/ABC", headers=auth(role)), 403)
+
+
+def test_revoking_an_invitation_answers_204(client, fake_rpc, auth):
+    fake_rpc.replies[("identity", "revoke_invitation")] = None
+    response = client.delete("/v1/invitations/ABC-123", headers=auth("admin", agency=None))
+    assert response.status_code == 204
+    assert fake_rpc.last().args == ("ABC-123",)

@@ -10,7 +10,7 @@ from services.identity import handlers
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
 from shared.contracts.identity import AccessRevoked
-from shared.errors import NotFound, Unauthorized, ValidationFailed
+from shared.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.unit.fakes import TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.unit.services.test_identity_handlers import PASSWORD, add_user
 
@@ -129,3 +129,84 @@ def test_nobody_ends_someone_elses_session(identity_uow, hasher, tokens, public_
         with pytest.raises(NotFound):
             handlers.end_session(identity_uow, as_caller(other), session_id, tokens, now)
     assert handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now)
+
+
+# ---------------------------------------------------------------- invitations
+
+def invite(uow, caller, now, **data):
+    return handlers.create_invitation(uow, caller, {"role": "job_seeker", **data}, now)
+
+
+def staff(uow, hasher, now, role, agency, email):
+    user = add_user(uow, hasher, now, email=email, role=role, agency=agency)
+    return user, as_caller(user)
+
+
+@pytest.fixture
+def agencies(identity_uow):
+    from services.identity.models import Agency
+
+    for code in ("HDF-LILLE", "IDF-PARIS"):
+        identity_uow.agencies.add(Agency(code=code, name=code, region="R"))
+
+
+def test_advisors_list_their_agencys_invitations_and_admins_all(identity_uow, hasher, agencies, now):
+    _, lille = staff(identity_uow, hasher, now, "advisor", "HDF-LILLE", "lille@exemple.fr")
+    _, paris = staff(identity_uow, hasher, now, "advisor", "IDF-PARIS", "paris@exemple.fr")
+    _, admin = staff(identity_uow, hasher, now, "admin", None, "admin@exemple.fr")
+    mine = [invite(identity_uow, lille, now + timedelta(seconds=n))["code"] for n in range(3)]
+    theirs = invite(identity_uow, paris, now)["code"]
+
+    page = handlers.list_invitations(identity_uow, lille, {"limit": 2}, now)
+    rest = handlers.list_invitations(identity_uow, lille, {"limit": 2, "cursor": page["next_cursor"]}, now)
+    assert [i["code"] for i in page["items"] + rest["items"]] == mine[::-1]
+    assert page["items"][0]["created_by"] == lille.id and page["items"][0]["uses"] == 0
+    everything = handlers.list_invitations(identity_uow, admin, {}, now)["items"]
+    assert {i["code"] for i in everything} == {*mine, theirs}
+    with pytest.raises(Forbidden):
+        handlers.list_invitations(identity_uow, Caller(str(uuid.uuid4()), "job_seeker", "HDF-LILLE"), {}, now)
+
+
+def test_active_invitations_leave_out_revoked_used_and_expired_ones(identity_uow, hasher, agencies, now):
+    _, admin = staff(identity_uow, hasher, now, "admin", None, "admin@exemple.fr")
+    live = invite(identity_uow, admin, now, agency_code="HDF-LILLE")["code"]
+    revoked = invite(identity_uow, admin, now, agency_code="HDF-LILLE")["code"]
+    used = invite(identity_uow, admin, now, agency_code="HDF-LILLE")["code"]
+    expired = invite(identity_uow, admin, now, agency_code="HDF-LILLE", expires_in_days=1)["code"]
+    handlers.revoke_invitation(identity_uow, admin, revoked, now)
+    identity_uow.invitations.rows[used].uses = 1
+    later = now + timedelta(days=2)
+    active = handlers.list_invitations(identity_uow, admin, {"active": True}, later)["items"]
+    assert [i["code"] for i in active] == [live]
+    every = {i["code"]: i for i in handlers.list_invitations(identity_uow, admin, {}, later)["items"]}
+    assert every[revoked]["revoked_at"] == now.isoformat() and not every[revoked]["active"]
+    assert not every[expired]["active"] and every[live]["active"]
+
+
+def test_a_revoked_invitation_no_longer_registers(identity_uow, hasher, common, agencies, now):
+    _, lille = staff(identity_uow, hasher, now, "advisor", "HDF-LILLE", "lille@exemple.fr")
+    code = invite(identity_uow, lille, now)["code"]
+    handlers.revoke_invitation(identity_uow, lille, code, now)
+    handlers.revoke_invitation(identity_uow, lille, code, now)  # again: nothing to do
+    with pytest.raises(Forbidden):
+        handlers.register(identity_uow, {"invitation_code": code, "email": "nouveau@exemple.fr",
+                                         "password": PASSWORD, "display_name": "Nour"}, hasher, common, now)
+
+
+def test_who_may_revoke_an_invitation(identity_uow, hasher, agencies, now):
+    _, lille = staff(identity_uow, hasher, now, "advisor", "HDF-LILLE", "lille@exemple.fr")
+    _, colleague = staff(identity_uow, hasher, now, "advisor", "HDF-LILLE", "collegue@exemple.fr")
+    _, paris = staff(identity_uow, hasher, now, "advisor", "IDF-PARIS", "paris@exemple.fr")
+    _, admin = staff(identity_uow, hasher, now, "admin", None, "admin@exemple.fr")
+    by_lille = invite(identity_uow, lille, now)["code"]
+    by_admin = invite(identity_uow, admin, now, agency_code="HDF-LILLE")["code"]
+
+    with pytest.raises(NotFound):  # another agency's: not even visible
+        handlers.revoke_invitation(identity_uow, paris, by_lille, now)
+    with pytest.raises(NotFound):
+        handlers.revoke_invitation(identity_uow, lille, "inconnue", now)
+    with pytest.raises(Forbidden):  # the admin's, though for Lille: admins only
+        handlers.revoke_invitation(identity_uow, lille, by_admin, now)
+    handlers.revoke_invitation(identity_uow, colleague, by_lille, now)  # an advisor of the creator's agency
+    handlers.revoke_invitation(identity_uow, admin, by_admin, now)
+    assert all(identity_uow.invitations.rows[c].revoked_at == now for c in (by_lille, by_admin))
