@@ -13,7 +13,7 @@ from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.identity import (
-    Agency, AgencyIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn,
+    Agency, AgencyIn, EmailIn, EmailLinkConfirmIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn, Me, ProfileIn, PasswordChangeIn, PasswordResetConfirmIn, PublicProfile, RefreshIn, RegisterIn,
     SessionPage, TokenPair, User,
 )
 from shared.api.base import Page
@@ -160,6 +160,78 @@ async def logout(
     services: Backend = Depends(backend),
 ) -> Response:
     await services.call("identity", "logout", body.model_dump())
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/password-reset",
+    summary="Demander un lien pour choisir un nouveau mot de passe",
+    description="202 quelle que soit l'adresse : quand elle est celle d'un membre, un e-mail lui apporte "
+    "un lien à usage unique, valable une heure.",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def request_password_reset(body: EmailIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "request_password_reset", body.model_dump())
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    summary="Choisir un nouveau mot de passe avec le jeton du lien reçu",
+    description="Toutes les connexions du membre prennent fin et un e-mail l'en informe. "
+    "Jeton déjà utilisé, expiré ou inconnu : 400 ; mot de passe trop faible : 422 (le lien reste utilisable).",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def confirm_password_reset(body: PasswordResetConfirmIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "confirm_password_reset", body.model_dump())
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/email-link",
+    summary="Recevoir un lien de connexion par e-mail",
+    description="202 quelle que soit l'adresse : quand elle est celle d'un membre, un e-mail lui apporte "
+    "un lien de connexion à usage unique, valable 15 minutes.",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def request_email_link(body: EmailIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "request_email_link", body.model_dump())
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/email-link/confirm",
+    summary="Se connecter avec le jeton d'un lien de connexion",
+    description="Les mêmes jetons que `POST /v1/auth/token`. Jeton déjà utilisé, expiré ou inconnu : 400.",
+    response_model=None,
+    responses=answers(200, TokenPair, "Jetons", 400, 422, 429),
+)
+async def confirm_email_link(
+    body: EmailLinkConfirmIn, request: Request, response: Response, services: Backend = Depends(backend)
+) -> Any:
+    response.headers.update(NO_STORE)
+    return await services.call("identity", "confirm_email_link", body.model_dump(), user_agent(request))
+
+
+@router.post(
+    "/me/password",
+    summary="Changer mon mot de passe",
+    description="Avec le mot de passe actuel (sinon 403). Mes autres connexions prennent fin et un e-mail "
+    "m'en informe ; celle de cette requête continue.",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def change_password(
+    body: PasswordChangeIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+) -> Response:
+    await services.call("identity", "change_password", body.model_dump())
     return Response(status_code=204)
 
 

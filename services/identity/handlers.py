@@ -5,13 +5,17 @@ the clock) are passed in, so unit tests run them without nameko or a database.
 """
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from services.identity import domain
-from services.identity.models import Agency, Invitation, LoginSession, RefreshToken, User
-from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
+from services.identity import domain, emails
+from services.identity.models import AuthToken, Agency, Email, Invitation, LoginSession, RefreshToken, User
+from services.identity.settings import IdentitySettings
+from services.identity.tokens import TokenIssuer, hash_link_token, hash_refresh_token, new_refresh_token
 from shared.api.base import Page
-from shared.api.identity import AgencyIn, InvitationIn, InvitationQuery, LoginIn, ProfileIn, RefreshIn, RegisterIn
+from shared.api.identity import (
+    AgencyIn, EmailIn, EmailLinkConfirmIn, InvitationIn, InvitationQuery, LoginIn, PasswordChangeIn,
+    PasswordResetConfirmIn, ProfileIn, RefreshIn, RegisterIn,
+)
 from shared.caller import Caller
 from shared.contracts.identity import (
     AccessRestored,
@@ -22,8 +26,9 @@ from shared.contracts.identity import (
     UserRegisteredV2,
 )
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
-from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from shared import paging
+from shared.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from shared import backoff, paging
+from shared.mail import DeliveryFailed, build_message, mail_domain
 from shared.validation import parse
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -401,6 +406,7 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.version += 1
     uow.refresh_tokens.revoke_all_of(user.id, now)
     uow.sessions.delete_of(user.id)  # with their user agents
+    uow.emails.delete_of(user.id)  # with the address
     uow.forget_published_events()  # the sent user_registered carried the address
     uow.record(UserErasedV2(user_id=caller.id, erased_at=now, member_version=user.version))
     uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
@@ -493,3 +499,188 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
         admin_created = True
     uow.commit()
     return {"agencies_added": added, "admin_created": admin_created}
+
+
+# ---------------------------------------------------------------- passwords and links
+
+LINK_REFUSED = "Ce lien n'est plus valable (déjà utilisé, expiré ou inconnu) : demandez-en un nouveau."
+WRONG_CURRENT_PASSWORD = "Le mot de passe actuel est incorrect."
+
+
+def _check_password(password: str, common_passwords: frozenset[str], field: str) -> None:
+    problems = domain.password_problems(password, common_passwords)
+    if problems:
+        raise ValidationFailed([{"loc": ["body", field], "msg": p} for p in problems])
+
+
+def queue_email(uow, user: User, kind: str, rendered: emails.Rendered, now: datetime, config: IdentitySettings,
+                expires_at: datetime | None = None) -> Email:
+    """An e-mail committed with what caused it; the sender loop sends it."""
+    email_id = uuid.uuid4()
+    email = Email(
+        id=email_id, user_id=user.id, kind=kind, message_id=f"<identity.{kind}.{email_id}@{mail_domain(config.smtp_from)}>",
+        to_address=user.email, subject=rendered.subject, text_body=rendered.text, html_body=rendered.html,
+        status="pending", attempts=0, next_attempt_at=now, expires_at=expires_at, created_at=now,
+    )
+    uow.emails.add(email)
+    return email
+
+
+def _end_sessions(uow, user: User, tokens: TokenIssuer, now: datetime, keep: str | None = None) -> None:
+    """Every login of `user` but `keep` ends: refresh tokens now, access
+    tokens at the gateway (one access_revoked per login)."""
+    for session_id in uow.sessions.live_ids_of(user.id, now):
+        if str(session_id) != keep:
+            _revoke_session(uow, session_id, tokens, now)
+
+
+def _set_password(uow, user: User, password: str, hasher, tokens: TokenIssuer, now: datetime,
+                  config: IdentitySettings, keep_session: str | None = None) -> None:
+    user.password_hash = hasher.hash(password)
+    _end_sessions(uow, user, tokens, now, keep=keep_session)
+    uow.auth_tokens.spend_all_of(user.id, "password_reset", now)
+    uow.login_failures.clear(f"email:{user.email}")
+    queue_email(uow, user, "password_changed", emails.password_changed(user.display_name), now, config)
+
+
+def change_password(uow, caller: Caller, data: dict, hasher, common_passwords: frozenset[str], tokens: TokenIssuer,
+                    now: datetime, config: IdentitySettings) -> None:
+    """The member proves the current password; every other login ends and
+    an e-mail tells them."""
+    caller.require_user()
+    change = parse(PasswordChangeIn, data)
+    user = uow.users.get_for_update(uuid.UUID(caller.id))
+    if user is None or user.status == "erased":
+        raise NotFound("Compte introuvable.")
+    if not hasher.verify(user.password_hash, change.current_password):
+        raise Forbidden(WRONG_CURRENT_PASSWORD)
+    _check_password(change.new_password, common_passwords, "new_password")
+    _set_password(uow, user, change.new_password, hasher, tokens, now, config, keep_session=caller.session_id)
+    uow.commit()
+
+
+def _new_link_token(uow, user: User, purpose: str, lifetime: timedelta, now: datetime) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = now + lifetime
+    uow.auth_tokens.add(AuthToken(token_hash=hash_link_token(token), purpose=purpose, user_id=user.id,
+                                  expires_at=expires_at, used_at=None, created_at=now))
+    return token, expires_at
+
+
+def _link_user(uow, data: dict) -> User | None:
+    """Who an e-mail typed on a public form belongs to, if anyone may get a link."""
+    email = domain.lookup_email(parse(EmailIn, data).email)
+    user = uow.users.by_email(email)
+    return user if user is not None and user.status != "erased" else None
+
+
+def request_password_reset(uow, data: dict, now: datetime, config: IdentitySettings) -> bool:
+    """The same answer whatever the address; when it is a member's, an
+    e-mail carries a single-use link. True when an e-mail was queued."""
+    user = _link_user(uow, data)
+    if user is None:
+        return False
+    minutes = config.password_reset_minutes
+    token, expires_at = _new_link_token(uow, user, "password_reset", timedelta(minutes=minutes), now)
+    url = emails.link_with_token(config.password_reset_url, token)
+    queue_email(uow, user, "password_reset", emails.password_reset(user.display_name, url, round(minutes)), now,
+                config, expires_at)
+    uow.commit()
+    return True
+
+
+def _link_token(uow, token: str, purpose: str, now: datetime) -> tuple[AuthToken, User]:
+    """A link's token still valid (locked), and its member; 400 otherwise."""
+    stored = uow.auth_tokens.get_for_update(hash_link_token(token))
+    if stored is None or stored.purpose != purpose or stored.used_at is not None or stored.expires_at <= now:
+        raise BadRequest(LINK_REFUSED)
+    user = uow.users.get_for_update(stored.user_id)
+    if user is None or user.status == "erased":
+        raise BadRequest(LINK_REFUSED)
+    return stored, user
+
+
+def confirm_password_reset(uow, data: dict, hasher, common_passwords: frozenset[str], tokens: TokenIssuer,
+                           now: datetime, config: IdentitySettings) -> None:
+    """A new password from the link: every login ends (whoever had the old
+    password is out), and an e-mail says so."""
+    confirm = parse(PasswordResetConfirmIn, data)
+    stored, user = _link_token(uow, confirm.token, "password_reset", now)
+    # A weak password leaves the link usable: the member tries another one.
+    _check_password(confirm.new_password, common_passwords, "new_password")
+    stored.used_at = now
+    _set_password(uow, user, confirm.new_password, hasher, tokens, now, config)
+    uow.commit()
+
+
+def request_email_link(uow, data: dict, now: datetime, config: IdentitySettings) -> bool:
+    """A single-use sign-in link by e-mail; the same answer whatever the address."""
+    user = _link_user(uow, data)
+    if user is None or domain.is_suspended(user.status, user.suspended_until, now):
+        return False
+    minutes = config.email_link_minutes
+    token, expires_at = _new_link_token(uow, user, "email_link", timedelta(minutes=minutes), now)
+    url = emails.link_with_token(config.email_link_url, token)
+    queue_email(uow, user, "email_link", emails.email_link(user.display_name, url, round(minutes)), now, config,
+                expires_at)
+    uow.commit()
+    return True
+
+
+def confirm_email_link(uow, data: dict, tokens: TokenIssuer, now: datetime, user_agent: str | None = None) -> dict:
+    """The link's token for the usual token pair, as a password login gives."""
+    confirm = parse(EmailLinkConfirmIn, data)
+    stored, user = _link_token(uow, confirm.token, "email_link", now)
+    if domain.is_suspended(user.status, user.suspended_until, now):
+        raise BadRequest(LINK_REFUSED)
+    stored.used_at = now
+    pair = _start_session(uow, user, tokens, now, user_agent)
+    uow.commit()
+    return pair
+
+
+def _close_email(email: Email, status: str, now: datetime) -> None:
+    email.status = status
+    email.text_body = email.html_body = ""  # links carry tokens: nothing kept once done with
+    if status == "sent":
+        email.sent_at = now
+
+
+def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> str | None:
+    """Send the next due e-mail: `sent`, `retry`, `failed` or `expired`;
+    None when none is due.
+
+    The claim is committed before the SMTP session (a lease: the row is due
+    again EMAIL_LEASE_SECONDS later), so no lock or transaction waits on the
+    server. Right after the server's 250 the e-mail is marked sent; it goes
+    out twice only if this process dies between the 250 and that commit and
+    the lease runs out (with the same Message-ID)."""
+    email = uow.emails.claim_next(now)
+    if email is None:
+        return None
+    if email.expires_at is not None and email.expires_at <= now:
+        _close_email(email, "expired", now)
+        uow.commit()
+        return "expired"
+    email.attempts += 1
+    email.next_attempt_at = now + timedelta(seconds=config.email_lease_seconds)
+    uow.commit()
+    message = build_message(config.smtp_from, email.to_address, email.subject, email.text_body, email.html_body,
+                            email.message_id, now)
+    try:
+        transport.send(message)
+    except Exception as error:  # the server or the network failed: try again later, or give up
+        permanent = isinstance(error, DeliveryFailed) and error.permanent
+        email.last_error = (error.detail if isinstance(error, DeliveryFailed) else repr(error))[:2000]
+        if permanent or email.attempts >= config.email_max_attempts:
+            _close_email(email, "failed", now)
+            uow.commit()
+            return "failed"
+        delay = backoff.delay(email.attempts, config.email_retry_base_seconds, config.email_retry_max_seconds)
+        email.next_attempt_at = now + timedelta(seconds=delay)
+        uow.commit()
+        return "retry"
+    email.last_error = None
+    _close_email(email, "sent", now)
+    uow.commit()
+    return "sent"

@@ -1,7 +1,9 @@
 """identity's unit of work and data access."""
 from sqlalchemy import delete, select, tuple_, update
 
-from services.identity.models import Agency, Invitation, LoginFailure, LoginSession, RefreshToken, User
+from services.identity.models import (
+    Agency, AuthToken, Email, Invitation, LoginFailure, LoginSession, RefreshToken, User,
+)
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -13,6 +15,8 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.refresh_tokens = RefreshTokenRepository(self.session)
         self.login_failures = LoginFailureRepository(self.session)
         self.sessions = LoginSessionRepository(self.session)
+        self.auth_tokens = AuthTokenRepository(self.session)
+        self.emails = EmailRepository(self.session)
 
 
 class AgencyRepository:
@@ -192,3 +196,51 @@ class LoginSessionRepository:
         return list(
             self.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id).order_by(LoginSession.created_at))
         )
+
+
+class AuthTokenRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, token: AuthToken) -> None:
+        self.session.add(token)
+        self.session.flush()
+
+    def get_for_update(self, token_hash: str) -> AuthToken | None:
+        # Row lock: the same link opened twice at once works once.
+        return self.session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash).with_for_update())
+
+    def spend_all_of(self, user_id, purpose: str, now) -> None:
+        self.session.execute(
+            update(AuthToken)
+            .where(AuthToken.user_id == user_id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+    def purge_before(self, before) -> None:
+        self.session.execute(delete(AuthToken).where(AuthToken.expires_at < before))
+
+
+class EmailRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, email: Email) -> None:
+        self.session.add(email)
+        self.session.flush()
+
+    def claim_next(self, now) -> Email | None:
+        """The next e-mail due, locked; another replica skips it."""
+        return self.session.scalars(
+            select(Email).where(Email.status == "pending", Email.next_attempt_at <= now)
+            .order_by(Email.next_attempt_at).limit(1).with_for_update(skip_locked=True)
+        ).first()
+
+    def of_user(self, user_id) -> list[Email]:
+        return list(self.session.scalars(select(Email).where(Email.user_id == user_id).order_by(Email.created_at)))
+
+    def delete_of(self, user_id) -> None:
+        self.session.execute(delete(Email).where(Email.user_id == user_id))
+
+    def purge_done_before(self, before) -> None:
+        self.session.execute(delete(Email).where(Email.status != "pending", Email.created_at < before))

@@ -1,4 +1,6 @@
 """identity: agencies, invitations, accounts and tokens (nameko entrypoints only)."""
+from datetime import timedelta
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -9,6 +11,7 @@ from services.identity.repository import IdentityUnitOfWork
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
 from shared.chassis import Collaborator, Service, handles
+from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
@@ -20,6 +23,9 @@ class IdentityService(Service):
     hasher = Collaborator(lambda: OffLoopHasher(Argon2Hasher()))
     tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings(IdentitySettings)))
     common_passwords = Collaborator(common_passwords)
+    config = Collaborator(lambda: get_settings(IdentitySettings))
+    # Password and sign-in e-mails: rows of identity's `emails`, sent over SMTP.
+    mail_sender = MailSender("identity", IdentityUnitOfWork, IdentitySettings, handlers.send_next_email)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_agencies(self):
@@ -66,6 +72,32 @@ class IdentityService(Service):
         return handlers.end_session(self.uow, self.caller, session_id, self.tokens, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_password(self, data):
+        handlers.change_password(self.uow, self.caller, data, self.hasher, self.common_passwords, self.tokens,
+                                 self.now(), self.config)
+        self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def request_password_reset(self, data):
+        if handlers.request_password_reset(self.uow, data, self.now(), self.config):
+            self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_password_reset(self, data):
+        handlers.confirm_password_reset(self.uow, data, self.hasher, self.common_passwords, self.tokens, self.now(),
+                                        self.config)
+        self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def request_email_link(self, data):
+        if handlers.request_email_link(self.uow, data, self.now(), self.config):
+            self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_email_link(self, data, user_agent=None):
+        return handlers.confirm_email_link(self.uow, data, self.tokens, self.now(), user_agent)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_me(self):
         return handlers.get_me(self.uow, self.caller)
 
@@ -101,4 +133,8 @@ class IdentityService(Service):
     def forget_old_login_failures(self):
         """Failed logins only matter inside the rate-limit window."""
         self.uow.login_failures.purge_before(self.now() - 2 * LOGIN_WINDOW)
+        # Link tokens past their hour are useless; e-mails done with (bodies
+        # already emptied) are kept a month for support questions.
+        self.uow.auth_tokens.purge_before(self.now() - timedelta(days=1))
+        self.uow.emails.purge_done_before(self.now() - timedelta(days=30))
         self.uow.commit()

@@ -12,7 +12,11 @@ ALGORITHM = "EdDSA"
 
 
 def hash_refresh_token(token: str) -> str:
+    """SHA-256 is enough for random 256-bit tokens (no dictionary to try)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+hash_link_token = hash_refresh_token
 
 
 def new_refresh_token() -> str:

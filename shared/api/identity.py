@@ -52,6 +52,28 @@ class RefreshIn(RequestModel):
     refresh_token: RefreshToken
 
 
+class PasswordChangeIn(RequestModel):
+    current_password: Password
+    new_password: Password
+
+
+class EmailIn(RequestModel):
+    # Any text: an address nobody has gets the same 202 as a known one.
+    email: Raw(1, 254)
+
+
+LinkToken = Raw(1, 200)
+
+
+class PasswordResetConfirmIn(RequestModel):
+    token: LinkToken
+    new_password: Password
+
+
+class EmailLinkConfirmIn(RequestModel):
+    token: LinkToken
+
+
 class ProfileIn(RequestModel):
     """What members change about themselves; role, agency_code, email or anything else is 422."""
 

@@ -1,17 +1,33 @@
 """identity's account management over real RPC, RabbitMQ and PostgreSQL:
 sessions, the length of a login, invitations, password changes and resets."""
+import re
+
 import jwt
 import pytest
 from nameko.exceptions import RemoteError
 
-from stack.testing import db_connect
+from services.notifications.smtp_sink import SmtpSink
+from stack.testing import db_connect, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def identity(start_service):
-    return start_service("identity", LOGIN_MAX_DAYS=1)
+def smtp(tmp_path_factory):
+    sink = SmtpSink(tmp_path_factory.mktemp("identity-mail"), port=free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def identity(start_service, smtp):
+    return start_service("identity", LOGIN_MAX_DAYS=1, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port,
+                         EMAIL_POLL_SECONDS=0.2, PASSWORD_RESET_URL="https://pilote.example.fr/mot-de-passe/nouveau")
+
+
+def mail_to(smtp, address: str, subject: str):
+    return wait_for(lambda: next((m for m in smtp.messages() if m["To"] == address and m["Subject"] == subject), None),
+                    timeout=10, message=f"«{subject}» to reach {address}")
 
 
 def sign_in(rpc, member, user_agent="Firefox/128.0") -> dict:
@@ -98,3 +114,56 @@ def test_invitations_are_listed_per_agency_newest_first_and_revoked(identity, rp
     with pytest.raises(RemoteError) as hidden:
         as_advisor.revoke_invitation(elsewhere)
     assert hidden.value.exc_type == "NotFound"
+
+
+NEW_PASSWORD = "une toute nouvelle phrase secrète"
+
+
+def test_a_password_reset_goes_by_smtp_and_its_link_works_once(identity, rpc, make_member, smtp, platform):
+    member = make_member()
+    old_login = sign_in(rpc, member)
+    rpc().identity.request_password_reset({"email": member["email"].upper()})
+    rpc().identity.request_password_reset({"email": "personne@exemple.fr"})  # same answer, no e-mail
+
+    message = mail_to(smtp, member["email"], "Choisir un nouveau mot de passe")
+    text = message.get_body(("plain",)).get_content()
+    token = re.search(r"https://pilote\.example\.fr/mot-de-passe/nouveau\?token=([A-Za-z0-9_-]+)", text).group(1)
+    with db_connect(platform, "identity") as conn:
+        stored = conn.execute("SELECT token_hash FROM auth_tokens").fetchall()
+        bodies = conn.execute("SELECT text_body || html_body FROM emails WHERE to_address = %s",
+                              (member["email"],)).fetchall()
+    assert all(token not in row[0] for row in stored + bodies)  # hashed; the sent e-mail's body emptied
+
+    rpc().identity.confirm_password_reset({"token": token, "new_password": NEW_PASSWORD})
+    with pytest.raises(RemoteError) as again:
+        rpc().identity.confirm_password_reset({"token": token, "new_password": NEW_PASSWORD})
+    assert again.value.exc_type == "BadRequest"
+    with pytest.raises(RemoteError):
+        rpc().identity.refresh({"refresh_token": old_login["refresh_token"]})
+    assert rpc().identity.login({"email": member["email"], "password": NEW_PASSWORD})["access_token"]
+    assert mail_to(smtp, member["email"], "Votre mot de passe a été changé")
+    assert not [m for m in smtp.messages() if m["To"] == "personne@exemple.fr"]
+
+
+def test_a_sign_in_link_gives_a_token_pair(identity, rpc, make_member, smtp):
+    member = make_member()
+    rpc().identity.request_email_link({"email": member["email"]})
+    text = mail_to(smtp, member["email"], "Votre lien de connexion").get_body(("plain",)).get_content()
+    token = re.search(r"\?token=([A-Za-z0-9_-]+)", text).group(1)
+    pair = rpc().identity.confirm_email_link({"token": token}, "Firefox/128.0")
+    sessions = rpc(as_caller(member, pair)).identity.list_sessions({})["items"]
+    assert [(s["user_agent"], s["current"]) for s in sessions] == [("Firefox/128.0", True)]
+
+
+def test_changing_the_password_keeps_this_login_and_tells_by_e_mail(identity, rpc, make_member, smtp):
+    member = make_member()
+    here, elsewhere = sign_in(rpc, member), sign_in(rpc, member)
+    me = rpc(as_caller(member, here)).identity
+    with pytest.raises(RemoteError) as wrong:
+        me.change_password({"current_password": "pas le bon mot de passe", "new_password": NEW_PASSWORD})
+    assert wrong.value.exc_type == "Forbidden"
+    me.change_password({"current_password": member["password"], "new_password": NEW_PASSWORD})
+    assert rpc().identity.refresh({"refresh_token": here["refresh_token"]})
+    with pytest.raises(RemoteError):
+        rpc().identity.refresh({"refresh_token": elsewhere["refresh_token"]})
+    assert mail_to(smtp, member["email"], "Votre mot de passe a été changé")

@@ -284,10 +284,54 @@ class FakeSessions:
         return sorted((s for s in self.rows.values() if s.user_id == user_id), key=lambda s: s.created_at)
 
 
+class FakeAuthTokens:
+    def __init__(self):
+        self.rows: dict[str, object] = {}
+
+    def add(self, token) -> None:
+        self.rows[token.token_hash] = token
+
+    def get_for_update(self, token_hash):
+        return self.rows.get(token_hash)
+
+    def spend_all_of(self, user_id, purpose, now) -> None:
+        for t in self.rows.values():
+            if t.user_id == user_id and t.purpose == purpose and t.used_at is None:
+                t.used_at = now
+
+    def purge_before(self, before) -> None:
+        self.rows = {k: t for k, t in self.rows.items() if t.expires_at >= before}
+
+
+class FakeIdentityEmails:
+    """identity's `emails`; `claim_next` skips nothing (one sender in a unit test)."""
+
+    def __init__(self):
+        self.rows: list = []
+
+    def add(self, email) -> None:
+        self.rows.append(email)
+
+    def claim_next(self, now):
+        due = [e for e in self.rows if e.status == "pending" and e.next_attempt_at <= now]
+        return min(due, key=lambda e: e.next_attempt_at) if due else None
+
+    def of_user(self, user_id):
+        return [e for e in self.rows if e.user_id == user_id]
+
+    def delete_of(self, user_id) -> None:
+        self.rows = [e for e in self.rows if e.user_id != user_id]
+
+    def purge_done_before(self, before) -> None:
+        self.rows = [e for e in self.rows if e.status == "pending" or e.created_at >= before]
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.sessions = FakeSessions()
+        self.auth_tokens = FakeAuthTokens()
+        self.emails = FakeIdentityEmails()
         self.agencies = FakeAgencies()
         self.users = FakeUsers()
         self.invitations = FakeInvitations()

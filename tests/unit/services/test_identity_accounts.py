@@ -210,3 +210,166 @@ def test_who_may_revoke_an_invitation(identity_uow, hasher, agencies, now):
     handlers.revoke_invitation(identity_uow, colleague, by_lille, now)  # an advisor of the creator's agency
     handlers.revoke_invitation(identity_uow, admin, by_admin, now)
     assert all(identity_uow.invitations.rows[c].revoked_at == now for c in (by_lille, by_admin))
+
+
+# ---------------------------------------------------------------- passwords and links
+
+from services.identity.settings import IdentitySettings  # noqa: E402
+from shared.errors import BadRequest  # noqa: E402
+from shared.mail import DeliveryFailed  # noqa: E402
+from tests.unit.fakes import FakeSmtpTransport  # noqa: E402
+
+NEW_PASSWORD = "une toute nouvelle phrase secrète"
+CONFIG = IdentitySettings(password_reset_url="https://pilote.example.fr/mot-de-passe/nouveau",
+                          email_link_url="https://pilote.example.fr/connexion/lien",
+                          email_retry_base_seconds=30, email_max_attempts=3, email_lease_seconds=120)
+
+
+def link_token(email) -> str:
+    import re
+
+    return re.search(r"token=([A-Za-z0-9_-]+)", email.text_body).group(1)
+
+
+def test_changing_the_password_ends_the_other_logins_and_sends_an_e_mail(
+        identity_uow, hasher, common, tokens, public_key_pem, now):
+    user = add_user(identity_uow, hasher, now)
+    here = sign_in(identity_uow, hasher, tokens, now, user)
+    elsewhere = sign_in(identity_uow, hasher, tokens, now, user)
+    caller = as_caller(user, sid_of(here, public_key_pem))
+
+    handlers.change_password(identity_uow, caller, {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+                             hasher, common, tokens, now, CONFIG)
+
+    assert hasher.verify(user.password_hash, NEW_PASSWORD)
+    assert [e.session_id for e in identity_uow.published_of(AccessRevoked)] == [sid_of(elsewhere, public_key_pem)]
+    with pytest.raises(Unauthorized):
+        handlers.refresh(identity_uow, {"refresh_token": elsewhere["refresh_token"]}, tokens, now)
+    assert handlers.refresh(identity_uow, {"refresh_token": here["refresh_token"]}, tokens, now)
+    [email] = identity_uow.emails.rows
+    assert (email.kind, email.to_address, email.subject) == ("password_changed", user.email,
+                                                             "Votre mot de passe a été changé")
+    assert "Bonjour Camille" in email.text_body
+
+
+def test_a_wrong_current_password_is_403_and_a_weak_new_one_422(identity_uow, hasher, common, tokens, now):
+    user = add_user(identity_uow, hasher, now)
+    with pytest.raises(Forbidden):
+        handlers.change_password(identity_uow, as_caller(user), {"current_password": "pas le bon mot de passe",
+                                 "new_password": NEW_PASSWORD}, hasher, common, tokens, now, CONFIG)
+    with pytest.raises(ValidationFailed) as weak:
+        handlers.change_password(identity_uow, as_caller(user), {"current_password": PASSWORD,
+                                 "new_password": "court"}, hasher, common, tokens, now, CONFIG)
+    assert weak.value.errors[0]["loc"] == ["body", "new_password"]
+    assert hasher.verify(user.password_hash, PASSWORD) and identity_uow.emails.rows == []
+
+
+def test_a_reset_link_is_e_mailed_to_members_only_and_its_token_stored_hashed(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    assert handlers.request_password_reset(identity_uow, {"email": "Camille@Exemple.fr"}, now, CONFIG)
+    assert not handlers.request_password_reset(identity_uow, {"email": "personne@exemple.fr"}, now, CONFIG)
+    assert not handlers.request_password_reset(identity_uow, {"email": "pas une adresse"}, now, CONFIG)
+    [email] = identity_uow.emails.rows
+    token = link_token(email)
+    assert f"https://pilote.example.fr/mot-de-passe/nouveau?token={token}" in email.text_body
+    assert email.expires_at == now + timedelta(hours=1) and email.user_id == user.id
+    [stored] = identity_uow.auth_tokens.rows.values()
+    assert token not in stored.token_hash and stored.token_hash == hash_refresh_token(token)
+
+
+def test_a_reset_link_works_once_within_the_hour_and_ends_every_login(identity_uow, hasher, common, tokens, now):
+    user = add_user(identity_uow, hasher, now)
+    pair = sign_in(identity_uow, hasher, tokens, now, user)
+    handlers.request_password_reset(identity_uow, {"email": user.email}, now, CONFIG)
+    token = link_token(identity_uow.emails.rows[0])
+    confirm = {"token": token, "new_password": NEW_PASSWORD}
+
+    with pytest.raises(ValidationFailed):  # too weak: the link still works afterwards
+        handlers.confirm_password_reset(identity_uow, {**confirm, "new_password": "court"}, hasher, common, tokens,
+                                        now, CONFIG)
+    with pytest.raises(BadRequest):  # past the hour
+        handlers.confirm_password_reset(identity_uow, confirm, hasher, common, tokens, now + timedelta(hours=1),
+                                        CONFIG)
+    handlers.confirm_password_reset(identity_uow, confirm, hasher, common, tokens, now + timedelta(minutes=5), CONFIG)
+
+    assert hasher.verify(user.password_hash, NEW_PASSWORD)
+    with pytest.raises(Unauthorized):
+        handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now)
+    assert identity_uow.published_of(AccessRevoked)
+    assert identity_uow.emails.rows[-1].kind == "password_changed"
+    for again in (confirm, {"token": "inconnu", "new_password": NEW_PASSWORD}):
+        with pytest.raises(BadRequest):
+            handlers.confirm_password_reset(identity_uow, again, hasher, common, tokens, now, CONFIG)
+
+
+def test_a_sign_in_link_gives_a_token_pair_once_within_fifteen_minutes(identity_uow, hasher, tokens, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.request_email_link(identity_uow, {"email": user.email}, now, CONFIG)
+    [email] = identity_uow.emails.rows
+    assert email.kind == "email_link" and "https://pilote.example.fr/connexion/lien?token=" in email.text_body
+    token = link_token(email)
+    with pytest.raises(BadRequest):
+        handlers.confirm_email_link(identity_uow, {"token": token}, tokens, now + timedelta(minutes=15))
+    pair = handlers.confirm_email_link(identity_uow, {"token": token}, tokens, now + timedelta(minutes=14), "Firefox")
+    assert pair["token_type"] == "bearer" and pair["refresh_token"]
+    with pytest.raises(BadRequest):
+        handlers.confirm_email_link(identity_uow, {"token": token}, tokens, now)
+    # A reset token is no sign-in token.
+    handlers.request_password_reset(identity_uow, {"email": user.email}, now, CONFIG)
+    with pytest.raises(BadRequest):
+        handlers.confirm_email_link(identity_uow, {"token": link_token(identity_uow.emails.rows[-1])}, tokens, now)
+
+
+def test_no_sign_in_link_for_a_suspended_member(identity_uow, hasher, tokens, now):
+    add_user(identity_uow, hasher, now, status="suspended")
+    assert not handlers.request_email_link(identity_uow, {"email": "camille@exemple.fr"}, now, CONFIG)
+    assert identity_uow.emails.rows == []
+
+
+# ---------------------------------------------------------------- the sender
+
+def queued(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.request_password_reset(identity_uow, {"email": user.email}, now, CONFIG)
+    return identity_uow.emails.rows[0]
+
+
+def test_a_sent_e_mail_keeps_no_body_so_no_token(identity_uow, hasher, now):
+    email, transport = queued(identity_uow, hasher, now), FakeSmtpTransport()
+    assert handlers.send_next_email(identity_uow, transport, now, CONFIG) == "sent"
+    [message] = transport.sent
+    assert "?token=" in message.get_body(("plain",)).get_content()
+    assert (email.status, email.text_body, email.html_body, email.attempts) == ("sent", "", "", 1)
+    assert handlers.send_next_email(identity_uow, transport, now, CONFIG) is None
+
+
+def test_a_temporary_refusal_is_retried_with_back_off_then_given_up(identity_uow, hasher, now):
+    email = queued(identity_uow, hasher, now)
+    transport = FakeSmtpTransport([DeliveryFailed("451 occupé")] * 3)
+    assert handlers.send_next_email(identity_uow, transport, now, CONFIG) == "retry"
+    assert email.next_attempt_at == now + timedelta(seconds=30) and email.last_error == "451 occupé"
+    assert handlers.send_next_email(identity_uow, transport, now, CONFIG) is None  # not due yet
+    assert handlers.send_next_email(identity_uow, transport, now + timedelta(seconds=30), CONFIG) == "retry"
+    assert email.next_attempt_at == now + timedelta(seconds=90)
+    assert handlers.send_next_email(identity_uow, transport, now + timedelta(seconds=90), CONFIG) == "failed"
+    assert (email.status, email.text_body) == ("failed", "")
+
+
+def test_while_one_sender_talks_to_the_server_the_e_mail_is_leased(identity_uow, hasher, now):
+    email = queued(identity_uow, hasher, now)
+
+    class Stalled:
+        def send(self, message):
+            # Another replica looks meanwhile: the claim is committed, the lease holds.
+            assert identity_uow.commits >= 1 and email.next_attempt_at == now + timedelta(seconds=120)
+            assert identity_uow.emails.claim_next(now + timedelta(seconds=119)) is None
+            raise OSError("connection reset")
+
+    assert handlers.send_next_email(identity_uow, Stalled(), now, CONFIG) == "retry"
+
+
+def test_a_link_e_mail_not_sent_before_its_link_expires_is_dropped(identity_uow, hasher, now):
+    email = queued(identity_uow, hasher, now)
+    transport = FakeSmtpTransport()
+    assert handlers.send_next_email(identity_uow, transport, now + timedelta(hours=1), CONFIG) == "expired"
+    assert transport.sent == [] and (email.status, email.text_body) == ("expired", "")
