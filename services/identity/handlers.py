@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from services.identity import domain, emails
+from services.identity import domain, emails, metrics
 from services.identity.models import AuthToken, Agency, Email, Invitation, LoginSession, RefreshToken, User
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer, hash_link_token, hash_refresh_token, new_refresh_token
@@ -661,6 +661,7 @@ def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> 
     if email.expires_at is not None and email.expires_at <= now:
         _close_email(email, "expired", now)
         uow.commit()
+        metrics.EMAILS_EXPIRED.labels(email.kind).inc()
         return "expired"
     email.attempts += 1
     email.next_attempt_at = now + timedelta(seconds=config.email_lease_seconds)
@@ -675,12 +676,15 @@ def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> 
         if permanent or email.attempts >= config.email_max_attempts:
             _close_email(email, "failed", now)
             uow.commit()
+            metrics.EMAILS_FAILED.labels(email.kind).inc()
             return "failed"
         delay = backoff.delay(email.attempts, config.email_retry_base_seconds, config.email_retry_max_seconds)
         email.next_attempt_at = now + timedelta(seconds=delay)
         uow.commit()
+        metrics.EMAILS_RETRIED.labels(email.kind).inc()
         return "retry"
     email.last_error = None
     _close_email(email, "sent", now)
     uow.commit()
+    metrics.EMAILS_SENT.labels(email.kind).inc()
     return "sent"
