@@ -101,6 +101,16 @@ def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, win
     return max(1, int((freed_at - now).total_seconds()) + 1)
 
 
+# Activity is written at most this often per member (every refresh would
+# otherwise update the member's row).
+ACTIVITY_RESOLUTION = timedelta(hours=1)
+
+
+def should_record_activity(last_active_at: datetime | None, warned_at: datetime | None, now: datetime) -> bool:
+    """A warned member's activity always counts: it cancels the erasure."""
+    return warned_at is not None or last_active_at is None or now - last_active_at >= ACTIVITY_RESOLUTION
+
+
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
     """A suspension ends at its expiry even before the lift event arrives."""
     return status == "suspended" and (suspended_until is None or suspended_until > now)

@@ -60,3 +60,21 @@ def email_link(display_name: str, url: str, minutes: int) -> Rendered:
         f"Ce lien fonctionne une seule fois, pendant {minutes} minutes. {NOT_YOU}",
     ], ("Me connecter", url))
     return Rendered("Votre lien de connexion", text, page)
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def french_date(when) -> str:
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def inactivity_warning(display_name: str, erase_on) -> Rendered:
+    text, page = _page(display_name, [
+        "Vous ne vous êtes pas connecté(e) à la plateforme d'entraide depuis près de deux ans.",
+        f"Sans connexion de votre part d'ici le {french_date(erase_on)}, votre compte sera supprimé avec "
+        "vos données personnelles ; vos publications resteront, signées « Membre supprimé ».",
+        "Pour garder votre compte, il suffit de vous connecter avant cette date.",
+    ])
+    return Rendered("Votre compte va être supprimé faute d'utilisation", text, page)

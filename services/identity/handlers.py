@@ -181,6 +181,7 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         topics=[],
         status="active",
         created_at=now,
+        last_active_at=now,
         version=1,
     )
     invitation.uses += 1
@@ -208,6 +209,13 @@ def _issue_pair(uow, user: User, tokens: TokenIssuer, login: LoginSession, now: 
         "token_type": "bearer",
         "expires_in": max(1, int((access_expires - now).total_seconds())),
     }
+
+
+def _record_activity(user: User, now: datetime) -> None:
+    """A sign-in or a refresh: the account is in use (and a warned one is kept)."""
+    if domain.should_record_activity(user.last_active_at, user.inactivity_warned_at, now):
+        user.last_active_at = now
+        user.inactivity_warned_at = None
 
 
 def _start_session(uow, user: User, tokens: TokenIssuer, now: datetime, user_agent: str | None) -> dict:
@@ -249,6 +257,7 @@ def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_ke
     uow.login_failures.clear(keys[0][0])
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(creds.password)
+    _record_activity(user, now)
     pair = _start_session(uow, user, tokens, now, user_agent)
     uow.commit()
     return pair
@@ -284,6 +293,7 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
         raise Unauthorized("Session expirée : reconnectez-vous.")
     stored.used_at = now
     login.last_used_at = now
+    _record_activity(user, now)
     pair = _issue_pair(uow, user, tokens, login, now)
     uow.commit()
     return pair
@@ -394,6 +404,11 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user = uow.users.get_for_update(uuid.UUID(caller.id))
     if user is None or user.status == "erased":
         raise NotFound("Compte introuvable.")
+    _erase(uow, user, now)
+    uow.commit()
+
+
+def _erase(uow, user: User, now: datetime) -> None:
     user.status = "erased"
     user.erased_at = now
     user.email = f"erased-{user.id}@invalid"  # keeps the column unique; the address is gone
@@ -403,14 +418,14 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.topics = []
     user.organization = None
     user.suspended_until = None
+    user.inactivity_warned_at = None
     user.version += 1
     uow.refresh_tokens.revoke_all_of(user.id, now)
     uow.sessions.delete_of(user.id)  # with their user agents
     uow.emails.delete_of(user.id)  # with the address
     uow.forget_published_events()  # the sent user_registered carried the address
-    uow.record(UserErasedV2(user_id=caller.id, erased_at=now, member_version=user.version))
-    uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
-    uow.commit()
+    uow.record(UserErasedV2(user_id=str(user.id), erased_at=now, member_version=user.version))
+    uow.record(AccessRevoked(user_id=str(user.id), session_id=None, reason="erased", until=None, revoked_at=now))
 
 
 def export_user_data(uow, caller: Caller) -> dict:
@@ -492,7 +507,7 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
         admin = User(
             id=uuid.uuid4(), email=email, password_hash=hasher.hash(admin_password), display_name="Équipe nationale",
             role="admin", agency_code=None, organization=None, bio="", topics=[], status="active", created_at=now,
-            version=1,
+            last_active_at=now, version=1,
         )
         uow.users.add(admin)
         uow.record(UserRegisteredV2(user_id=str(admin.id), email=admin.email, display_name=admin.display_name, role="admin", agency_code=None, registered_at=now, member_version=admin.version))
@@ -634,6 +649,7 @@ def confirm_email_link(uow, data: dict, tokens: TokenIssuer, now: datetime, user
     if domain.is_suspended(user.status, user.suspended_until, now):
         raise BadRequest(LINK_REFUSED)
     stored.used_at = now
+    _record_activity(user, now)
     pair = _start_session(uow, user, tokens, now, user_agent)
     uow.commit()
     return pair
@@ -688,3 +704,30 @@ def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> 
     uow.commit()
     metrics.EMAILS_SENT.labels(email.kind).inc()
     return "sent"
+
+
+# ---------------------------------------------------------------- retention
+
+def warn_inactive(uow, now: datetime, config: IdentitySettings) -> int:
+    """One batch of accounts inactive for INACTIVITY_WARNING_DAYS gets the
+    e-mail saying when they will be erased. Rows are claimed with SKIP
+    LOCKED and marked warned in the same transaction as the e-mail: two
+    replicas never warn the same member twice."""
+    users = uow.users.to_warn(now - timedelta(days=config.inactivity_warning_days), config.retention_batch_size)
+    erase_on = now + timedelta(days=config.inactivity_erasure_days)
+    for user in users:
+        user.inactivity_warned_at = now
+        queue_email(uow, user, "inactivity_warning", emails.inactivity_warning(user.display_name, erase_on), now,
+                    config, expires_at=erase_on)
+    uow.commit()
+    return len(users)
+
+
+def erase_inactive(uow, now: datetime, config: IdentitySettings) -> int:
+    """One batch of warned accounts with no sign-in since, INACTIVITY_ERASURE_DAYS
+    after the warning: erased as by DELETE /v1/me."""
+    users = uow.users.to_erase(now - timedelta(days=config.inactivity_erasure_days), config.retention_batch_size)
+    for user in users:
+        _erase(uow, user, now)
+    uow.commit()
+    return len(users)

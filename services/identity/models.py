@@ -35,6 +35,10 @@ class User(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: until lifted
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Signed in or refreshed a login; an account inactive for INACTIVITY_WARNING_DAYS is
+    # warned (inactivity_warned_at), then erased INACTIVITY_ERASURE_DAYS later unless active again.
+    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # One more on every change: orders the member's events for the copies elsewhere (v2 events).
     version: Mapped[int] = mapped_column(BigInteger, default=1)
 

@@ -61,6 +61,27 @@ class UserRepository:
             )
         )
 
+    def to_warn(self, inactive_since, limit: int) -> list[User]:
+        """Accounts inactive since before `inactive_since`, not yet warned;
+        locked, and skipped by another replica's sweep."""
+        return list(
+            self.session.scalars(
+                select(User).where(User.status != "erased", User.inactivity_warned_at.is_(None),
+                                   User.last_active_at < inactive_since)
+                .order_by(User.last_active_at).limit(limit).with_for_update(skip_locked=True)
+            )
+        )
+
+    def to_erase(self, warned_before, limit: int) -> list[User]:
+        """Accounts warned before `warned_before` and inactive since."""
+        return list(
+            self.session.scalars(
+                select(User).where(User.status != "erased", User.inactivity_warned_at < warned_before,
+                                   User.last_active_at <= User.inactivity_warned_at)
+                .order_by(User.inactivity_warned_at).limit(limit).with_for_update(skip_locked=True)
+            )
+        )
+
     def erased_since(self, since) -> list[User]:
         return list(self.session.scalars(select(User).where(User.status == "erased", User.erased_at > since)))
 
@@ -191,6 +212,14 @@ class LoginSessionRepository:
 
     def delete_of(self, user_id) -> None:
         self.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+    def purge_ended_before(self, before) -> None:
+        """Logins over for a while go, with their refresh tokens and user agents."""
+        ended = select(LoginSession.id).where(
+            (LoginSession.expires_at < before) | (LoginSession.revoked_at < before) | (LoginSession.last_used_at < before)
+        )
+        self.session.execute(delete(RefreshToken).where(RefreshToken.family_id.in_(ended)))
+        self.session.execute(delete(LoginSession).where(LoginSession.id.in_(ended)))
 
     def of_user(self, user_id) -> list[LoginSession]:
         return list(

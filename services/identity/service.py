@@ -15,6 +15,8 @@ from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
+SETTINGS = get_settings(IdentitySettings)
+
 
 class IdentityService(Service):
     name = "identity"
@@ -129,10 +131,27 @@ class IdentityService(Service):
     def on_sanction_lifted(self, event):
         handlers.lift_sanction(self.uow, event, self.now())
 
+    @timer(interval=SETTINGS.retention_sweep_seconds)
+    def sweep_inactive_accounts(self):
+        """Retention: warn, then erase, accounts nobody uses (batch after
+        batch; other replicas take other rows)."""
+        batch = self.config.retention_batch_size
+        warned = 0
+        while (count := handlers.warn_inactive(self.uow, self.now(), self.config)) > 0:
+            warned += count
+            if count < batch:
+                break
+        if warned:
+            self.mail_sender.wake()
+        while handlers.erase_inactive(self.uow, self.now(), self.config) == batch:
+            pass
+
     @timer(interval=3600)
     def forget_old_login_failures(self):
-        """Failed logins only matter inside the rate-limit window."""
+        """Failed logins only matter inside the rate-limit window; logins
+        ended 30 days ago or more are forgotten."""
         self.uow.login_failures.purge_before(self.now() - 2 * LOGIN_WINDOW)
+        self.uow.sessions.purge_ended_before(self.now() - timedelta(days=30))
         # Link tokens past their hour are useless; e-mails done with (bodies
         # already emptied) are kept a month for support questions.
         self.uow.auth_tokens.purge_before(self.now() - timedelta(days=1))

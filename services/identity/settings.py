@@ -19,3 +19,12 @@ class IdentitySettings(MailSettings):
     # While one replica talks to the SMTP server about an e-mail, the others
     # leave it alone this long; past it (the replica died), another sends it.
     email_lease_seconds: float = Field(120.0, gt=0)
+
+    # Retention: an account with no sign-in or refresh for this many days
+    # (about 23 months) is told by e-mail; without a sign-in in the next
+    # INACTIVITY_ERASURE_DAYS it is erased as by DELETE /v1/me. The sweep runs
+    # every RETENTION_SWEEP_SECONDS, a batch of accounts per transaction.
+    inactivity_warning_days: float = Field(700.0, gt=0)
+    inactivity_erasure_days: float = Field(30.0, gt=0)
+    retention_sweep_seconds: float = Field(3600.0, gt=0)
+    retention_batch_size: int = Field(100, ge=1)

@@ -167,3 +167,30 @@ def test_changing_the_password_keeps_this_login_and_tells_by_e_mail(identity, rp
     with pytest.raises(RemoteError):
         rpc().identity.refresh({"refresh_token": elsewhere["refresh_token"]})
     assert mail_to(smtp, member["email"], "Votre mot de passe a été changé")
+
+
+def test_logins_over_for_thirty_days_are_forgotten_with_their_tokens(identity, rpc, make_member, platform):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy.orm import sessionmaker
+
+    from services.identity.repository import IdentityUnitOfWork
+    from shared.db.engine import make_engine
+
+    member = make_member()
+    old, recent = sign_in(rpc, member), sign_in(rpc, member)
+    with db_connect(platform, "identity") as conn:
+        conn.execute("UPDATE login_sessions SET expires_at = now() - interval '31 days' WHERE id = %s",
+                     (session_of(old),))
+    engine = make_engine(platform.database_url("identity"), pool_size=1)
+    try:
+        with IdentityUnitOfWork(sessionmaker(engine)) as uow:
+            uow.sessions.purge_ended_before(datetime.now(timezone.utc) - timedelta(days=30))
+            uow.commit()
+    finally:
+        engine.dispose()
+    with db_connect(platform, "identity") as conn:
+        left = conn.execute("SELECT id::text FROM login_sessions WHERE user_id = %s", (member["id"],)).fetchall()
+        tokens = conn.execute("SELECT DISTINCT family_id::text FROM refresh_tokens WHERE user_id = %s",
+                              (member["id"],)).fetchall()
+    assert left == tokens == [(session_of(recent),)]

@@ -181,6 +181,21 @@ class FakeUsers:
     def erased_since(self, since):
         return [u for u in self.rows.values() if u.status == "erased" and u.erased_at > since]
 
+    @staticmethod
+    def _active_at(u):
+        return u.last_active_at or u.created_at
+
+    def to_warn(self, inactive_since, limit):
+        found = [u for u in self.rows.values()
+                 if u.status != "erased" and u.inactivity_warned_at is None and self._active_at(u) < inactive_since]
+        return sorted(found, key=self._active_at)[:limit]
+
+    def to_erase(self, warned_before, limit):
+        found = [u for u in self.rows.values()
+                 if u.status != "erased" and u.inactivity_warned_at is not None
+                 and u.inactivity_warned_at < warned_before and self._active_at(u) <= u.inactivity_warned_at]
+        return sorted(found, key=lambda u: u.inactivity_warned_at)[:limit]
+
 
 class FakeLoginFailures:
     def __init__(self):
@@ -279,6 +294,10 @@ class FakeSessions:
 
     def delete_of(self, user_id) -> None:
         self.rows = {k: s for k, s in self.rows.items() if s.user_id != user_id}
+
+    def purge_ended_before(self, before) -> None:
+        self.rows = {k: s for k, s in self.rows.items()
+                     if not (s.expires_at < before or (s.revoked_at and s.revoked_at < before) or s.last_used_at < before)}
 
     def of_user(self, user_id):
         return sorted((s for s in self.rows.values() if s.user_id == user_id), key=lambda s: s.created_at)

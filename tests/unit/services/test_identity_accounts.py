@@ -6,6 +6,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from services.identity import emails as emails_module
 from services.identity import handlers
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
@@ -373,3 +374,64 @@ def test_a_link_e_mail_not_sent_before_its_link_expires_is_dropped(identity_uow,
     transport = FakeSmtpTransport()
     assert handlers.send_next_email(identity_uow, transport, now + timedelta(hours=1), CONFIG) == "expired"
     assert transport.sent == [] and (email.status, email.text_body) == ("expired", "")
+
+
+# ---------------------------------------------------------------- retention
+
+from shared.contracts.identity import UserErasedV2  # noqa: E402
+
+RETENTION = IdentitySettings(inactivity_warning_days=700, inactivity_erasure_days=30, retention_batch_size=2)
+
+
+def idle(uow, hasher, now, email, days):
+    user = add_user(uow, hasher, now, email=email)
+    user.last_active_at = now - timedelta(days=days)
+    return user
+
+
+def test_an_account_idle_for_23_months_is_warned_once_by_e_mail(identity_uow, hasher, now):
+    idle_one = idle(identity_uow, hasher, now, "idle@exemple.fr", 701)
+    idle(identity_uow, hasher, now, "recent@exemple.fr", 699)
+
+    assert handlers.warn_inactive(identity_uow, now, RETENTION) == 1
+    assert handlers.warn_inactive(identity_uow, now + timedelta(hours=1), RETENTION) == 0
+    [email] = identity_uow.emails.rows
+    assert (email.to_address, email.kind, idle_one.inactivity_warned_at) == ("idle@exemple.fr", "inactivity_warning", now)
+    erase_on = now + timedelta(days=30)
+    assert emails_module.french_date(erase_on) in email.text_body and "supprimé" in email.text_body
+
+
+def test_without_a_sign_in_in_the_next_30_days_it_is_erased_as_by_delete_me(identity_uow, hasher, tokens, now):
+    user = idle(identity_uow, hasher, now, "idle@exemple.fr", 701)
+    handlers.warn_inactive(identity_uow, now, RETENTION)
+    assert handlers.erase_inactive(identity_uow, now + timedelta(days=29), RETENTION) == 0
+    assert handlers.erase_inactive(identity_uow, now + timedelta(days=30, seconds=1), RETENTION) == 1
+    assert user.status == "erased" and user.email.endswith("@invalid") and user.display_name == "Membre supprimé"
+    assert [e.user_id for e in identity_uow.published_of(UserErasedV2)] == [str(user.id)]
+    assert identity_uow.emails.rows == []  # the warning went with the address
+
+
+def test_signing_in_after_the_warning_keeps_the_account(identity_uow, hasher, tokens, now):
+    user = idle(identity_uow, hasher, now, "idle@exemple.fr", 701)
+    handlers.warn_inactive(identity_uow, now, RETENTION)
+    sign_in(identity_uow, hasher, tokens, now + timedelta(days=10), user)
+    assert user.inactivity_warned_at is None and user.last_active_at == now + timedelta(days=10)
+    assert handlers.erase_inactive(identity_uow, now + timedelta(days=31), RETENTION) == 0
+    assert user.status == "active"
+
+
+def test_the_sweep_works_in_batches(identity_uow, hasher, now):
+    for n in range(3):
+        idle(identity_uow, hasher, now, f"idle{n}@exemple.fr", 800 - n)
+    assert handlers.warn_inactive(identity_uow, now, RETENTION) == 2
+    assert handlers.warn_inactive(identity_uow, now, RETENTION) == 1
+
+
+def test_a_refresh_records_activity_at_most_hourly(identity_uow, hasher, tokens, now):
+    user = add_user(identity_uow, hasher, now)
+    pair = sign_in(identity_uow, hasher, tokens, now, user)
+    pair = handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now + timedelta(minutes=30))
+    assert user.last_active_at == now
+    handlers.refresh(identity_uow, {"refresh_token": pair["refresh_token"]}, tokens, now + timedelta(hours=2))
+    assert user.last_active_at == now + timedelta(hours=2)
+
