@@ -8,13 +8,16 @@ from nameko.exceptions import RemoteError
 
 from services.notifications.smtp_sink import SmtpSink
 from stack.testing import db_connect, free_port, wait_for
+from tests.integration.test_notifications_service import FlakySmtpHandler
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory):
-    sink = SmtpSink(tmp_path_factory.mktemp("identity-mail"), port=free_port()).start()
+    # 451 to a flaky- address's first attempt, to a down- address always.
+    directory = tmp_path_factory.mktemp("identity-mail")
+    sink = SmtpSink(directory, port=free_port(), handler=FlakySmtpHandler(directory)).start()
     yield sink
     sink.stop()
 
@@ -22,7 +25,8 @@ def smtp(tmp_path_factory):
 @pytest.fixture(scope="module")
 def identity(start_service, smtp):
     return start_service("identity", LOGIN_MAX_DAYS=1, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port,
-                         EMAIL_POLL_SECONDS=0.2, PASSWORD_RESET_URL="https://pilote.example.fr/mot-de-passe/nouveau")
+                         EMAIL_POLL_SECONDS=0.2, EMAIL_RETRY_BASE_SECONDS=0.3, EMAIL_MAX_ATTEMPTS=3,
+                         PASSWORD_RESET_URL="https://pilote.example.fr/mot-de-passe/nouveau")
 
 
 def mail_to(smtp, address: str, subject: str):
@@ -194,3 +198,31 @@ def test_logins_over_for_thirty_days_are_forgotten_with_their_tokens(identity, r
         tokens = conn.execute("SELECT DISTINCT family_id::text FROM refresh_tokens WHERE user_id = %s",
                               (member["id"],)).fetchall()
     assert left == tokens == [(session_of(recent),)]
+
+
+def member_at(rpc, admin, address: str) -> dict:
+    code = rpc(admin).identity.create_invitation({"role": "job_seeker", "agency_code": "HDF-LILLE"})["code"]
+    return rpc().identity.register({"invitation_code": code, "email": address, "password": "une longue phrase de passe",
+                                    "display_name": "Camille"})
+
+
+def email_row(platform, address: str):
+    with db_connect(platform, "identity") as conn:
+        return conn.execute("SELECT status, attempts, length(text_body), last_error FROM emails WHERE to_address = %s",
+                            (address,)).fetchone()
+
+
+def test_a_temporary_smtp_refusal_is_retried_and_a_lasting_one_given_up(identity, rpc, admin, smtp, platform):
+    from uuid import uuid4
+
+    flaky, down = f"flaky-{uuid4().hex[:8]}@exemple.fr", f"down-{uuid4().hex[:8]}@exemple.fr"
+    for address in (flaky, down):
+        member_at(rpc, admin, address)
+        rpc().identity.request_password_reset({"email": address})
+
+    assert mail_to(smtp, flaky, "Choisir un nouveau mot de passe")
+    wait_for(lambda: email_row(platform, flaky)[0] == "sent", timeout=10, message="the retried e-mail marked sent")
+    assert email_row(platform, flaky)[:3] == ("sent", 2, 0)
+    wait_for(lambda: email_row(platform, down)[0] == "failed", timeout=15, message="the e-mail given up")
+    status, attempts, body_length, error = email_row(platform, down)
+    assert (attempts, body_length) == (3, 0) and error.startswith("451")
