@@ -84,7 +84,8 @@ class TokenVerifier:
         if agency is not None and not isinstance(agency, str):
             raise unauthorized("Le jeton d'accès est invalide.")
         session = claims.get("sid")
-        return VerifiedToken(Caller(id=subject, role=role, agency_code=agency), session if isinstance(session, str) else None)
+        session = session if isinstance(session, str) else None
+        return VerifiedToken(Caller(id=subject, role=role, agency_code=agency, session_id=session), session)
 
 
 bearer_scheme = HTTPBearer(

@@ -46,6 +46,7 @@ class Backend:
             data["caller_id"] = caller.id
             data["caller_role"] = caller.role
             data["caller_agency"] = caller.agency_code
+            data["caller_session"] = getattr(caller, "session_id", None)
         return {key: value for key, value in data.items() if value is not None}
 
     async def call(self, service: str, method: str, *args: Any, timeout: float | None = None) -> Any:

@@ -56,6 +56,7 @@ DETAILS: dict[int, str] = {
 # The one table from a service's exception class name to an HTTP status.
 REMOTE_ERROR_STATUS: dict[str, int] = {
     "ValidationFailed": 422,
+    "BadRequest": 400,
     "NotFound": 404,
     "Forbidden": 403,
     "Conflict": 409,

@@ -17,6 +17,9 @@ class Caller:
     id: str | None
     role: str | None
     agency_code: str | None
+    # The login (access token's `sid`) the call comes from: lets identity tell
+    # "this session" from the caller's other ones.
+    session_id: str | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -32,6 +35,7 @@ class Caller:
             id=data.get("caller_id") or None,
             role=data.get("caller_role") or None,
             agency_code=data.get("caller_agency") or None,
+            session_id=data.get("caller_session") or None,
         )
 
     def require_user(self) -> "Caller":

@@ -26,6 +26,10 @@ class ValidationFailed(DomainError):
         return cls([{"loc": loc, "msg": msg}])
 
 
+class BadRequest(DomainError):
+    """A request that cannot be honoured as sent (e.g. a used or expired link token): 400."""
+
+
 class NotFound(DomainError):
     pass
 

@@ -68,6 +68,10 @@ def _typed(value, expected: type):
         return parsed
     if expected is uuid.UUID:
         return uuid.UUID(value)
+    if expected is str:
+        if not isinstance(value, str):
+            raise ValueError("not a string")
+        return value
     if expected is bool:
         if not isinstance(value, bool):
             raise ValueError("not a boolean")
@@ -81,7 +85,7 @@ def _typed(value, expected: type):
 
 def decode(cursor: str | None, list_name: str, shape: Sequence[type], key: bytes | None = None) -> tuple | None:
     """The sort key held by `cursor` (None for the first page), typed per
-    `shape` (datetime, uuid.UUID, bool, int, float). Raises the 422 when the
+    `shape` (datetime, uuid.UUID, str, bool, int, float). Raises the 422 when the
     cursor was not made by `encode` for this list with this key."""
     if cursor is None:
         return None

@@ -260,7 +260,8 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: s
 @pytest.fixture
 def rpc(platform):
     """`rpc(caller=None)`: a nameko standalone RPC proxy on this run's vhost,
-    calling as `caller` (a dict with id, role, agency_code) when given."""
+    calling as `caller` (a dict with id, role, agency_code, and optionally
+    the session_id of its login) when given."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     proxies = []
@@ -271,6 +272,8 @@ def rpc(platform):
             context.update(
                 caller_id=caller["id"], caller_role=caller["role"], caller_agency=caller.get("agency_code") or ""
             )
+            if caller.get("session_id"):
+                context["caller_session"] = caller["session_id"]
         proxy = ClusterRpcProxy({"AMQP_URI": platform.amqp_uri, "serializer": "json"}, context_data=context, timeout=timeout)
         proxies.append(proxy)
         return proxy.start()

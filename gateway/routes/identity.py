@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.identity import (
-    Agency, AgencyIn, Invitation, InvitationIn, LoginIn, Me, ProfileIn, PublicProfile, RefreshIn, RegisterIn, TokenPair,
-    User,
+    Agency, AgencyIn, EmailIn, EmailLinkConfirmIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn, Me, ProfileIn, PasswordChangeIn, PasswordResetConfirmIn, PublicProfile, RefreshIn, RegisterIn,
+    SessionPage, TokenPair, User,
 )
+from shared.api.base import Page
 from shared.api.text import ResourceId
 from stack.services import SERVICES
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def user_agent(request: Request) -> str | None:
+    """The browser of a new login, shown in the member's sessions (identity bounds it)."""
+    return request.headers.get("user-agent", "")[:1000] or None
 
 
 @router.get(
@@ -69,6 +75,40 @@ async def create_invitation(
     return await services.call("identity", "create_invitation", body.model_dump(exclude_none=True))
 
 
+@router.get(
+    "/invitations",
+    summary="Lister les invitations (conseiller : celles de son agence ; admin : toutes)",
+    description="Les plus récentes d'abord ; `active=true` : seulement celles encore utilisables "
+    "(ni révoquées, ni épuisées, ni expirées).",
+    response_model=None,
+    responses=answers(200, InvitationPage, "Une page d'invitations", 401, 403, 422),
+)
+async def list_invitations(
+    query: Annotated[InvitationQuery, Query()],
+    caller: Caller = Depends(require_roles("advisor", "admin")),
+    services: Backend = Depends(backend),
+) -> Any:
+    return await services.call("identity", "list_invitations", query.model_dump(exclude_none=True))
+
+
+@router.delete(
+    "/invitations/{code}",
+    summary="Révoquer une invitation",
+    description="Par l'équipe nationale ou un conseiller de l'agence de qui l'a créée ; "
+    "s'inscrire avec elle répond ensuite 403. Révoquer une invitation déjà révoquée répond 204.",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404),
+)
+async def revoke_invitation(
+    code: ResourceId,
+    caller: Caller = Depends(require_roles("advisor", "admin")),
+    services: Backend = Depends(backend),
+) -> Response:
+    await services.call("identity", "revoke_invitation", code)
+    return Response(status_code=204)
+
+
 @router.post(
     "/auth/register",
     summary="Créer son compte avec une invitation",
@@ -91,7 +131,7 @@ async def login(
 ) -> Any:
     response.headers.update(NO_STORE)
     client_key = request.client.host if request.client else "unknown"
-    return await services.call("identity", "login", body.model_dump(), client_key)
+    return await services.call("identity", "login", body.model_dump(), client_key, user_agent(request))
 
 
 @router.post(
@@ -120,6 +160,78 @@ async def logout(
     services: Backend = Depends(backend),
 ) -> Response:
     await services.call("identity", "logout", body.model_dump())
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/password-reset",
+    summary="Demander un lien pour choisir un nouveau mot de passe",
+    description="202 quelle que soit l'adresse : quand elle est celle d'un membre, un e-mail lui apporte "
+    "un lien à usage unique, valable une heure.",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def request_password_reset(body: EmailIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "request_password_reset", body.model_dump())
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    summary="Choisir un nouveau mot de passe avec le jeton du lien reçu",
+    description="Toutes les connexions du membre prennent fin et un e-mail l'en informe. "
+    "Jeton déjà utilisé, expiré ou inconnu : 400 ; mot de passe trop faible : 422 (le lien reste utilisable).",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def confirm_password_reset(body: PasswordResetConfirmIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "confirm_password_reset", body.model_dump())
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/email-link",
+    summary="Recevoir un lien de connexion par e-mail",
+    description="202 quelle que soit l'adresse : quand elle est celle d'un membre, un e-mail lui apporte "
+    "un lien de connexion à usage unique, valable 15 minutes.",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(400, 422, 429),
+)
+async def request_email_link(body: EmailIn, services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "request_email_link", body.model_dump())
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/email-link/confirm",
+    summary="Se connecter avec le jeton d'un lien de connexion",
+    description="Les mêmes jetons que `POST /v1/auth/token`. Jeton déjà utilisé, expiré ou inconnu : 400.",
+    response_model=None,
+    responses=answers(200, TokenPair, "Jetons", 400, 422, 429),
+)
+async def confirm_email_link(
+    body: EmailLinkConfirmIn, request: Request, response: Response, services: Backend = Depends(backend)
+) -> Any:
+    response.headers.update(NO_STORE)
+    return await services.call("identity", "confirm_email_link", body.model_dump(), user_agent(request))
+
+
+@router.post(
+    "/me/password",
+    summary="Changer mon mot de passe",
+    description="Avec le mot de passe actuel (sinon 403). Mes autres connexions prennent fin et un e-mail "
+    "m'en informe ; celle de cette requête continue.",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def change_password(
+    body: PasswordChangeIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+) -> Response:
+    await services.call("identity", "change_password", body.model_dump())
     return Response(status_code=204)
 
 
@@ -184,3 +296,33 @@ async def export_me(caller: Caller = Depends(current_user), services: Backend = 
 async def erase_me(caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
     await services.call("identity", "erase_me")
     return Response(status_code=202)
+
+
+@router.get(
+    "/me/sessions",
+    summary="Mes connexions en cours",
+    description="Chaque connexion (appareil, navigateur) encore valable, la plus récente d'abord ; "
+    "`current` marque celle de cette requête.",
+    response_model=None,
+    responses=answers(200, SessionPage, "Une page de connexions", 401, 422),
+)
+async def list_sessions(
+    query: Annotated[Page, Query()], response: Response, caller: Caller = Depends(current_user),
+    services: Backend = Depends(backend),
+) -> Any:
+    response.headers.update(NO_STORE)
+    return await services.call("identity", "list_sessions", query.model_dump(exclude_none=True))
+
+
+@router.delete(
+    "/me/sessions/{id}",
+    summary="Mettre fin à une de mes connexions",
+    description="Ses jetons cessent de fonctionner : le jeton de rafraîchissement tout de suite, "
+    "le jeton d'accès dès que la passerelle reçoit la révocation (en général moins d'une seconde).",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 404),
+)
+async def end_session(id: ResourceId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Response:
+    await services.call("identity", "end_session", id)
+    return Response(status_code=204)

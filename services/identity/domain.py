@@ -64,8 +64,24 @@ def invitation_agency(caller: Caller, role: str, agency_code: str | None) -> str
     return agency_code
 
 
-def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datetime) -> bool:
-    return uses < max_uses and now < expires_at
+def invitation_usable(uses: int, max_uses: int, expires_at: datetime, now: datetime,
+                      revoked_at: datetime | None = None) -> bool:
+    return revoked_at is None and uses < max_uses and now < expires_at
+
+
+def invitations_scope(caller: Caller) -> str | None:
+    """Whose invitations a caller lists: an advisor their agency's, an admin
+    every one (None)."""
+    caller.require_role("advisor", "admin")
+    return None if caller.role == "admin" else caller.agency_code
+
+
+def may_revoke_invitation(caller: Caller, creator_agency: str | None) -> bool:
+    """An invitation is revoked by an admin, or by an advisor of the agency of
+    whoever created it (an admin's invitations: admins only)."""
+    if caller.role == "admin":
+        return True
+    return caller.role == "advisor" and creator_agency is not None and creator_agency == caller.agency_code
 
 
 def invitation_expiry(now: datetime, days: int) -> datetime:
@@ -83,6 +99,16 @@ def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, win
         return None
     freed_at = recent[-limit] + window
     return max(1, int((freed_at - now).total_seconds()) + 1)
+
+
+# Activity is written at most this often per member (every refresh would
+# otherwise update the member's row).
+ACTIVITY_RESOLUTION = timedelta(hours=1)
+
+
+def should_record_activity(last_active_at: datetime | None, warned_at: datetime | None, now: datetime) -> bool:
+    """A warned member's activity always counts: it cancels the erasure."""
+    return warned_at is not None or last_active_at is None or now - last_active_at >= ACTIVITY_RESOLUTION
 
 
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
@@ -153,3 +179,12 @@ def check_display_name(display_name: str, role: str) -> None:
     """Staff (advisors, admins) may use any name; other members not one that poses as staff."""
     if role not in STAFF_ROLES and poses_as_staff(display_name):
         raise ValidationFailed.single(["body", "display_name"], STAFF_NAME_REFUSED)
+USER_AGENT_MAX = 300
+
+
+def clean_user_agent(user_agent: str | None) -> str | None:
+    """What a member sees of a login's browser: printable, bounded."""
+    if not user_agent:
+        return None
+    printable = "".join(ch for ch in user_agent if ch.isprintable()).strip()
+    return printable[:USER_AGENT_MAX] or None

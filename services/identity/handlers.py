@@ -5,12 +5,17 @@ the clock) are passed in, so unit tests run them without nameko or a database.
 """
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from services.identity import domain
-from services.identity.models import Agency, Invitation, RefreshToken, User
-from services.identity.tokens import TokenIssuer, hash_refresh_token, new_refresh_token
-from shared.api.identity import AgencyIn, InvitationIn, LoginIn, ProfileIn, RefreshIn, RegisterIn
+from services.identity import domain, emails, metrics
+from services.identity.models import AuthToken, Agency, Email, Invitation, LoginSession, RefreshToken, User
+from services.identity.settings import IdentitySettings
+from services.identity.tokens import TokenIssuer, hash_link_token, hash_refresh_token, new_refresh_token
+from shared.api.base import Page
+from shared.api.identity import (
+    AgencyIn, EmailIn, EmailLinkConfirmIn, InvitationIn, InvitationQuery, LoginIn, PasswordChangeIn,
+    PasswordResetConfirmIn, ProfileIn, RefreshIn, RegisterIn,
+)
 from shared.caller import Caller
 from shared.contracts.identity import (
     AccessRestored,
@@ -21,7 +26,9 @@ from shared.contracts.identity import (
     UserRegisteredV2,
 )
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
-from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from shared.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from shared import backoff, paging
+from shared.mail import DeliveryFailed, build_message, mail_domain
 from shared.validation import parse
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -79,6 +86,7 @@ def create_invitation(uow, caller: Caller, data: dict, now: datetime) -> dict:
         uses=0,
         expires_at=domain.invitation_expiry(now, inv_in.expires_in_days),
         created_by=uuid.UUID(caller.id),
+        created_at=now,
     )
     uow.invitations.add(invitation)
     uow.commit()
@@ -93,6 +101,59 @@ def create_invitation(uow, caller: Caller, data: dict, now: datetime) -> dict:
     }
 
 
+INVITATIONS_LIST = "identity.invitations"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def invitation_item(inv: Invitation, now: datetime) -> dict:
+    return {
+        "code": inv.code,
+        "role": inv.role,
+        "agency_code": inv.agency_code,
+        "organization": inv.organization,
+        "email": inv.email,
+        "uses": inv.uses,
+        "max_uses": inv.max_uses,
+        "expires_at": inv.expires_at.isoformat(),
+        "revoked_at": _iso(inv.revoked_at),
+        "created_by": str(inv.created_by) if inv.created_by else None,
+        "created_at": _iso(inv.created_at),
+        "active": domain.invitation_usable(inv.uses, inv.max_uses, inv.expires_at, now, inv.revoked_at),
+    }
+
+
+def list_invitations(uow, caller: Caller, query: dict, now: datetime) -> dict:
+    """An advisor's agency's invitations, or every one for an admin; newest first."""
+    agency_code = domain.invitations_scope(caller)
+    q = parse(InvitationQuery, query)
+    after = paging.decode(q.cursor, INVITATIONS_LIST, (datetime, str))
+    rows = uow.invitations.page(agency_code, now if q.active else None, after, q.limit)
+    return {
+        "items": [invitation_item(inv, now) for inv in rows[: q.limit]],
+        "next_cursor": paging.next_cursor(INVITATIONS_LIST, rows, q.limit, lambda i: (i.created_at, i.code)),
+    }
+
+
+def revoke_invitation(uow, caller: Caller, code: str, now: datetime) -> None:
+    """Registering with a revoked invitation answers 403 like a used one.
+    Revoking it again is a no-op."""
+    caller.require_role("advisor", "admin")
+    invitation = uow.invitations.get_for_update(str(code))
+    visible = invitation is not None and (caller.role == "admin" or invitation.agency_code == caller.agency_code)
+    creator = uow.users.get(invitation.created_by) if invitation is not None and invitation.created_by else None
+    creator_agency = creator.agency_code if creator is not None else None
+    if not domain.may_revoke_invitation(caller, creator_agency) or invitation is None:
+        if visible:
+            raise Forbidden("Seuls l'équipe nationale et les conseillers de l'agence qui l'a créée peuvent révoquer cette invitation.")
+        raise NotFound("Invitation introuvable.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = now
+        uow.commit()
+
+
 def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: datetime) -> dict:
     reg = parse(RegisterIn, data)
     email = domain.normalize_email(reg.email)
@@ -100,7 +161,9 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     if problems:
         raise ValidationFailed([{"loc": ["body", "password"], "msg": p} for p in problems])
     invitation = uow.invitations.get_for_update(reg.invitation_code)
-    if invitation is None or not domain.invitation_usable(invitation.uses, invitation.max_uses, invitation.expires_at, now):
+    if invitation is None or not domain.invitation_usable(
+        invitation.uses, invitation.max_uses, invitation.expires_at, now, invitation.revoked_at
+    ):
         raise Forbidden(domain.INVITATION_REFUSED)
     if invitation.email and invitation.email != email:
         raise Forbidden(domain.INVITATION_REFUSED)
@@ -119,6 +182,7 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         topics=[],
         status="active",
         created_at=now,
+        last_active_at=now,
         version=1,
     )
     invitation.uses += 1
@@ -128,22 +192,41 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role, "agency_code": user.agency_code}
 
 
-def _issue_pair(uow, user: User, tokens: TokenIssuer, family_id: uuid.UUID, now: datetime) -> dict:
+def _issue_pair(uow, user: User, tokens: TokenIssuer, login: LoginSession, now: datetime) -> dict:
+    """A token pair of `login`; neither token outlives the login's end."""
     refresh = new_refresh_token()
     uow.refresh_tokens.add(
         RefreshToken(
             token_hash=hash_refresh_token(refresh),
-            family_id=family_id,
+            family_id=login.id,
             user_id=user.id,
-            expires_at=now + tokens.refresh_ttl,
+            expires_at=min(now + tokens.refresh_ttl, login.expires_at),
         )
     )
+    access_expires = min(now + tokens.access_ttl, login.expires_at)
     return {
-        "access_token": tokens.access_token(str(user.id), user.role, user.agency_code, family_id, now),
+        "access_token": tokens.access_token(str(user.id), user.role, user.agency_code, login.id, now, login.expires_at),
         "refresh_token": refresh,
         "token_type": "bearer",
-        "expires_in": int(tokens.access_ttl.total_seconds()),
+        "expires_in": max(1, int((access_expires - now).total_seconds())),
     }
+
+
+def _record_activity(user: User, now: datetime) -> None:
+    """A sign-in or a refresh: the account is in use (and a warned one is kept)."""
+    if domain.should_record_activity(user.last_active_at, user.inactivity_warned_at, now):
+        user.last_active_at = now
+        user.inactivity_warned_at = None
+
+
+def _start_session(uow, user: User, tokens: TokenIssuer, now: datetime, user_agent: str | None) -> dict:
+    """A new login of `user` and its first token pair."""
+    login = LoginSession(
+        id=uuid.uuid4(), user_id=user.id, created_at=now, last_used_at=now, expires_at=now + tokens.login_ttl,
+        user_agent=domain.clean_user_agent(user_agent), revoked_at=None,
+    )
+    uow.sessions.add(login)
+    return _issue_pair(uow, user, tokens, login, now)
 
 
 def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
@@ -153,7 +236,8 @@ def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None) -> dict:
+def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None,
+          user_agent: str | None = None) -> dict:
     creds = parse(LoginIn, data)
     email = domain.lookup_email(creds.email)
     keys = _failure_keys(email, client_key)
@@ -164,17 +248,18 @@ def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_ke
     user = uow.users.by_email(email)
     # Verify against a dummy hash for an unknown e-mail: same answer, same time.
     valid = hasher.verify(user.password_hash if user and user.password_hash else hasher.dummy_hash, creds.password)
-    if not user or not valid or user.status == "erased":
+    # A suspended member gets exactly the wrong-password answer (and counts as
+    # a failure): no answer tells whether a password is right.
+    if not user or not valid or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
         for key, _ in keys:
             uow.login_failures.add(key, now)
         uow.commit()
         raise Unauthorized(WRONG_CREDENTIALS)
-    if domain.is_suspended(user.status, user.suspended_until, now):
-        raise Unauthorized("Votre compte est suspendu.")
     uow.login_failures.clear(keys[0][0])
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(creds.password)
-    pair = _issue_pair(uow, user, tokens, uuid.uuid4(), now)
+    _record_activity(user, now)
+    pair = _start_session(uow, user, tokens, now, user_agent)
     uow.commit()
     return pair
 
@@ -182,6 +267,7 @@ def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_ke
 def _revoke_session(uow, family_id, tokens: TokenIssuer, now: datetime) -> None:
     """Refresh tokens of the login die now; its access tokens at the gateway, by event."""
     uow.refresh_tokens.revoke_family(family_id, now)
+    uow.sessions.revoke(family_id, now)
     uow.record(
         AccessRevoked(
             user_id=None, session_id=str(family_id), reason="session_revoked", until=now + tokens.access_ttl, revoked_at=now
@@ -203,8 +289,13 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     user = uow.users.get(stored.user_id)
     if user is None or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
         raise Unauthorized("Jeton de renouvellement invalide.")
+    login = uow.sessions.get(stored.family_id)
+    if login is None or login.revoked_at is not None or login.expires_at <= now:
+        raise Unauthorized("Session expirée : reconnectez-vous.")
     stored.used_at = now
-    pair = _issue_pair(uow, user, tokens, stored.family_id, now)
+    login.last_used_at = now
+    _record_activity(user, now)
+    pair = _issue_pair(uow, user, tokens, login, now)
     uow.commit()
     return pair
 
@@ -220,6 +311,51 @@ def logout(uow, caller: Caller, data: dict, tokens: TokenIssuer, now: datetime) 
         return
     _revoke_session(uow, stored.family_id, tokens, now)
     uow.commit()
+
+
+def session_view(login: LoginSession, current_id: str | None) -> dict:
+    return {
+        "id": str(login.id),
+        "created_at": login.created_at.isoformat(),
+        "last_used_at": login.last_used_at.isoformat(),
+        "expires_at": login.expires_at.isoformat(),
+        "user_agent": login.user_agent,
+        "current": str(login.id) == current_id,
+    }
+
+
+SESSIONS_LIST = "identity.sessions"
+
+
+def list_sessions(uow, caller: Caller, query: dict, tokens: TokenIssuer, now: datetime) -> dict:
+    """The caller's logins still usable, newest first; `current` marks the
+    one the call comes from."""
+    caller.require_user()
+    page = parse(Page, query)
+    limit = page.limit
+    after = paging.decode(page.cursor, SESSIONS_LIST, (datetime, uuid.UUID))
+    rows = uow.sessions.live_page(uuid.UUID(caller.id), now, now - tokens.refresh_ttl, after, limit)
+    return {
+        "items": [session_view(login, caller.session_id) for login in rows[:limit]],
+        "next_cursor": paging.next_cursor(SESSIONS_LIST, rows, limit, lambda r: (r.created_at, r.id)),
+    }
+
+
+def end_session(uow, caller: Caller, session_id: str, tokens: TokenIssuer, now: datetime) -> None:
+    """Ends one of the caller's logins: its refresh tokens now, its access
+    tokens at the gateway (identity.access_revoked). Ending an ended one is
+    a no-op; someone else's is unknown (404)."""
+    caller.require_user()
+    try:
+        key = uuid.UUID(str(session_id))
+    except ValueError:
+        raise NotFound("Session introuvable.") from None
+    login = uow.sessions.get(key)
+    if login is None or str(login.user_id) != caller.id:
+        raise NotFound("Session introuvable.")
+    if login.revoked_at is None:
+        _revoke_session(uow, login.id, tokens, now)
+        uow.commit()
 
 
 def get_me(uow, caller: Caller) -> dict:
@@ -271,6 +407,11 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user = uow.users.get_for_update(uuid.UUID(caller.id))
     if user is None or user.status == "erased":
         raise NotFound("Compte introuvable.")
+    _erase(uow, user, now)
+    uow.commit()
+
+
+def _erase(uow, user: User, now: datetime) -> None:
     user.status = "erased"
     user.erased_at = now
     user.email = f"erased-{user.id}@invalid"  # keeps the column unique; the address is gone
@@ -280,12 +421,14 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
     user.topics = []
     user.organization = None
     user.suspended_until = None
+    user.inactivity_warned_at = None
     user.version += 1
     uow.refresh_tokens.revoke_all_of(user.id, now)
+    uow.sessions.delete_of(user.id)  # with their user agents
+    uow.emails.delete_of(user.id)  # with the address
     uow.forget_published_events()  # the sent user_registered carried the address
-    uow.record(UserErasedV2(user_id=caller.id, erased_at=now, member_version=user.version))
-    uow.record(AccessRevoked(user_id=caller.id, session_id=None, reason="erased", until=None, revoked_at=now))
-    uow.commit()
+    uow.record(UserErasedV2(user_id=str(user.id), erased_at=now, member_version=user.version))
+    uow.record(AccessRevoked(user_id=str(user.id), session_id=None, reason="erased", until=None, revoked_at=now))
 
 
 def export_user_data(uow, caller: Caller) -> dict:
@@ -304,6 +447,7 @@ def export_user_data(uow, caller: Caller) -> dict:
             }
             for t in uow.refresh_tokens.of_user(user.id)
         ],
+        "sessions": [session_view(login, caller.session_id) for login in uow.sessions.of_user(user.id)],
     }
 
 
@@ -366,10 +510,227 @@ def seed(uow, agencies: list[dict], admin_email: str, admin_password: str, hashe
         admin = User(
             id=uuid.uuid4(), email=email, password_hash=hasher.hash(admin_password), display_name="Équipe nationale",
             role="admin", agency_code=None, organization=None, bio="", topics=[], status="active", created_at=now,
-            version=1,
+            last_active_at=now, version=1,
         )
         uow.users.add(admin)
         uow.record(UserRegisteredV2(user_id=str(admin.id), email=admin.email, display_name=admin.display_name, role="admin", agency_code=None, registered_at=now, member_version=admin.version))
         admin_created = True
     uow.commit()
     return {"agencies_added": added, "admin_created": admin_created}
+
+
+# ---------------------------------------------------------------- passwords and links
+
+LINK_REFUSED = "Ce lien n'est plus valable (déjà utilisé, expiré ou inconnu) : demandez-en un nouveau."
+WRONG_CURRENT_PASSWORD = "Le mot de passe actuel est incorrect."
+
+
+def _check_password(password: str, common_passwords: frozenset[str], field: str) -> None:
+    problems = domain.password_problems(password, common_passwords)
+    if problems:
+        raise ValidationFailed([{"loc": ["body", field], "msg": p} for p in problems])
+
+
+def queue_email(uow, user: User, kind: str, rendered: emails.Rendered, now: datetime, config: IdentitySettings,
+                expires_at: datetime | None = None) -> Email:
+    """An e-mail committed with what caused it; the sender loop sends it."""
+    email_id = uuid.uuid4()
+    email = Email(
+        id=email_id, user_id=user.id, kind=kind, message_id=f"<identity.{kind}.{email_id}@{mail_domain(config.smtp_from)}>",
+        to_address=user.email, subject=rendered.subject, text_body=rendered.text, html_body=rendered.html,
+        status="pending", attempts=0, next_attempt_at=now, expires_at=expires_at, created_at=now,
+    )
+    uow.emails.add(email)
+    return email
+
+
+def _end_sessions(uow, user: User, tokens: TokenIssuer, now: datetime, keep: str | None = None) -> None:
+    """Every login of `user` but `keep` ends: refresh tokens now, access
+    tokens at the gateway (one access_revoked per login)."""
+    for session_id in uow.sessions.live_ids_of(user.id, now):
+        if str(session_id) != keep:
+            _revoke_session(uow, session_id, tokens, now)
+
+
+def _set_password(uow, user: User, password: str, hasher, tokens: TokenIssuer, now: datetime,
+                  config: IdentitySettings, keep_session: str | None = None) -> None:
+    user.password_hash = hasher.hash(password)
+    _end_sessions(uow, user, tokens, now, keep=keep_session)
+    uow.auth_tokens.spend_all_of(user.id, "password_reset", now)
+    uow.login_failures.clear(f"email:{user.email}")
+    queue_email(uow, user, "password_changed", emails.password_changed(user.display_name), now, config)
+
+
+def change_password(uow, caller: Caller, data: dict, hasher, common_passwords: frozenset[str], tokens: TokenIssuer,
+                    now: datetime, config: IdentitySettings) -> None:
+    """The member proves the current password; every other login ends and
+    an e-mail tells them."""
+    caller.require_user()
+    change = parse(PasswordChangeIn, data)
+    user = uow.users.get_for_update(uuid.UUID(caller.id))
+    if user is None or user.status == "erased":
+        raise NotFound("Compte introuvable.")
+    if not hasher.verify(user.password_hash, change.current_password):
+        raise Forbidden(WRONG_CURRENT_PASSWORD)
+    _check_password(change.new_password, common_passwords, "new_password")
+    _set_password(uow, user, change.new_password, hasher, tokens, now, config, keep_session=caller.session_id)
+    uow.commit()
+
+
+def _new_link_token(uow, user: User, purpose: str, lifetime: timedelta, now: datetime) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = now + lifetime
+    uow.auth_tokens.add(AuthToken(token_hash=hash_link_token(token), purpose=purpose, user_id=user.id,
+                                  expires_at=expires_at, used_at=None, created_at=now))
+    return token, expires_at
+
+
+def _link_user(uow, data: dict) -> User | None:
+    """Who an e-mail typed on a public form belongs to, if anyone may get a link."""
+    email = domain.lookup_email(parse(EmailIn, data).email)
+    user = uow.users.by_email(email)
+    return user if user is not None and user.status != "erased" else None
+
+
+def request_password_reset(uow, data: dict, now: datetime, config: IdentitySettings) -> bool:
+    """The same answer whatever the address; when it is a member's, an
+    e-mail carries a single-use link. True when an e-mail was queued."""
+    user = _link_user(uow, data)
+    if user is None:
+        return False
+    minutes = config.password_reset_minutes
+    token, expires_at = _new_link_token(uow, user, "password_reset", timedelta(minutes=minutes), now)
+    url = emails.link_with_token(config.password_reset_url, token)
+    queue_email(uow, user, "password_reset", emails.password_reset(user.display_name, url, round(minutes)), now,
+                config, expires_at)
+    uow.commit()
+    return True
+
+
+def _link_token(uow, token: str, purpose: str, now: datetime) -> tuple[AuthToken, User]:
+    """A link's token still valid (locked), and its member; 400 otherwise."""
+    stored = uow.auth_tokens.get_for_update(hash_link_token(token))
+    if stored is None or stored.purpose != purpose or stored.used_at is not None or stored.expires_at <= now:
+        raise BadRequest(LINK_REFUSED)
+    user = uow.users.get_for_update(stored.user_id)
+    if user is None or user.status == "erased":
+        raise BadRequest(LINK_REFUSED)
+    return stored, user
+
+
+def confirm_password_reset(uow, data: dict, hasher, common_passwords: frozenset[str], tokens: TokenIssuer,
+                           now: datetime, config: IdentitySettings) -> None:
+    """A new password from the link: every login ends (whoever had the old
+    password is out), and an e-mail says so."""
+    confirm = parse(PasswordResetConfirmIn, data)
+    stored, user = _link_token(uow, confirm.token, "password_reset", now)
+    # A weak password leaves the link usable: the member tries another one.
+    _check_password(confirm.new_password, common_passwords, "new_password")
+    stored.used_at = now
+    _set_password(uow, user, confirm.new_password, hasher, tokens, now, config)
+    uow.commit()
+
+
+def request_email_link(uow, data: dict, now: datetime, config: IdentitySettings) -> bool:
+    """A single-use sign-in link by e-mail; the same answer whatever the address."""
+    user = _link_user(uow, data)
+    if user is None or domain.is_suspended(user.status, user.suspended_until, now):
+        return False
+    minutes = config.email_link_minutes
+    token, expires_at = _new_link_token(uow, user, "email_link", timedelta(minutes=minutes), now)
+    url = emails.link_with_token(config.email_link_url, token)
+    queue_email(uow, user, "email_link", emails.email_link(user.display_name, url, round(minutes)), now, config,
+                expires_at)
+    uow.commit()
+    return True
+
+
+def confirm_email_link(uow, data: dict, tokens: TokenIssuer, now: datetime, user_agent: str | None = None) -> dict:
+    """The link's token for the usual token pair, as a password login gives."""
+    confirm = parse(EmailLinkConfirmIn, data)
+    stored, user = _link_token(uow, confirm.token, "email_link", now)
+    if domain.is_suspended(user.status, user.suspended_until, now):
+        raise BadRequest(LINK_REFUSED)
+    stored.used_at = now
+    _record_activity(user, now)
+    pair = _start_session(uow, user, tokens, now, user_agent)
+    uow.commit()
+    return pair
+
+
+def _close_email(email: Email, status: str, now: datetime) -> None:
+    email.status = status
+    email.text_body = email.html_body = ""  # links carry tokens: nothing kept once done with
+    if status == "sent":
+        email.sent_at = now
+
+
+def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> str | None:
+    """Send the next due e-mail: `sent`, `retry`, `failed` or `expired`;
+    None when none is due.
+
+    The claim is committed before the SMTP session (a lease: the row is due
+    again EMAIL_LEASE_SECONDS later), so no lock or transaction waits on the
+    server. Right after the server's 250 the e-mail is marked sent; it goes
+    out twice only if this process dies between the 250 and that commit and
+    the lease runs out (with the same Message-ID)."""
+    email = uow.emails.claim_next(now)
+    if email is None:
+        return None
+    if email.expires_at is not None and email.expires_at <= now:
+        _close_email(email, "expired", now)
+        uow.commit()
+        metrics.EMAILS_EXPIRED.labels(email.kind).inc()
+        return "expired"
+    email.attempts += 1
+    email.next_attempt_at = now + timedelta(seconds=config.email_lease_seconds)
+    uow.commit()
+    message = build_message(config.smtp_from, email.to_address, email.subject, email.text_body, email.html_body,
+                            email.message_id, now)
+    try:
+        transport.send(message)
+    except Exception as error:  # the server or the network failed: try again later, or give up
+        permanent = isinstance(error, DeliveryFailed) and error.permanent
+        email.last_error = (error.detail if isinstance(error, DeliveryFailed) else repr(error))[:2000]
+        if permanent or email.attempts >= config.email_max_attempts:
+            _close_email(email, "failed", now)
+            uow.commit()
+            metrics.EMAILS_FAILED.labels(email.kind).inc()
+            return "failed"
+        delay = backoff.delay(email.attempts, config.email_retry_base_seconds, config.email_retry_max_seconds)
+        email.next_attempt_at = now + timedelta(seconds=delay)
+        uow.commit()
+        metrics.EMAILS_RETRIED.labels(email.kind).inc()
+        return "retry"
+    email.last_error = None
+    _close_email(email, "sent", now)
+    uow.commit()
+    metrics.EMAILS_SENT.labels(email.kind).inc()
+    return "sent"
+
+
+# ---------------------------------------------------------------- retention
+
+def warn_inactive(uow, now: datetime, config: IdentitySettings) -> int:
+    """One batch of accounts inactive for INACTIVITY_WARNING_DAYS gets the
+    e-mail saying when they will be erased. Rows are claimed with SKIP
+    LOCKED and marked warned in the same transaction as the e-mail: two
+    replicas never warn the same member twice."""
+    users = uow.users.to_warn(now - timedelta(days=config.inactivity_warning_days), config.retention_batch_size)
+    erase_on = now + timedelta(days=config.inactivity_erasure_days)
+    for user in users:
+        user.inactivity_warned_at = now
+        queue_email(uow, user, "inactivity_warning", emails.inactivity_warning(user.display_name, erase_on), now,
+                    config, expires_at=erase_on)
+    uow.commit()
+    return len(users)
+
+
+def erase_inactive(uow, now: datetime, config: IdentitySettings) -> int:
+    """One batch of warned accounts with no sign-in since, INACTIVITY_ERASURE_DAYS
+    after the warning: erased as by DELETE /v1/me."""
+    users = uow.users.to_erase(now - timedelta(days=config.inactivity_erasure_days), config.retention_batch_size)
+    for user in users:
+        _erase(uow, user, now)
+    uow.commit()
+    return len(users)

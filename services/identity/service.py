@@ -1,4 +1,6 @@
 """identity: agencies, invitations, accounts and tokens (nameko entrypoints only)."""
+from datetime import timedelta
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -6,10 +8,14 @@ from services.identity import handlers
 from services.identity.domain import LOGIN_WINDOW
 from services.identity.passwords import Argon2Hasher, OffLoopHasher, common_passwords
 from services.identity.repository import IdentityUnitOfWork
+from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
 from shared.chassis import Collaborator, Service, handles
+from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
+
+SETTINGS = get_settings(IdentitySettings)
 
 
 class IdentityService(Service):
@@ -17,8 +23,11 @@ class IdentityService(Service):
     unit_of_work = IdentityUnitOfWork
 
     hasher = Collaborator(lambda: OffLoopHasher(Argon2Hasher()))
-    tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings()))
+    tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings(IdentitySettings)))
     common_passwords = Collaborator(common_passwords)
+    config = Collaborator(lambda: get_settings(IdentitySettings))
+    # Password and sign-in e-mails: rows of identity's `emails`, sent over SMTP.
+    mail_sender = MailSender("identity", IdentityUnitOfWork, IdentitySettings, handlers.send_next_email)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_agencies(self):
@@ -33,12 +42,20 @@ class IdentityService(Service):
         return handlers.create_invitation(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_invitations(self, query=None):
+        return handlers.list_invitations(self.uow, self.caller, query or {}, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def revoke_invitation(self, code):
+        return handlers.revoke_invitation(self.uow, self.caller, code, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def register(self, data):
         return handlers.register(self.uow, data, self.hasher, self.common_passwords, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def login(self, data, client_key=None):
-        return handlers.login(self.uow, data, self.hasher, self.tokens, self.now(), client_key)
+    def login(self, data, client_key=None, user_agent=None):
+        return handlers.login(self.uow, data, self.hasher, self.tokens, self.now(), client_key, user_agent)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def refresh(self, data):
@@ -47,6 +64,40 @@ class IdentityService(Service):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def logout(self, data):
         return handlers.logout(self.uow, self.caller, data, self.tokens, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_sessions(self, query=None):
+        return handlers.list_sessions(self.uow, self.caller, query or {}, self.tokens, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def end_session(self, session_id):
+        return handlers.end_session(self.uow, self.caller, session_id, self.tokens, self.now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_password(self, data):
+        handlers.change_password(self.uow, self.caller, data, self.hasher, self.common_passwords, self.tokens,
+                                 self.now(), self.config)
+        self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def request_password_reset(self, data):
+        if handlers.request_password_reset(self.uow, data, self.now(), self.config):
+            self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_password_reset(self, data):
+        handlers.confirm_password_reset(self.uow, data, self.hasher, self.common_passwords, self.tokens, self.now(),
+                                        self.config)
+        self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def request_email_link(self, data):
+        if handlers.request_email_link(self.uow, data, self.now(), self.config):
+            self.mail_sender.wake()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_email_link(self, data, user_agent=None):
+        return handlers.confirm_email_link(self.uow, data, self.tokens, self.now(), user_agent)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_me(self):
@@ -80,8 +131,29 @@ class IdentityService(Service):
     def on_sanction_lifted(self, event):
         handlers.lift_sanction(self.uow, event, self.now())
 
+    @timer(interval=SETTINGS.retention_sweep_seconds)
+    def sweep_inactive_accounts(self):
+        """Retention: warn, then erase, accounts nobody uses (batch after
+        batch; other replicas take other rows)."""
+        batch = self.config.retention_batch_size
+        warned = 0
+        while (count := handlers.warn_inactive(self.uow, self.now(), self.config)) > 0:
+            warned += count
+            if count < batch:
+                break
+        if warned:
+            self.mail_sender.wake()
+        while handlers.erase_inactive(self.uow, self.now(), self.config) == batch:
+            pass
+
     @timer(interval=3600)
     def forget_old_login_failures(self):
-        """Failed logins only matter inside the rate-limit window."""
+        """Failed logins only matter inside the rate-limit window; logins
+        ended 30 days ago or more are forgotten."""
         self.uow.login_failures.purge_before(self.now() - 2 * LOGIN_WINDOW)
+        self.uow.sessions.purge_ended_before(self.now() - timedelta(days=30))
+        # Link tokens past their hour are useless; e-mails done with (bodies
+        # already emptied) are kept a month for support questions.
+        self.uow.auth_tokens.purge_before(self.now() - timedelta(days=1))
+        self.uow.emails.purge_done_before(self.now() - timedelta(days=30))
         self.uow.commit()

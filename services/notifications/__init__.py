@@ -8,7 +8,7 @@
 - An in-app notification records `notifications.notification_created`;
   every gateway replica pushes it to the member's live streams (SSE).
 - E-mails are rows of `emails`, committed with what caused them; the sender
-  loop (`mailer.py`) sends them over SMTP with retries and backoff, marks
+  loop (shared/mail.py, wired in `mailer.py`) sends them over SMTP with retries and backoff, marks
   them sent or failed, and counts `notifications_emails_{sent,failed}_total`.
   A Message-ID derived from the notification makes a resend recognisable.
 - Digests: a timer finds members whose digest of the current period has not

@@ -2,8 +2,6 @@
 import html
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 
 SIGNATURE = "L'équipe de la plateforme d'entraide"
 FOOTER = ("Vous recevez cet e-mail parce que vous êtes membre de la plateforme d'entraide. "
@@ -22,11 +20,6 @@ class DigestItem:
     title: str
     body: str
     link: str | None
-
-
-def mail_domain(sender: str) -> str:
-    address = parseaddr(sender)[1]
-    return address.rpartition("@")[2] or "localhost"
 
 
 def notification_message_id(notification_id: str, domain: str) -> str:
@@ -98,16 +91,3 @@ def render_digest(display_name: str | None, items: list[DigestItem], total: int,
     return Rendered(subject=subject, text=text, html=_html_page(greeting, inner))
 
 
-def build_message(sender: str, to_address: str, subject: str, text: str, html_body: str, message_id: str,
-                  date: datetime) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to_address
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message["Date"] = format_datetime(date)
-    message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "fr"
-    message.set_content(text)
-    message.add_alternative(html_body, subtype="html")
-    return message

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from services.notifications import domain, messages, metrics
 from services.notifications.emails import (
-    DigestItem, build_message, digest_message_id, mail_domain, notification_message_id, render_digest,
+    DigestItem, digest_message_id, notification_message_id, render_digest,
     render_notification,
 )
 from services.notifications.models import Email, Notification
@@ -19,6 +19,7 @@ from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportR
 from shared.contracts.notifications import NotificationCreated
 from shared.contracts.posts import AnswerAccepted, CommentCreated, CommentPublished, ReactionAdded
 from shared.errors import NotFound, ValidationFailed
+from shared.mail import DeliveryFailed, build_message, mail_domain
 from shared.validation import parse
 
 NOTIFICATION_NOT_FOUND = "Notification introuvable."
@@ -41,15 +42,6 @@ COMPOSERS = {
     MentoringDeclined: messages.mentoring_declined,
     MentorshipEnded: messages.mentorship_ended,
 }
-
-
-class DeliveryFailed(Exception):
-    """The SMTP server did not take the message; `permanent` when trying again cannot help."""
-
-    def __init__(self, detail: str, permanent: bool = False):
-        super().__init__(detail)
-        self.detail = detail
-        self.permanent = permanent
 
 
 def _uuid(value) -> uuid.UUID | None:

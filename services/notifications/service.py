@@ -3,7 +3,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.notifications import handlers
-from services.notifications.mailer import MailSender
+from services.notifications.mailer import notifications_mail_sender
 from services.notifications.repository import NotificationsUnitOfWork
 from services.notifications.settings import NotificationSettings
 from shared.chassis import Service, handles
@@ -18,7 +18,7 @@ class NotificationsService(Service):
     unit_of_work = NotificationsUnitOfWork
     member_copy = "members"  # kept from identity's events by the chassis
 
-    mail_sender = MailSender()
+    mail_sender = notifications_mail_sender()
 
     # ------------------------------------------------------------ the inbox
 

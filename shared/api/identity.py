@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.api.base import RequestModel, ResponseModel
+from shared.api.base import Page, RequestModel, ResponseModel
 from shared.api.text import Email, Raw, Text
 
 Role = Literal["job_seeker", "advisor", "company", "admin"]
@@ -31,6 +31,10 @@ class InvitationIn(RequestModel):
     expires_in_days: int = Field(14, ge=1, le=90)
 
 
+class InvitationQuery(Page):
+    active: bool = Field(False, description="Seulement les invitations encore utilisables")
+
+
 class RegisterIn(RequestModel):
     invitation_code: Text(1, 64)
     email: Email
@@ -46,6 +50,28 @@ class LoginIn(RequestModel):
 
 class RefreshIn(RequestModel):
     refresh_token: RefreshToken
+
+
+class PasswordChangeIn(RequestModel):
+    current_password: Password
+    new_password: Password
+
+
+class EmailIn(RequestModel):
+    # Any text: an address nobody has gets the same 202 as a known one.
+    email: Raw(1, 254)
+
+
+LinkToken = Raw(1, 200)
+
+
+class PasswordResetConfirmIn(RequestModel):
+    token: LinkToken
+    new_password: Password
+
+
+class EmailLinkConfirmIn(RequestModel):
+    token: LinkToken
 
 
 class ProfileIn(RequestModel):
@@ -100,3 +126,37 @@ class PublicProfile(ResponseModel):
     agency_code: str | None
     bio: str | None
 
+
+
+class Session(ResponseModel):
+    id: str
+    created_at: str
+    last_used_at: str
+    expires_at: str
+    user_agent: str | None
+    current: bool
+
+
+class SessionPage(ResponseModel):
+    items: list[Session]
+    next_cursor: str | None
+
+
+class InvitationItem(ResponseModel):
+    code: str
+    role: Role
+    agency_code: str | None
+    organization: str | None
+    email: str | None
+    uses: int
+    max_uses: int
+    expires_at: str
+    revoked_at: str | None
+    created_by: str | None
+    created_at: str
+    active: bool
+
+
+class InvitationPage(ResponseModel):
+    items: list[InvitationItem]
+    next_cursor: str | None

@@ -27,10 +27,18 @@ def services(start_service):
 
 
 @pytest.fixture(scope="module")
-def gateway(platform, services, tmp_path_factory):
+def gateway_env(services) -> dict:
+    """More environment for the gateway; a module that starts only some
+    services overrides it (e.g. GATEWAY_SERVICES)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def gateway(platform, services, gateway_env, tmp_path_factory):
     port = free_port()
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
     env = service_env(platform, "gateway")
+    env.update(gateway_env)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(port)],

@@ -4,13 +4,15 @@ serves says for that route and status (`http` checks every answer, see
 conftest.py). The tour goes through every operation at least once, and
 through a success for each (but creating an agency, which would change the
 pilot's eleven for other tests: its 409 is checked instead)."""
+import hashlib
+import secrets
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from stack.testing import wait_for
+from stack.testing import db_connect, wait_for
 from tests.e2e.conftest import MEMBER_PASSWORD, bearer
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +29,7 @@ class Tour:
     def __init__(self, http, platform, join):
         self.http = http
         self.join = join
+        self.platform = platform
         self.admin = bearer(self.login(platform.platform_admin_email, platform.platform_admin_password)["access_token"])
 
     def login(self, email: str, password: str = MEMBER_PASSWORD) -> dict:
@@ -87,10 +90,46 @@ def identity(tour: Tour) -> dict:
     ok(http.get(f"/v1/users/{advisor['id']}", headers=seeker_h))
     assert set(ok(http.get("/v1/me/export", headers=seeker_h))["services"]) >= {"identity", "posts"}
 
+    accounts(tour, seeker_email, seeker_h, advisor_h)
+
     _, leaving_h = tour.member("job_seeker", "Partant")
     ok(http.delete("/v1/me", headers=leaving_h), 202)
     return {"seeker": (seeker, seeker_h), "advisor": (advisor, advisor_h), "company": (company, company_h),
             "other": (other, other_h)}
+
+
+def link_token(platform, user_id: str, purpose: str) -> str:
+    """A link token as identity e-mails them (the journey through SMTP is
+    tests/e2e/test_accounts.py): here only the routes' answers matter."""
+    token = secrets.token_urlsafe(32)
+    with db_connect(platform, "identity") as conn:
+        conn.execute("INSERT INTO auth_tokens (token_hash, purpose, user_id, expires_at, created_at) "
+                     "VALUES (%s, %s, %s, now() + interval '10 minutes', now())",
+                     (hashlib.sha256(token.encode()).hexdigest(), purpose, user_id))
+    return token
+
+
+def accounts(tour: Tour, seeker_email: str, seeker_h: dict, advisor_h: dict) -> None:
+    http = tour.http
+    tour.login(seeker_email)  # a second login, ended from the first
+    sessions = ok(http.get("/v1/me/sessions", params={"limit": 10}, headers=seeker_h))["items"]
+    [other_id] = [s["id"] for s in sessions if not s["current"]]
+    ok(http.delete(f"/v1/me/sessions/{other_id}", headers=seeker_h), 204)
+
+    ok(http.get("/v1/invitations", params={"active": "true"}, headers=advisor_h))
+    spare = ok(http.post("/v1/invitations", json={"role": "job_seeker"}, headers=advisor_h), 201)["code"]
+    ok(http.delete(f"/v1/invitations/{spare}", headers=advisor_h), 204)
+
+    account, account_h, account_email = tour.join("job_seeker", "Camille", AGENCY)
+    ok(http.post("/v1/me/password", json={"current_password": MEMBER_PASSWORD,
+                                          "new_password": MEMBER_PASSWORD + " changé"}, headers=account_h), 204)
+    ok(http.post("/v1/auth/password-reset", json={"email": account_email}), 202)
+    ok(http.post("/v1/auth/email-link", json={"email": account_email}), 202)
+    reset = link_token(tour.platform, account["id"], "password_reset")
+    ok(http.post("/v1/auth/password-reset/confirm", json={"token": reset, "new_password": MEMBER_PASSWORD}), 204)
+    assert http.post("/v1/auth/password-reset/confirm",
+                     json={"token": reset, "new_password": MEMBER_PASSWORD}).status_code == 400
+    ok(http.post("/v1/auth/email-link/confirm", json={"token": link_token(tour.platform, account["id"], "email_link")}))
 
 
 def posts(tour: Tour, people: dict) -> dict:

@@ -53,7 +53,8 @@ def platform_registries() -> dict[str, CollectorRegistry]:
 
 # Services that register metrics of their own (services/<name>/metrics.py):
 # imported, they add them to the process registry read below.
-SERVICE_METRICS_MODULES = ("services.moderation.metrics", "services.analytics.metrics", "services.notifications.metrics")
+SERVICE_METRICS_MODULES = ("services.moderation.metrics", "services.analytics.metrics", "services.notifications.metrics",
+                          "services.identity.metrics")
 
 # Exported by what Prometheus scrapes around the platform.
 FROM_PROMETHEUS = {"up"}

@@ -10,7 +10,7 @@ from tests.ops.promql import FROM_RABBITMQ, metric_names, platform_registries
 
 OWN_PREFIXES = ("service_", "outbox_", "inbox_", "events_", "rpc_", "http_", "gateway_")
 # Metrics the services register themselves (services/<name>/metrics.py).
-SERVICE_PREFIXES = ("moderation_", "notifications_", "platform_kpi_")
+SERVICE_PREFIXES = ("moderation_", "notifications_", "identity_", "platform_kpi_")
 # Names fixed by the pilot's KPI definitions (docs/kpis.md), read as such by
 # the dashboards: minutes are the unit the pilot team reports in.
 KPI_NAMES_FIXED_BY_THE_PILOT = {"platform_kpi_median_minutes_to_first_answer"}

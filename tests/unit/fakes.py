@@ -181,6 +181,21 @@ class FakeUsers:
     def erased_since(self, since):
         return [u for u in self.rows.values() if u.status == "erased" and u.erased_at > since]
 
+    @staticmethod
+    def _active_at(u):
+        return u.last_active_at or u.created_at
+
+    def to_warn(self, inactive_since, limit):
+        found = [u for u in self.rows.values()
+                 if u.status != "erased" and u.inactivity_warned_at is None and self._active_at(u) < inactive_since]
+        return sorted(found, key=self._active_at)[:limit]
+
+    def to_erase(self, warned_before, limit):
+        found = [u for u in self.rows.values()
+                 if u.status != "erased" and u.inactivity_warned_at is not None
+                 and u.inactivity_warned_at < warned_before and self._active_at(u) <= u.inactivity_warned_at]
+        return sorted(found, key=lambda u: u.inactivity_warned_at)[:limit]
+
 
 class FakeLoginFailures:
     def __init__(self):
@@ -208,6 +223,17 @@ class FakeInvitations:
 
     def get_for_update(self, code):
         return self.rows.get(code)
+
+    def page(self, agency_code, active_at, after, limit):
+        found = sorted(
+            (i for i in self.rows.values()
+             if (agency_code is None or i.agency_code == agency_code)
+             and (active_at is None or (getattr(i, "revoked_at", None) is None and i.uses < i.max_uses
+                                        and i.expires_at > active_at))
+             and (after is None or (i.created_at, i.code) < after)),
+            key=lambda i: (i.created_at, i.code), reverse=True,
+        )
+        return found[: limit + 1]
 
 
 class FakeRefreshTokens:
@@ -237,9 +263,94 @@ class FakeRefreshTokens:
         return [t for t in self.rows.values() if t.user_id == user_id]
 
 
+class FakeSessions:
+    """Keyset pages are SQL too (tests/integration/test_identity_accounts.py)."""
+
+    def __init__(self):
+        self.rows: dict[uuid.UUID, object] = {}
+
+    def add(self, login) -> None:
+        self.rows[login.id] = login
+
+    def get(self, session_id):
+        return self.rows.get(session_id)
+
+    def live_page(self, user_id, now, used_since, after, limit):
+        found = sorted(
+            (s for s in self.rows.values()
+             if s.user_id == user_id and s.revoked_at is None and s.expires_at > now and s.last_used_at > used_since
+             and (after is None or (s.created_at, s.id) < after)),
+            key=lambda s: (s.created_at, s.id), reverse=True,
+        )
+        return found[: limit + 1]
+
+    def live_ids_of(self, user_id, now):
+        return [s.id for s in self.rows.values() if s.user_id == user_id and s.revoked_at is None and s.expires_at > now]
+
+    def revoke(self, session_id, now) -> None:
+        login = self.rows.get(session_id)
+        if login is not None and login.revoked_at is None:
+            login.revoked_at = now
+
+    def delete_of(self, user_id) -> None:
+        self.rows = {k: s for k, s in self.rows.items() if s.user_id != user_id}
+
+    def purge_ended_before(self, before) -> None:
+        self.rows = {k: s for k, s in self.rows.items()
+                     if not (s.expires_at < before or (s.revoked_at and s.revoked_at < before) or s.last_used_at < before)}
+
+    def of_user(self, user_id):
+        return sorted((s for s in self.rows.values() if s.user_id == user_id), key=lambda s: s.created_at)
+
+
+class FakeAuthTokens:
+    def __init__(self):
+        self.rows: dict[str, object] = {}
+
+    def add(self, token) -> None:
+        self.rows[token.token_hash] = token
+
+    def get_for_update(self, token_hash):
+        return self.rows.get(token_hash)
+
+    def spend_all_of(self, user_id, purpose, now) -> None:
+        for t in self.rows.values():
+            if t.user_id == user_id and t.purpose == purpose and t.used_at is None:
+                t.used_at = now
+
+    def purge_before(self, before) -> None:
+        self.rows = {k: t for k, t in self.rows.items() if t.expires_at >= before}
+
+
+class FakeIdentityEmails:
+    """identity's `emails`; `claim_next` skips nothing (one sender in a unit test)."""
+
+    def __init__(self):
+        self.rows: list = []
+
+    def add(self, email) -> None:
+        self.rows.append(email)
+
+    def claim_next(self, now):
+        due = [e for e in self.rows if e.status == "pending" and e.next_attempt_at <= now]
+        return min(due, key=lambda e: e.next_attempt_at) if due else None
+
+    def of_user(self, user_id):
+        return [e for e in self.rows if e.user_id == user_id]
+
+    def delete_of(self, user_id) -> None:
+        self.rows = [e for e in self.rows if e.user_id != user_id]
+
+    def purge_done_before(self, before) -> None:
+        self.rows = [e for e in self.rows if e.status == "pending" or e.created_at >= before]
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
     def __init__(self, **kw):
         super().__init__(**kw)
+        self.sessions = FakeSessions()
+        self.auth_tokens = FakeAuthTokens()
+        self.emails = FakeIdentityEmails()
         self.agencies = FakeAgencies()
         self.users = FakeUsers()
         self.invitations = FakeInvitations()

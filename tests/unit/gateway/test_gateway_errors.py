@@ -100,7 +100,7 @@ def test_backend_not_answering_is_503(client, fake_rpc, error, assert_problem):
 def test_table_is_the_documented_one():
     assert REMOTE_ERROR_STATUS == {
         "ValidationFailed": 422, "NotFound": 404, "Forbidden": 403,
-        "Conflict": 409, "Unauthorized": 401, "TooManyRequests": 429,
+        "Conflict": 409, "Unauthorized": 401, "TooManyRequests": 429, "BadRequest": 400,
     }
 
 

@@ -37,16 +37,16 @@ def test_register(client, fake_rpc):
     assert fake_rpc.last().args == (body,)
 
 
-def test_login_passes_client_key_and_is_not_cached(client, fake_rpc):
+def test_login_passes_client_key_and_user_agent_and_is_not_cached(client, fake_rpc):
     fake_rpc.replies[("identity", "login")] = TOKENS
     body = {"email": "a@b.fr", "password": "secret secret"}
-    response = client.post("/v1/auth/token", json=body)
+    response = client.post("/v1/auth/token", json=body, headers={"User-Agent": "Firefox/128.0"})
     assert response.status_code == 200
     assert response.json() == TOKENS
     assert response.headers["cache-control"] == "no-store"
     call = fake_rpc.last()
     assert call.method == "login"
-    assert call.args == (body, "testclient")
+    assert call.args == (body, "testclient", "Firefox/128.0")
 
 
 def test_refresh(client, fake_rpc):

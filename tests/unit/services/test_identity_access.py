@@ -99,8 +99,12 @@ def test_a_suspension_refuses_login_and_revokes_access_until_its_end(identity_uo
     identity_uow.commit()
     [revoked] = identity_uow.published_of(AccessRevoked)
     assert (revoked.user_id, revoked.reason, revoked.until) == (str(user.id), "suspended", until)
-    with pytest.raises(Unauthorized, match="suspendu"):
+    with pytest.raises(Unauthorized) as suspended:
         handlers.login(identity_uow, {"email": user.email, "password": PASSWORD}, hasher, tokens, now)
+    with pytest.raises(Unauthorized) as wrong:
+        handlers.login(identity_uow, {"email": user.email, "password": "pas le bon mot de passe"}, hasher, tokens, now)
+    # The right password of a suspended member is answered like a wrong one: no oracle.
+    assert str(suspended.value) == str(wrong.value) == handlers.WRONG_CREDENTIALS
     # Once the suspension is over, the member signs in even before the lift event.
     assert handlers.login(identity_uow, {"email": user.email, "password": PASSWORD}, hasher, tokens,
                           until + timedelta(seconds=1))

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.notifications import handlers
-from services.notifications.handlers import DeliveryFailed
+from shared.mail import DeliveryFailed
 from services.notifications.settings import NotificationSettings
 from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue

@@ -65,3 +65,10 @@ def test_no_service_writes_its_own_cursor_codec_or_message():
         if re.search(r"urlsafe_b64(en|de)code|Curseur", line)
     ]
     assert found == []
+
+
+def test_a_text_sort_key_comes_back_as_text_and_nothing_else_passes_for_it():
+    cursor = paging.encode("identity.invitations", WHEN, "Xy_9-abc", key=KEY)
+    assert paging.decode(cursor, "identity.invitations", (datetime, str), key=KEY) == (WHEN, "Xy_9-abc")
+    signed_number = paging.encode("identity.invitations", WHEN, 12, key=KEY)
+    assert refused(signed_number, "identity.invitations", (datetime, str))["loc"] == ["query", "cursor"]
