@@ -82,6 +82,7 @@ class Ctx:
             answer = await self.gateway.request(
                 method, path, token=token, client_ip=self.client_ip, request_id=self.request_id,
                 params=params, json=json, idempotency_key=idempotency_key, raw=raw,
+                user_agent=self.request.headers.get("user-agent"),
             )
         except GatewayDown:
             metrics.gateway_calls.labels(method, "down").inc()

@@ -69,8 +69,9 @@ class Gateway:
         json: Any = None,
         idempotency_key: str | None = None,
         raw: bool = False,
+        user_agent: str | None = None,
     ) -> Answer:
-        headers = headers_for(token, client_ip, request_id, idempotency_key)
+        headers = headers_for(token, client_ip, request_id, idempotency_key, user_agent)
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self._client.request(method, path, params=clean, json=json, headers=headers)
@@ -94,9 +95,13 @@ class Gateway:
 
 
 def headers_for(
-    token: str | None, client_ip: str | None, request_id: str | None, idempotency_key: str | None
+    token: str | None, client_ip: str | None, request_id: str | None, idempotency_key: str | None,
+    user_agent: str | None = None,
 ) -> dict[str, str]:
     headers: dict[str, str] = {"Accept": "application/json"}
+    if user_agent:
+        # The person's browser, so that their list of logins names their devices.
+        headers["User-Agent"] = user_agent[:256]
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if client_ip:

@@ -104,3 +104,21 @@ def percent(ratio: float | None) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count in (0, 1) else many}"
+
+
+# Browsers and systems as people name them; the first match wins (Edge and
+# Opera also say "Chrome", Chrome also says "Safari", Android also says "Linux").
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+           ("Mac OS X", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device(user_agent: str | None) -> str:
+    """'Firefox sur Android' from a User-Agent header; 'Appareil inconnu' without one."""
+    if not user_agent:
+        return "Appareil inconnu"
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} sur {system}"
+    return browser or system or user_agent[:60]

@@ -57,7 +57,7 @@ def make_templates(directory: Path) -> Environment:
         kind=labels.post_kind, event_kind=labels.event_kind, role=labels.role, status=labels.post_status,
         reason=labels.report_reason, source=labels.case_source, action=labels.moderation_action,
         notification_type=labels.notification_type, mentoring_status=labels.mentoring_status,
-        percent=labels.percent, number=labels.number, plural=labels.plural,
+        percent=labels.percent, device=labels.device, number=labels.number, plural=labels.plural,
     )
     env.globals.update(query=query, labels=labels, safe_local_link=safe_local_link)
     return env

@@ -28,6 +28,7 @@ from tests.e2e.conftest import (  # noqa: F401  (gateway, services: fixtures)
     die_with_parent,
     free_port,
     gateway,
+    gateway_env,
     service_env,
     services,
 )

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 
 def all_routers() -> list[APIRouter]:
-    from web.pages import account, admin, events, mentoring, moderation, notifications, posts
+    from web.pages import access, account, admin, events, invitations, mentoring, moderation, notifications, posts
 
-    return [account.router, posts.router, notifications.router, events.router, mentoring.router,
+    return [account.router, access.router, invitations.router, posts.router, notifications.router, events.router, mentoring.router,
             moderation.router, admin.router]
