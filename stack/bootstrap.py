@@ -2,7 +2,7 @@
 
 `make up` and the compose `bootstrap` service run `python -m stack.bootstrap`:
 dev signing and cursor keys when missing, one database per service, every service's
-Alembic migrations, the RabbitMQ topology (stack/topology.py), and each
+Alembic migrations, the gateway's database (rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
 """
@@ -41,12 +41,22 @@ def seed(settings: Settings) -> dict:
     return seeded
 
 
+def ensure_gateway_database(settings: Settings) -> None:
+    """The gateway's own database: its rate-limit counters, shared by every replica."""
+    from gateway import ratelimit
+
+    if ensure_database(settings, ratelimit.DATABASE):
+        log.info("created database", extra={"database": settings.database_name(ratelimit.DATABASE)})
+    ratelimit.ensure_schema(f"{settings.postgres_url.rstrip('/')}/{settings.database_name(ratelimit.DATABASE)}")
+
+
 def bootstrap(settings: Settings) -> dict:
     ensure_keys(settings)
     for service in SERVICES:
         if ensure_database(settings, service):
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
+    ensure_gateway_database(settings)
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
     log.info("declared topology", extra=declared)
     seeded = seed(settings)

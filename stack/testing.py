@@ -112,7 +112,7 @@ def platform(settings):
     topology declared, pilot data seeded."""
     bootstrap(settings)
     yield settings
-    for name in SERVICES:
+    for name in (*SERVICES, "gateway"):
         drop_database(settings, name)
 
 

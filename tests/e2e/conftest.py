@@ -26,11 +26,20 @@ def services(start_service):
     return started
 
 
+E2E_RATE_LIMITS = {"RATE_LIMIT_MEMBER_REQUESTS": "100000", "RATE_LIMIT_MEMBER_WRITES": "100000",
+                   "RATE_LIMIT_AUTH_REQUESTS": "100000"}
+
+
 @pytest.fixture(scope="module")
 def gateway(platform, services, tmp_path_factory):
     port = free_port()
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
     env = service_env(platform, "gateway")
+    # Journeys make more requests a minute than a person would (the admin
+    # invites every member): the limits themselves are proven in
+    # tests/unit/gateway/test_gateway_rate_limits.py and
+    # tests/integration/gateway/test_rate_limits_shared.py.
+    env.update(E2E_RATE_LIMITS)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(port)],
