@@ -122,6 +122,8 @@ def create_app(
     app.state.access_blocklist = blocklist
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
     app.state.notification_stream = owned_stream or NotificationStream()
+    # A revoked login or member loses its open live streams at once.
+    blocklist.on_revoked(app.state.notification_stream.end_access)
 
     install_error_handlers(app)
     for router in all_routers():
