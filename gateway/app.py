@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway.access import AccessBlocklist, AccessEventsFollower
 from gateway.auth import TokenVerifier
 from gateway.backend import RpcCaller
+from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -114,6 +115,10 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs is served with local assets (gateway/docs.py); FastAPI's own
+        # pages load Swagger UI and ReDoc from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -153,6 +158,7 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_openapi(app)
+    install_docs(app)
     return app
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from shared.db import migrations
 from shared.db.engine import ensure_database
-from shared.keys import secret_key, write_key_pair
+from shared.keys import secret_key, write_jwt_keys
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
 from stack import topology
@@ -21,14 +21,18 @@ log = logging.getLogger("bootstrap")
 
 
 def ensure_keys(settings: Settings) -> None:
-    """The JWT key pair, and the cursor key when not given (CURSOR_KEY)."""
+    """The cursor key when not given (CURSOR_KEY); in development, the JWT key
+    pair. Elsewhere the deployment provides the pair to identity and the
+    gateway alone (a Kubernetes Secret; compose's `keys` step, python -m
+    stack.keys), and the bootstrap, which does not use it, never sees it."""
     secret_key(settings.cursor_key, settings.cursor_key_path, "CURSOR_KEY")
     private, public = Path(settings.jwt_private_key_path), Path(settings.jwt_public_key_path)
     if private.exists() and public.exists():
         return
-    if private.parent != public.parent:
-        raise SystemExit("JWT_PRIVATE_KEY_PATH and JWT_PUBLIC_KEY_PATH are missing; provide both key files")
-    write_key_pair(private.parent, private.name.removesuffix(".pem"))
+    if not settings.is_development:
+        log.info("JWT keys not made here: outside development the deployment provides them")
+        return
+    write_jwt_keys(private, public)
     log.info("generated a development signing key pair", extra={"path": str(private.parent)})
 
 

@@ -135,3 +135,24 @@ def test_broker_and_database_are_external_and_their_credentials_in_a_secret():
             assert {"secretRef": {"name": "platform-secrets"}} in sources, name
             assert {"configMapRef": {"name": "platform-config"}} in sources, name
     assert not any(kind == "StatefulSet" for kind, _ in resources()), "no broker or database in the cluster manifests"
+
+
+def test_the_jwt_private_key_is_mounted_into_identity_only():
+    holders = set()
+    for (kind, name), resource in resources().items():
+        if kind not in ("Deployment", "Job"):
+            continue
+        for volume in resource["spec"]["template"]["spec"].get("volumes", []):
+            secret = volume.get("secret", {})
+            if secret.get("secretName") != "platform-jwt-keys":
+                continue
+            keys = {item["key"] for item in secret.get("items", [])}
+            assert keys, f"{name} mounts every key of platform-jwt-keys"
+            if "jwt_ed25519.pem" in keys:
+                holders.add(name)
+    assert holders == {"identity"}
+
+
+def test_service_metrics_listen_on_the_pod_address():
+    # The default is 127.0.0.1; Prometheus and the probes reach the pod's address.
+    assert resources()[("ConfigMap", "platform-config")]["data"]["METRICS_HOST"] == "0.0.0.0"
