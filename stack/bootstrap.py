@@ -1,8 +1,11 @@
 """Prepare a fresh or existing installation; safe to run again.
 
 `make up` and the compose `bootstrap` service run `python -m stack.bootstrap`:
-dev signing and cursor keys when missing, one database per service, every service's
-Alembic migrations, the gateway's database (rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
+first each service's check (outside development, PLATFORM_ENV, identity
+refuses a weak or documented admin password), then the cursor key when
+missing and, in development only, the JWT key pair; one database per
+service, every service's Alembic migrations, the gateway's database
+(rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
 """
@@ -54,7 +57,18 @@ def ensure_gateway_database(settings: Settings) -> None:
     ratelimit.ensure_schema(f"{settings.postgres_url.rstrip('/')}/{settings.database_name(ratelimit.DATABASE)}")
 
 
+def check(settings: Settings) -> None:
+    """Refuse to deploy with what must not reach a real deployment (each
+    service's `check(settings)`, e.g. identity's admin password), before
+    anything is created."""
+    for name in SERVICES:
+        module = deploy_module(name)
+        if module is not None and hasattr(module, "check"):
+            module.check(settings)
+
+
 def bootstrap(settings: Settings) -> dict:
+    check(settings)
     ensure_keys(settings)
     for service in SERVICES:
         if ensure_database(settings, service):

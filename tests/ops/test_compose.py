@@ -104,3 +104,28 @@ def test_service_metrics_listen_on_every_interface_inside_containers_only():
     # Prometheus scrapes them over the compose network; no port is published.
     assert STACK["identity"]["environment"]["METRICS_HOST"] == "0.0.0.0"
     assert not any("9101" in str(p) for p in STACK["identity"].get("ports", []))
+
+
+SECRETS = ["PLATFORM_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "CURSOR_KEY",
+           "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD"]
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_every_secret_is_required_with_no_default(name):
+    """`${VAR:?message}`: compose stops with the message when it is unset;
+    never `${VAR:-default}` nor a literal value."""
+    import re
+
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    uses = re.findall(r"\$\{" + name + r"([^}]*)\}", text)
+    assert uses, f"{name} is not used"
+    assert all(use.startswith(":?") and len(use) > 2 for use in uses), f"{name}: {uses}"
+
+
+def test_no_server_runs_with_a_known_or_no_password():
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    assert "guest:guest" not in text
+    assert "POSTGRES_HOST_AUTH_METHOD" not in text
+    assert "ChangeMe" not in text
+    env = STACK["bootstrap"]["environment"]
+    assert env["PLATFORM_ENV"] == "production"  # the bootstrap checks the admin password

@@ -4,6 +4,7 @@ requests alternating between them reach one shared limit."""
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import uuid
@@ -13,7 +14,6 @@ import httpx
 import pytest
 
 from services.identity.tokens import TokenIssuer
-from shared.db.engine import drop_database
 from shared.settings import REPO_ROOT
 from stack.bootstrap import ensure_gateway_database
 from stack.testing import die_with_parent, free_port, service_env, wait_for
@@ -25,9 +25,16 @@ WRITES, AUTH = 7, 5
 
 @pytest.fixture(scope="module")
 def gateway_database(settings):
+    # Made as the bootstrap makes it; kept for the session's other tests (the
+    # platform fixture drops it, or the next run's stale-run cleanup).
     ensure_gateway_database(settings)
-    yield settings
-    drop_database(settings, "gateway")
+    return settings
+
+
+def new_client_address() -> str:
+    """An address of the documentation range no other test uses (the counters
+    are shared by the whole session): each test counts from zero."""
+    return f"2001:db8:{secrets.token_hex(2)}:{secrets.token_hex(2)}::1"
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +89,9 @@ def test_member_writes_alternating_between_replicas_hit_one_limit(replicas, gate
 
 
 def test_unauthenticated_auth_requests_alternating_between_replicas_hit_one_limit(replicas):
-    answers = [httpx.post(f"{replicas[n % 2]}/v1/auth/token", json={}, timeout=10) for n in range(AUTH + 2)]
+    client = {"X-Forwarded-For": new_client_address()}
+    answers = [httpx.post(f"{replicas[n % 2]}/v1/auth/token", json={}, headers=client, timeout=10)
+               for n in range(AUTH + 2)]
     assert [a.status_code for a in answers] == [422] * AUTH + [429] * 2
     assert answers[0].headers["ratelimit-policy"] == f'"auth-address";q={AUTH};w=3600'
 
@@ -94,19 +103,25 @@ def test_a_trusted_proxy_forwards_the_client_address_and_ipv6_counts_by_64(repli
         return httpx.post(f"{replicas[n % 2]}/v1/auth/token", json={}, headers={"X-Forwarded-For": address},
                           timeout=10).status_code
 
-    same_64 = [post(n, f"2001:db8:5:6::{n + 1:x}") for n in range(AUTH + 1)]
+    prefix = new_client_address().removesuffix("::1")  # a fresh /64
+    same_64 = [post(n, f"{prefix}:{n + 1:x}::{n + 7:x}") for n in range(AUTH + 1)]
     assert same_64 == [422] * AUTH + [429]
-    assert post(0, "2001:db8:5:7::1") == 422  # another /64
-    assert post(0, "198.51.100.7") == 422  # another address
+    assert post(0, new_client_address()) == 422  # another /64
 
 
 def test_the_counters_are_one_row_per_caller_and_window(replicas, gateway_database):
+    import ipaddress
+
     import psycopg
 
+    address = new_client_address()
+    for n in range(AUTH + 2):
+        httpx.post(f"{replicas[n % 2]}/v1/auth/token", json={}, headers={"X-Forwarded-For": address}, timeout=10)
+    network = ipaddress.IPv6Network((address, 64), strict=False)
     url = f"{gateway_database.postgres_url.rstrip('/')}/{gateway_database.database_name('gateway')}"
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT key, hits FROM rate_limit_counters WHERE key = 'a:127.0.0.1'").fetchall()
+        rows = conn.execute("SELECT key, hits FROM rate_limit_counters WHERE key = %s", (f"a:{network}",)).fetchall()
         persistence = conn.execute(
             "SELECT relpersistence FROM pg_class WHERE relname = 'rate_limit_counters'").fetchone()[0]
-    assert rows == [("a:127.0.0.1", AUTH + 2)]
+    assert rows == [(f"a:{network}", AUTH + 2)]
     assert persistence == "u"  # unlogged: no WAL for counters
