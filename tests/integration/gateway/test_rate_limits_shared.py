@@ -125,3 +125,25 @@ def test_the_counters_are_one_row_per_caller_and_window(replicas, gateway_databa
             "SELECT relpersistence FROM pg_class WHERE relname = 'rate_limit_counters'").fetchone()[0]
     assert rows == [(f"a:{network}", AUTH + 2)]
     assert persistence == "u"  # unlogged: no WAL for counters
+
+
+def test_concurrent_requests_batched_together_each_get_their_own_count(gateway_database):
+    """Requests waiting together share one upsert; none is lost or counted twice."""
+    import asyncio
+
+    from gateway.ratelimit import PostgresCounterStore
+
+    url = f"{gateway_database.postgres_url.rstrip('/')}/{gateway_database.database_name('gateway')}"
+    key, other = f"m:{uuid.uuid4()}", f"w:{uuid.uuid4()}"
+
+    async def scenario():
+        store = PostgresCounterStore(url)
+        try:
+            answers = await asyncio.gather(*(store.hit([key, other] if n % 2 else [key], 7) for n in range(60)))
+        finally:
+            await store.close()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert sorted(a[key] for a in answers) == list(range(1, 61))
+    assert sorted(a[other] for a in answers if other in a) == list(range(1, 31))

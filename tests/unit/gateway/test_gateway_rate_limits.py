@@ -151,3 +151,13 @@ def test_the_openapi_document_declares_429_and_the_headers(limited):
 )
 def test_ipv6_clients_count_by_their_64(host, key):
     assert client_key({"client": (host, 1234)}) == key
+
+
+def test_past_windows_are_forgotten(limited, auth, fake_rpc, store):
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    store.counts[("m:someone", 0)] = 7  # a window long gone
+    with limited() as client:
+        client.get("/v1/agencies", headers=auth(sub="member-9"))
+        client.get("/v1/agencies", headers=auth(sub="member-9"))
+    assert ("m:someone", 0) not in store.counts
+    assert [hits for (key, _), hits in store.counts.items() if key == "m:member-9"] == [2]
