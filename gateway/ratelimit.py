@@ -209,6 +209,7 @@ class RateLimitMiddleware:
         auth_per_window: int,
         window_seconds: int,
         retry_store_after_seconds: float = 5.0,
+        store_timeout_seconds: float = 1.0,
     ) -> None:
         self.app = app
         self.store = store
@@ -217,14 +218,17 @@ class RateLimitMiddleware:
         self.requests = Policy("member", requests_per_window, window_seconds)
         self.writes = Policy("member-writes", writes_per_window, window_seconds)
         self.auth = Policy("auth-address", auth_per_window, window_seconds)
-        self._member_policies = f"{self.requests.describe()}, {self.writes.describe()}".encode()
-        self._auth_policy = self.auth.describe().encode()
+        self._member_policies = f"{self.requests.describe()}, {self.writes.describe()}"
+        self._auth_policy = self.auth.describe()
         self._retry_store_after = retry_store_after_seconds
+        # A database that hangs must not hang the API: past this, the request
+        # is served as if the counters were down.
+        self._store_timeout = store_timeout_seconds
         self._store_down_until = 0.0
         self._next_purge = 0.0
         self._purge: asyncio.Task | None = None  # kept: a task nobody holds may be collected
 
-    def _policies(self, scope: Scope) -> tuple[list[tuple[Policy, str]], bytes] | None:
+    def _policies(self, scope: Scope) -> tuple[list[tuple[Policy, str]], str] | None:
         """The (policy, counter key) pairs this request counts against."""
         path: str = scope["path"]
         if not path.startswith(LIMITED_PREFIX):
@@ -250,8 +254,9 @@ class RateLimitMiddleware:
             return None
         window_start = int(now // self.window) * self.window
         try:
-            counts = await self.store.hit([key for _, key in policies], window_start)
-        except (psycopg.Error, OSError) as exc:
+            counts = await asyncio.wait_for(self.store.hit([key for _, key in policies], window_start),
+                                            self._store_timeout)
+        except (psycopg.Error, OSError, TimeoutError) as exc:
             self._store_down(now, exc)
             return None
         if now >= self._next_purge:
@@ -289,12 +294,12 @@ class RateLimitMiddleware:
         reset = max(1, math.ceil(int(now // self.window) * self.window + self.window - now))
         states = [(policy, max(0, policy.quota - counts.get(key, 0))) for policy, key in policies]
         exceeded = [policy for policy, key in policies if counts.get(key, 0) > policy.quota]
-        limit_header = ", ".join(f'"{p.name}";r={remaining};t={reset}' for p, remaining in states).encode()
+        limit_header = ", ".join(f'"{p.name}";r={remaining};t={reset}' for p, remaining in states)
 
         def add_headers(message: Message) -> None:
             headers = MutableHeaders(scope=message)
-            headers.append("RateLimit-Policy", policy_header.decode())
-            headers.append("RateLimit", limit_header.decode())
+            headers.append("RateLimit-Policy", policy_header)
+            headers.append("RateLimit", limit_header)
 
         if exceeded:
             self.metrics.rate_limited.labels(exceeded[0].name).inc()

@@ -161,3 +161,19 @@ def test_past_windows_are_forgotten(limited, auth, fake_rpc, store):
         client.get("/v1/agencies", headers=auth(sub="member-9"))
     assert ("m:someone", 0) not in store.counts
     assert [hits for (key, _), hits in store.counts.items() if key == "m:member-9"] == [2]
+
+
+def test_a_hanging_store_does_not_hang_the_api(limited, auth, fake_rpc, store, monkeypatch):
+    import asyncio
+    import time
+
+    async def hang(keys, window_start):
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(store, "hit", hang)
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    with limited() as client:
+        started = time.monotonic()
+        response = client.get("/v1/agencies", headers=auth())
+        assert response.status_code == 200 and time.monotonic() - started < 5
+        assert "ratelimit" not in response.headers
