@@ -129,3 +129,12 @@ def test_no_server_runs_with_a_known_or_no_password():
     assert "ChangeMe" not in text
     env = STACK["bootstrap"]["environment"]
     assert env["PLATFORM_ENV"] == "production"  # the bootstrap checks the admin password
+
+
+def test_the_gateway_believes_forwarded_addresses_from_the_web_container_only():
+    web_address = STACK["web"]["networks"]["default"]["ipv4_address"]
+    assert STACK["gateway"]["environment"]["FORWARDED_ALLOW_IPS"] == web_address
+    import ipaddress
+
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(web_address) in ipaddress.ip_network(subnet)

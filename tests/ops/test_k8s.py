@@ -193,3 +193,11 @@ def test_the_example_admin_password_would_be_refused_by_the_bootstrap():
     example = resources()[("Secret", "platform-secrets")]["stringData"]["PLATFORM_ADMIN_PASSWORD"]
     with pytest.raises(SystemExit):
         check(Settings(platform_env="production", platform_admin_password=example))
+
+
+def test_the_gateway_believes_forwarded_addresses_from_the_cluster_only():
+    import ipaddress
+
+    env = {e["name"]: e.get("value") for e in container("Deployment", "gateway")["env"]}
+    trusted = [ipaddress.ip_network(n.strip()) for n in env["FORWARDED_ALLOW_IPS"].split(",")]
+    assert trusted and all(n.is_private for n in trusted)  # the ingress and web pods, never "*"
