@@ -177,3 +177,11 @@ def test_a_hanging_store_does_not_hang_the_api(limited, auth, fake_rpc, store, m
         response = client.get("/v1/agencies", headers=auth())
         assert response.status_code == 200 and time.monotonic() - started < 5
         assert "ratelimit" not in response.headers
+
+
+def test_browsers_of_other_origins_may_read_the_rate_limit_headers(limited, auth, fake_rpc):
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    with limited() as client:
+        response = client.get("/v1/agencies", headers={**auth(), "Origin": "https://app.example.fr"})
+    exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+    assert {"ratelimit", "ratelimit-policy", "retry-after"} <= exposed
