@@ -40,6 +40,12 @@ Authentification : `Authorization: Bearer <jeton d'accès>` (POST /v1/auth/token
 Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail`,
 `errors` pour la validation, `request_id`). Chaque réponse porte `X-Request-ID`.
 """
+RATE_LIMITS_DESCRIPTION = """
+Limites de débit, par fenêtre de {window} secondes : par membre, {requests} requêtes
+dont {writes} écritures (POST, PATCH, PUT, DELETE) ; par adresse, {auth} requêtes non
+authentifiées sur `/v1/auth/*`. Les réponses comptées portent `RateLimit-Policy`
+et `RateLimit` ; au-delà, 429 avec `Retry-After`.
+"""
 
 
 def create_app(
@@ -113,7 +119,10 @@ def create_app(
     app = FastAPI(
         title="Plateforme communautaire — API",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION + (RATE_LIMITS_DESCRIPTION.format(
+            window=settings.rate_limit_window_seconds, requests=settings.rate_limit_member_requests,
+            writes=settings.rate_limit_member_writes, auth=settings.rate_limit_auth_requests,
+        ) if settings.rate_limits_enabled else ""),
         lifespan=lifespan,
         # /docs is served with local assets (gateway/docs.py); FastAPI's own
         # pages load Swagger UI and ReDoc from a CDN.
