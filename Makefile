@@ -28,6 +28,10 @@ var/dotenv.mk: .env
 	        -e "s/ \?= ([\"'])(.*)\1[[:space:]]*$$/ ?= \2/" .env > $@
 endif
 
+# make up, make bootstrap and make test run a developer's platform: the
+# bootstrap may then make keys and seed the README's admin password.
+export PLATFORM_ENV ?= development
+
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  (make test PYTEST_ARGS='-k outbox -x' passes arguments to pytest)"

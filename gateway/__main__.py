@@ -26,6 +26,8 @@ def main() -> None:
         log_config=None,  # uvicorn's loggers propagate to our JSON handler
         access_log=False,  # gateway.access logs each request with its context
         proxy_headers=True,
+        # Forwarded headers only from these proxies (the web app, an ingress).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import aio_pika
@@ -30,6 +31,13 @@ class AccessBlocklist:
     def __init__(self) -> None:
         self._users: dict[str, datetime | None] = {}  # None: for good (until restored)
         self._sessions: dict[str, datetime] = {}
+        # Told of each revocation as it arrives: open live streams end with
+        # their login instead of at their next check.
+        self._listeners: list[Callable[[str | None, str | None], None]] = []
+
+    def on_revoked(self, listener: Callable[[str | None, str | None], None]) -> None:
+        """Call `listener(user_id, session_id)` on each revocation followed."""
+        self._listeners.append(listener)
 
     def block_user(self, user_id: str, until: datetime | None) -> None:
         self._users[user_id] = until
@@ -68,6 +76,8 @@ class AccessBlocklist:
                 self.block_user(payload["user_id"], until)
             if payload.get("session_id") and until is not None:
                 self.block_session(payload["session_id"], until)
+            for listener in self._listeners:
+                listener(payload.get("user_id"), payload.get("session_id"))
         elif envelope.get("event_type") == "identity.access_restored":
             self.unblock_user(payload["user_id"])
 

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway.access import AccessBlocklist, AccessEventsFollower
 from gateway.auth import TokenVerifier
 from gateway.backend import RpcCaller
+from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -24,6 +25,8 @@ from gateway.middleware import (
 )
 from gateway.notification_stream import NotificationStream
 from gateway.openapi import install_openapi
+from gateway.ratelimit import DATABASE as RATE_LIMIT_DATABASE
+from gateway.ratelimit import CounterStore, PostgresCounterStore, RateLimitMiddleware
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
 from gateway.settings import GatewaySettings
@@ -37,11 +40,31 @@ Authentification : `Authorization: Bearer <jeton d'accès>` (POST /v1/auth/token
 Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail`,
 `errors` pour la validation, `request_id`). Chaque réponse porte `X-Request-ID`.
 """
+RATE_LIMITS_DESCRIPTION = """
+Limites de débit, par fenêtre de {window} secondes : par membre, {requests} requêtes
+dont {writes} écritures (POST, PATCH, PUT, DELETE) ; par adresse, {auth} requêtes non
+authentifiées sur `/v1/auth/*`. Les réponses comptées portent `RateLimit-Policy`
+et `RateLimit` ; au-delà, 429 avec `Retry-After`.
+"""
 
 
-def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller | None = None) -> FastAPI:
-    """Build the app; an injected ``rpc_client`` is used as is (not started nor closed)."""
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    rpc_client: RpcCaller | None = None,
+    rate_limit_store: CounterStore | None = None,
+) -> FastAPI:
+    """Build the app; an injected ``rpc_client`` is used as is (not started
+    nor closed). The rate-limit counters are in the gateway's database unless
+    a store is injected; with an injected RPC client and no store (unit
+    tests), nothing is rate-limited."""
     settings = settings or GatewaySettings()
+    owned_store = None
+    if settings.rate_limits_enabled and rate_limit_store is None and rpc_client is None:
+        owned_store = PostgresCounterStore(
+            f"{settings.postgres_url.rstrip('/')}/{settings.database_name(RATE_LIMIT_DATABASE)}"
+        )
+    counter_store = rate_limit_store or owned_store
     metrics = GatewayMetrics()
     verifier = TokenVerifier(
         settings.jwt_public_key_path,
@@ -90,12 +113,21 @@ def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller
                 await follower.close()
             if owned_client is not None:
                 await owned_client.close()
+            if owned_store is not None:
+                await owned_store.close()
 
     app = FastAPI(
         title="Plateforme communautaire — API",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION + (RATE_LIMITS_DESCRIPTION.format(
+            window=settings.rate_limit_window_seconds, requests=settings.rate_limit_member_requests,
+            writes=settings.rate_limit_member_writes, auth=settings.rate_limit_auth_requests,
+        ) if settings.rate_limits_enabled else ""),
         lifespan=lifespan,
+        # /docs is served with local assets (gateway/docs.py); FastAPI's own
+        # pages load Swagger UI and ReDoc from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -104,25 +136,38 @@ def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller
     app.state.access_blocklist = blocklist
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client
     app.state.notification_stream = owned_stream or NotificationStream()
+    # A revoked login or member loses its open live streams at once.
+    blocklist.on_revoked(app.state.notification_stream.end_access)
 
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router)
 
-    # Added innermost first: RequestContext > CORS > UnhandledError > BodySizeLimit.
+    # Added innermost first: RequestContext > CORS > RateLimit > UnhandledError > BodySizeLimit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    if settings.rate_limits_enabled and counter_store is not None:
+        app.add_middleware(
+            RateLimitMiddleware,
+            store=counter_store,
+            metrics=metrics,
+            requests_per_window=settings.rate_limit_member_requests,
+            writes_per_window=settings.rate_limit_member_writes,
+            auth_per_window=settings.rate_limit_auth_requests,
+            window_seconds=settings.rate_limit_window_seconds,
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
-            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After", "RateLimit-Policy", "RateLimit"],
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_openapi(app)
+    install_docs(app)
     return app
 
 

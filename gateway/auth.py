@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from gateway.errors import ProblemError, unauthorized
 from shared.caller import ROLES as SHARED_ROLES
@@ -31,6 +33,7 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
 class VerifiedToken:
     caller: Caller
     session_id: str | None
+    expires_at: float  # the token's `exp`, seconds since the epoch
 
 
 class KeyUnavailable(Exception):
@@ -84,8 +87,11 @@ class TokenVerifier:
         if agency is not None and not isinstance(agency, str):
             raise unauthorized("Le jeton d'accès est invalide.")
         session = claims.get("sid")
-        session = session if isinstance(session, str) else None
-        return VerifiedToken(Caller(id=subject, role=role, agency_code=agency, session_id=session), session)
+        return VerifiedToken(
+            Caller(id=subject, role=role, agency_code=agency, session_id=session if isinstance(session, str) else None),
+            session if isinstance(session, str) else None,
+            float(claims["exp"]),
+        )
 
 
 bearer_scheme = HTTPBearer(
@@ -100,19 +106,57 @@ def _verifier(request: Request) -> TokenVerifier:
     return request.app.state.token_verifier
 
 
-def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise unauthorized("Authentification requise : jeton d'accès manquant.")
+# Where a token verified before routing (the rate limiter) is kept for the
+# route's dependency: (the token, its VerifiedToken), in the request's state.
+VERIFIED_TOKEN_SCOPE_KEY = "verified_bearer"
+
+
+def bearer_token(scope: Scope) -> str | None:
+    """The bearer token of a request, unverified."""
+    value = Headers(scope=scope).get("authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def verify_for_scope(scope: Scope, token: str) -> VerifiedToken | None:
+    """Verify a token outside a route and keep the result for the route's
+    dependency; None when it would be refused (the route then says why)."""
+    state = scope["app"].state
     try:
-        verified = _verifier(request).verify(credentials.credentials)
+        verified = state.token_verifier.verify(token)
+    except (ProblemError, KeyUnavailable):
+        return None
+    blocklist = getattr(state, "access_blocklist", None)
+    if blocklist is not None and blocklist.is_blocked(verified.caller.id, verified.session_id):
+        return None
+    scope.setdefault("state", {})[VERIFIED_TOKEN_SCOPE_KEY] = (token, verified)
+    return verified
+
+
+def _verify(request: Request, token: str) -> VerifiedToken:
+    known = request.scope.get("state", {}).get(VERIFIED_TOKEN_SCOPE_KEY)
+    if known is not None and known[0] == token:
+        return known[1]
+    try:
+        return _verifier(request).verify(token)
     except KeyUnavailable:
         log.error("Cannot verify tokens: JWT public key missing")
         raise ProblemError(503, "La vérification des jetons est momentanément indisponible.") from None
+
+
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorized("Authentification requise : jeton d'accès manquant.")
+    verified = _verify(request, credentials.credentials)
     caller = verified.caller
     blocklist = getattr(request.app.state, "access_blocklist", None)
     if blocklist is not None and blocklist.is_blocked(caller.id, verified.session_id):
         raise unauthorized("Votre accès a été révoqué ou suspendu.")
     request.state.caller = caller
+    request.state.verified_token = verified
     return caller
 
 

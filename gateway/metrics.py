@@ -44,3 +44,14 @@ class GatewayMetrics:
             ["service", "method"],
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "gateway_rate_limited_total",
+            "Requests refused with 429 by a rate limit, by policy.",
+            ["policy"],
+            registry=self.registry,
+        )
+        self.rate_limit_store_errors = Counter(
+            "gateway_rate_limit_store_errors_total",
+            "Failures to reach the rate-limit counters (requests then go unlimited for a few seconds).",
+            registry=self.registry,
+        )

@@ -23,7 +23,16 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    # Browsers keep to HTTPS for a year once they have seen it over HTTPS
+    # (the header is ignored over plain HTTP, e.g. on a developer machine).
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    # JSON answers load nothing and are framed by nobody; /docs sets its own.
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+# What a shared cache or the browser's history must never keep: answers to a
+# request carrying a token, and the tokens /v1/auth/* hands out.
+NO_STORE = "no-store"
+AUTH_PATH_PREFIX = "/v1/auth/"
 UNMATCHED_ROUTE = "unmatched"
 
 
@@ -56,6 +65,9 @@ class RequestContextMiddleware:
         token = correlation_id.set(request_id)
         started = time.perf_counter()
         status = 500
+        private = scope["path"].startswith(AUTH_PATH_PREFIX) or any(
+            name == b"authorization" for name, _ in scope["headers"]
+        )
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -66,6 +78,8 @@ class RequestContextMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
+                if private:
+                    headers["Cache-Control"] = NO_STORE
             await send(message)
 
         try:

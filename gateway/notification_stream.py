@@ -56,6 +56,9 @@ class Subscription:
     user_id: str
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
     overflowed: bool = False
+    session_id: str | None = None  # the login (token `sid`) the stream was opened with
+    # Set when that login or the member's access is revoked: the stream ends.
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, item: dict[str, Any]) -> None:
         try:
@@ -85,10 +88,26 @@ class NotificationStream:
 
     # ------------------------------------------------------------ subscribers (this replica's streams)
 
-    def subscribe(self, user_id: str) -> Subscription:
-        subscription = Subscription(user_id, asyncio.Queue(maxsize=self._queue_size))
+    def subscribe(self, user_id: str, session_id: str | None = None) -> Subscription:
+        subscription = Subscription(user_id, asyncio.Queue(maxsize=self._queue_size), session_id=session_id)
         self._subscribers.setdefault(user_id, set()).add(subscription)
         return subscription
+
+    def end_access(self, user_id: str | None, session_id: str | None) -> int:
+        """End the streams of a member (suspended, erased) or of one login
+        (logout, replayed refresh token); how many were ended."""
+        ended = 0
+        if user_id:
+            streams = list(self._subscribers.get(user_id, ()))
+        elif session_id:
+            # A logout names the login only; revocations are rare, a scan is enough.
+            streams = [s for subs in self._subscribers.values() for s in subs if s.session_id == session_id]
+        else:
+            streams = []
+        for subscription in streams:
+            subscription.ended.set()
+            ended += 1
+        return ended
 
     def unsubscribe(self, subscription: Subscription) -> None:
         streams = self._subscribers.get(subscription.user_id)

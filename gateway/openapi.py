@@ -13,17 +13,54 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
+# The rate limiter (gateway/ratelimit.py) counts every /v1 request of a
+# member and every unauthenticated one to /v1/auth/*: any of them may get 429,
+# and a counted answer carries the RateLimit headers (IETF draft).
+RATE_LIMITED_PREFIX = "/v1/"
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "Les limites de débit appliquées : nom, quota (`q`) et fenêtre en secondes (`w`), "
+        'par exemple `"member";q=600;w=60, "member-writes";q=30;w=60`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": "Pour chaque limite appliquée, les requêtes restantes (`r`) et les secondes avant "
+        'la nouvelle fenêtre (`t`), par exemple `"member";r=572;t=24`.',
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER_HEADER = {
+    "description": "Secondes à attendre avant de réessayer.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _rate_limits(path: str, operation: dict[str, Any]) -> None:
+    if not path.startswith(RATE_LIMITED_PREFIX):
+        return
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("429", {"description": TITLES[429]})
+    for code, response in responses.items():
+        headers = response.setdefault("headers", {})
+        for name in RATE_LIMIT_HEADERS:
+            headers.setdefault(name, {"$ref": f"#/components/headers/{name}"})
+        if code == "429":
+            headers.setdefault("Retry-After", {"$ref": "#/components/headers/Retry-After"})
+
+
 def _problem_bodies(schema: dict[str, Any]) -> None:
-    for operations in schema.get("paths", {}).values():
+    for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             if "requestBody" in operation:  # BodySizeLimitMiddleware answers 413 to any of them
                 operation["responses"].setdefault("413", {"description": TITLES[413]})
+            _rate_limits(path, operation)
             for code, response in operation.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
                     if code == "422":
                         response["description"] = TITLES[422]
             operation["responses"] = dict(sorted(operation.get("responses", {}).items()))
+    schema.setdefault("components", {})["headers"] = {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER_HEADER}
     schemas = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)

@@ -27,6 +27,10 @@ class GatewaySettings(Settings):
     # Address the gateway listens on (0.0.0.0 to serve other machines).
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, gt=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (addresses or networks, comma-separated; "*" trusts anyone): the client
+    # address rate limits count is the one these proxies forwarded.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     readiness_timeout_seconds: float = Field(2.0, gt=0)
     jwt_leeway_seconds: float = Field(10.0, ge=0)
     # Services /readyz checks: by default every service of the platform.
@@ -39,6 +43,15 @@ class GatewaySettings(Settings):
     sse_keepalive_seconds: float = Field(15.0, gt=0)
     sse_retry_milliseconds: int = Field(3000, ge=0)
     sse_max_streams_per_user: int = Field(5, ge=1)
+    # Rate limits (docs/api.md): per member, requests and writes (POST, PATCH,
+    # PUT, DELETE) per window; per client address, unauthenticated requests
+    # to /v1/auth/* per window. Counted in the gateway's database, shared by
+    # every replica; RATE_LIMITS_ENABLED=false turns them off.
+    rate_limits_enabled: bool = True
+    rate_limit_window_seconds: int = Field(60, gt=0)
+    rate_limit_member_requests: int = Field(600, gt=0)
+    rate_limit_member_writes: int = Field(30, gt=0)
+    rate_limit_auth_requests: int = Field(300, gt=0)
 
     @field_validator("gateway_services", "cors_origins", mode="before")
     @classmethod

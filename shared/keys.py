@@ -9,19 +9,30 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def write_key_pair(directory: Path, name: str = "jwt_ed25519") -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    private_path, public_path = directory / f"{name}.pem", directory / f"{name}.pub.pem"
-    if not private_path.exists():
-        key = Ed25519PrivateKey.generate()
-        private_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        private_path.chmod(0o600)
-        public_path.write_bytes(
-            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        )
+    directory = Path(directory)
+    return write_jwt_keys(directory / f"{name}.pem", directory / f"{name}.pub.pem")
+
+
+def write_jwt_keys(private_path: Path, public_path: Path) -> tuple[Path, Path]:
+    """An Ed25519 pair at these paths (they may be in different directories:
+    only identity needs the private one), unless the private key exists. The
+    private key file is created readable by its owner alone from the start
+    (created 0600, never chmodded after: no moment where it is readable by others)."""
+    private_path, public_path = Path(private_path), Path(public_path)
+    if private_path.exists():
+        return private_path, public_path
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(private_pem)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return private_path, public_path
 
 

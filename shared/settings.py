@@ -18,6 +18,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
+    # "development" on a developer machine and in the tests (make up, make
+    # bootstrap and the test fixtures set it): only there may the bootstrap
+    # make JWT keys itself or seed the admin with a weak or documented
+    # password. Anything else is treated as a real deployment.
+    platform_env: str = "production"
+
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     rabbitmq_management_url: str = "http://guest:guest@127.0.0.1:15672"
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
@@ -46,7 +52,14 @@ class Settings(BaseSettings):
     platform_admin_password: str = "ChangeMe-Pilote-2026!"
 
     metrics_port: int = 0  # 0: no metrics HTTP server (tests)
+    # Address a service's metrics server listens on: this machine only unless
+    # configured (Kubernetes and compose set 0.0.0.0 for Prometheus and probes).
+    metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.platform_env.strip().lower() == "development"
 
     def database_name(self, service: str) -> str:
         return f"{self.db_name_prefix}{service}"

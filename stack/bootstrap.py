@@ -1,8 +1,11 @@
 """Prepare a fresh or existing installation; safe to run again.
 
 `make up` and the compose `bootstrap` service run `python -m stack.bootstrap`:
-dev signing and cursor keys when missing, one database per service, every service's
-Alembic migrations, the RabbitMQ topology (stack/topology.py), and each
+first each service's check (outside development, PLATFORM_ENV, identity
+refuses a weak or documented admin password), then the cursor key when
+missing and, in development only, the JWT key pair; one database per
+service, every service's Alembic migrations, the gateway's database
+(rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
 """
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from shared.db import migrations
 from shared.db.engine import ensure_database
-from shared.keys import secret_key, write_key_pair
+from shared.keys import secret_key, write_jwt_keys
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
 from stack import topology
@@ -21,14 +24,18 @@ log = logging.getLogger("bootstrap")
 
 
 def ensure_keys(settings: Settings) -> None:
-    """The JWT key pair, and the cursor key when not given (CURSOR_KEY)."""
+    """The cursor key when not given (CURSOR_KEY); in development, the JWT key
+    pair. Elsewhere the deployment provides the pair to identity and the
+    gateway alone (a Kubernetes Secret; compose's `keys` step, python -m
+    stack.keys), and the bootstrap, which does not use it, never sees it."""
     secret_key(settings.cursor_key, settings.cursor_key_path, "CURSOR_KEY")
     private, public = Path(settings.jwt_private_key_path), Path(settings.jwt_public_key_path)
     if private.exists() and public.exists():
         return
-    if private.parent != public.parent:
-        raise SystemExit("JWT_PRIVATE_KEY_PATH and JWT_PUBLIC_KEY_PATH are missing; provide both key files")
-    write_key_pair(private.parent, private.name.removesuffix(".pem"))
+    if not settings.is_development:
+        log.info("JWT keys not made here: outside development the deployment provides them")
+        return
+    write_jwt_keys(private, public)
     log.info("generated a development signing key pair", extra={"path": str(private.parent)})
 
 
@@ -41,12 +48,33 @@ def seed(settings: Settings) -> dict:
     return seeded
 
 
+def ensure_gateway_database(settings: Settings) -> None:
+    """The gateway's own database: its rate-limit counters, shared by every replica."""
+    from gateway import ratelimit
+
+    if ensure_database(settings, ratelimit.DATABASE):
+        log.info("created database", extra={"database": settings.database_name(ratelimit.DATABASE)})
+    ratelimit.ensure_schema(f"{settings.postgres_url.rstrip('/')}/{settings.database_name(ratelimit.DATABASE)}")
+
+
+def check(settings: Settings) -> None:
+    """Refuse to deploy with what must not reach a real deployment (each
+    service's `check(settings)`, e.g. identity's admin password), before
+    anything is created."""
+    for name in SERVICES:
+        module = deploy_module(name)
+        if module is not None and hasattr(module, "check"):
+            module.check(settings)
+
+
 def bootstrap(settings: Settings) -> dict:
+    check(settings)
     ensure_keys(settings)
     for service in SERVICES:
         if ensure_database(settings, service):
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
+    ensure_gateway_database(settings)
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
     log.info("declared topology", extra=declared)
     seeded = seed(settings)

@@ -22,8 +22,10 @@ def service_class(name: str):
 
 def deploy_module(name: str) -> ModuleType | None:
     """`services/<name>/bootstrap.py`, where a service says what it needs at
-    deploy time: `declare_broker(amqp_uri)` (its own exchanges and queues
-    beyond its event handlers') and `seed(settings)` (its initial data)."""
+    deploy time: `check(settings)` (refuse a configuration unfit to deploy,
+    before anything is done), `declare_broker(amqp_uri)` (its own exchanges
+    and queues beyond its event handlers') and `seed(settings)` (its initial
+    data)."""
     try:
         return importlib.import_module(f"services.{name}.bootstrap")
     except ModuleNotFoundError as error:

@@ -102,6 +102,7 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
             "outbox_poll_seconds": 0.2,
+            "platform_env": "development",
         }
     )
 
@@ -112,7 +113,7 @@ def platform(settings):
     topology declared, pilot data seeded."""
     bootstrap(settings)
     yield settings
-    for name in SERVICES:
+    for name in (*SERVICES, "gateway"):
         drop_database(settings, name)
 
 
@@ -133,6 +134,7 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
             "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
             "PLATFORM_ADMIN_EMAIL": settings.platform_admin_email,
             "PLATFORM_ADMIN_PASSWORD": settings.platform_admin_password,
+            "PLATFORM_ENV": settings.platform_env,
             "METRICS_PORT": "0",
         }
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
@@ -112,34 +113,47 @@ async def sse_frames(
     retry_milliseconds: int,
     disconnected: Awaitable[Any],
     still_allowed: Callable[[], bool] = lambda: True,
+    ends_at: float | None = None,
 ) -> AsyncIterator[str]:
     """What the stream sends: the retry delay, what was missed since
     Last-Event-ID, then each new notification as it comes, with a comment
     line when nothing happened for `keepalive_seconds`. Ends when the client
-    leaves, loses access, or falls too far behind (it then resumes)."""
+    leaves, falls too far behind, or its login ends: at `ends_at` (the access
+    token's expiry, epoch seconds) or when the subscription is ended
+    (logout, suspension, erasure). The client resumes with a fresh token and
+    Last-Event-ID."""
     yield f"retry: {retry_milliseconds}\n\n"
     sent: set[str] = set()
     for item in missed:
         sent.add(item["id"])
         yield sse_frame(item)
     gone = asyncio.ensure_future(disconnected)
+    revoked = asyncio.ensure_future(subscription.ended.wait())
     next_item: asyncio.Future[dict[str, Any]] | None = None
     try:
         while not subscription.overflowed and still_allowed():
+            timeout = keepalive_seconds
+            if ends_at is not None:
+                left = ends_at - time.time()
+                if left <= 0:
+                    return
+                timeout = min(timeout, left)
             if next_item is None:
                 next_item = asyncio.ensure_future(subscription.queue.get())
-            done, _ = await asyncio.wait({next_item, gone}, timeout=keepalive_seconds,
+            done, _ = await asyncio.wait({next_item, gone, revoked}, timeout=timeout,
                                          return_when=asyncio.FIRST_COMPLETED)
-            if gone in done:
+            if gone in done or revoked in done:
                 return
             if next_item not in done:
+                if ends_at is not None and time.time() >= ends_at:
+                    return
                 yield KEEP_ALIVE
                 continue
             item, next_item = next_item.result(), None
             if item["id"] not in sent:  # already sent as missed
                 yield sse_frame(item)
     finally:
-        for task in (next_item, gone):
+        for task in (next_item, gone, revoked):
             if task is not None and not task.done():
                 task.cancel()
 
@@ -155,8 +169,10 @@ async def wait_for_disconnect(request: Request) -> None:
     description=(
         "Flux `text/event-stream` : chaque notification est un événement `notification` dont `id` est "
         "l'identifiant de la notification et `data` l'objet JSON de la liste. Une ligne de commentaire est "
-        "envoyée régulièrement pour garder la connexion ouverte. À la reconnexion, l'en-tête `Last-Event-ID` "
-        "fait d'abord envoyer les notifications manquées."
+        "envoyée régulièrement pour garder la connexion ouverte. Le flux se termine avec la connexion : "
+        "à l'expiration du jeton d'accès, à la déconnexion, à la suspension ou à l'effacement du compte ; "
+        "le client se reconnecte avec un jeton neuf et l'en-tête `Last-Event-ID`, qui fait d'abord envoyer "
+        "les notifications manquées."
     ),
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Le flux"},
@@ -175,7 +191,8 @@ async def stream(
                            headers={"Retry-After": "30"})
     # Subscribe before fetching what was missed: nothing falls in between
     # (a notification in both is sent once).
-    subscription = notifications.subscribe(caller.id)
+    verified = request.state.verified_token
+    subscription = notifications.subscribe(caller.id, verified.session_id)
     try:
         missed = await services.call("notifications", "list_since", last_event_id) if last_event_id else []
     except BaseException:
@@ -184,7 +201,7 @@ async def stream(
     blocklist = getattr(request.app.state, "access_blocklist", None)
 
     def still_allowed() -> bool:
-        return blocklist is None or not blocklist.is_blocked(caller.id, None)
+        return blocklist is None or not blocklist.is_blocked(caller.id, verified.session_id)
 
     async def body() -> AsyncIterator[str]:
         try:
@@ -194,6 +211,7 @@ async def stream(
                 retry_milliseconds=settings.sse_retry_milliseconds,
                 disconnected=wait_for_disconnect(request),
                 still_allowed=still_allowed,
+                ends_at=verified.expires_at,
             ):
                 yield frame
         finally:

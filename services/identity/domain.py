@@ -43,6 +43,20 @@ def password_problems(password: str, common_passwords: frozenset[str]) -> list[s
     return problems
 
 
+def admin_password_problems(password: str, documented: str, common_passwords: frozenset[str]) -> list[str]:
+    """Why the bootstrap's admin password is unfit for a real deployment:
+    the password policy, and the default written in the README (known to
+    anyone who has read it). Said to the operator, never with the password."""
+    problems = []
+    if password == documented:
+        problems.append("it is the documented default (README, .env.example)")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"it has fewer than {MIN_PASSWORD_LENGTH} characters")
+    if password.lower() in common_passwords:
+        problems.append("it is a common password")
+    return problems
+
+
 def invitation_agency(caller: Caller, role: str, agency_code: str | None) -> str | None:
     """Who may invite whom, and into which agency.
 

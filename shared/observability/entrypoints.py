@@ -28,7 +28,8 @@ class EntrypointObserver(DependencyProvider):
         self._started: dict = {}
 
     def start(self):
-        metrics.serve(get_settings().metrics_port)
+        settings = get_settings()
+        metrics.serve(settings.metrics_port, settings.metrics_host)
 
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()

@@ -41,12 +41,12 @@ _server_lock = threading.Lock()
 _server_started = False
 
 
-def serve(port: int) -> None:
-    """Expose /metrics on `port` once per process (port 0: don't)."""
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    """Expose /metrics on `host`:`port` once per process (port 0: don't)."""
     global _server_started
     if not port:
         return
     with _server_lock:
         if not _server_started:
-            start_http_server(port)
+            start_http_server(port, addr=host)
             _server_started = True

@@ -26,6 +26,10 @@ def services(start_service):
     return started
 
 
+E2E_RATE_LIMITS = {"RATE_LIMIT_MEMBER_REQUESTS": "100000", "RATE_LIMIT_MEMBER_WRITES": "100000",
+                   "RATE_LIMIT_AUTH_REQUESTS": "100000"}
+
+
 @pytest.fixture(scope="module")
 def gateway_env(services) -> dict:
     """More environment for the gateway; a module that starts only some
@@ -38,6 +42,11 @@ def gateway(platform, services, gateway_env, tmp_path_factory):
     port = free_port()
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
     env = service_env(platform, "gateway")
+    # Journeys make more requests a minute than a person would (the admin
+    # invites every member): the limits themselves are proven in
+    # tests/unit/gateway/test_gateway_rate_limits.py and
+    # tests/integration/gateway/test_rate_limits_shared.py.
+    env.update(E2E_RATE_LIMITS)
     env.update(gateway_env)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(

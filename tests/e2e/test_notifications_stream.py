@@ -194,3 +194,25 @@ def test_the_inbox_and_preferences_over_http(platform, gateways, make_member):
     refused = httpx.put(f"{first}/v1/notifications/preferences", headers=lea_auth,
                         json={"channels": {"reaction": {"in_app": True, "email": True}}, "digest": "weekly"})
     assert refused.status_code == 422
+
+
+def test_a_logout_ends_the_live_stream_on_every_replica(platform, gateways, make_member):
+    first, second = gateways
+    lea = make_member(display_name="Léa")
+    pair = httpx.post(f"{first}/v1/auth/token", json={"email": lea["email"], "password": lea["password"]}).json()
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    other_login = login(first, lea)
+    on_first, on_second, kept = Listener(first, headers), Listener(second, headers), Listener(second, other_login)
+    try:
+        logout = httpx.post(f"{first}/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}, headers=headers)
+        assert logout.status_code == 204
+        # identity's access_revoked reaches both replicas; each ends that login's streams at once.
+        on_first.thread.join(5)
+        on_second.thread.join(5)
+        assert not on_first.thread.is_alive() and not on_second.thread.is_alive(), "a stream outlived its login"
+        assert kept.thread.is_alive()  # the member's other login streams on
+        # Resuming with the ended login's token is refused; a fresh login resumes.
+        assert httpx.get(f"{second}/v1/notifications/stream", headers=headers).status_code == 401
+    finally:
+        for listener in (on_first, on_second, kept):
+            listener.close()

@@ -12,9 +12,9 @@ from shared.settings import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 STACK = COMPOSE["services"]
-ONE_SHOT = {"bootstrap"}
+ONE_SHOT = {"bootstrap", "keys"}
 # Beyond the platform's own services: what the stack needs around them.
-INFRASTRUCTURE = {"rabbitmq", "postgres", "bootstrap", "gateway", "mailpit", "postgres-exporter", "prometheus", "grafana"}
+INFRASTRUCTURE = {"rabbitmq", "postgres", "keys", "bootstrap", "gateway", "mailpit", "postgres-exporter", "prometheus", "grafana"}
 EXPECTED_PORTS = {"identity": 9101, "posts": 9102, "moderation": 9103, "analytics": 9104,
                   "events": 9105, "mentoring": 9106, "notifications": 9107}
 
@@ -80,3 +80,61 @@ def test_prometheus_and_grafana_are_provisioned_from_the_repository():
     rabbit = STACK["rabbitmq"]
     assert "./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in rabbit["volumes"]
     assert "rabbitmq_prometheus" in (REPO_ROOT / "infra/rabbitmq/enabled_plugins").read_text()
+
+
+def test_the_jwt_private_key_is_mounted_into_identity_only():
+    """Identity signs, the gateway verifies: the private key's volume is
+    identity's (and the one-shot step's that makes the pair), the public
+    key's the gateway's; nothing mounts var/keys as a whole any more."""
+    env = STACK["identity"]["environment"]
+    assert env["JWT_PRIVATE_KEY_PATH"].startswith("var/keys/private/")
+    assert env["JWT_PUBLIC_KEY_PATH"].startswith("var/keys/public/")
+    mounts = {name: [v.split(":")[0] for v in service.get("volumes", [])] for name, service in STACK.items()}
+    assert {n for n, sources in mounts.items() if "jwt-private" in sources} == {"keys", "identity"}
+    assert {n for n, sources in mounts.items() if "jwt-public" in sources} == {"keys", "gateway"}
+    assert "jwt-private:/app/var/keys/private:ro" in STACK["identity"]["volumes"]
+    assert "jwt-public:/app/var/keys/public:ro" in STACK["gateway"]["volumes"]
+    assert not any(v.split(":")[1] == "/app/var/keys" for s in STACK.values() for v in s.get("volumes", [])
+                   if v.count(":") >= 1)
+    assert STACK["keys"]["command"] == ["python", "-m", "stack.keys"]
+    assert STACK["bootstrap"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+
+
+def test_service_metrics_listen_on_every_interface_inside_containers_only():
+    # Prometheus scrapes them over the compose network; no port is published.
+    assert STACK["identity"]["environment"]["METRICS_HOST"] == "0.0.0.0"
+    assert not any("9101" in str(p) for p in STACK["identity"].get("ports", []))
+
+
+SECRETS = ["PLATFORM_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "CURSOR_KEY",
+           "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD"]
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_every_secret_is_required_with_no_default(name):
+    """`${VAR:?message}`: compose stops with the message when it is unset;
+    never `${VAR:-default}` nor a literal value."""
+    import re
+
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    uses = re.findall(r"\$\{" + name + r"([^}]*)\}", text)
+    assert uses, f"{name} is not used"
+    assert all(use.startswith(":?") and len(use) > 2 for use in uses), f"{name}: {uses}"
+
+
+def test_no_server_runs_with_a_known_or_no_password():
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    assert "guest:guest" not in text
+    assert "POSTGRES_HOST_AUTH_METHOD" not in text
+    assert "ChangeMe" not in text
+    env = STACK["bootstrap"]["environment"]
+    assert env["PLATFORM_ENV"] == "production"  # the bootstrap checks the admin password
+
+
+def test_the_gateway_believes_forwarded_addresses_from_the_web_container_only():
+    web_address = STACK["web"]["networks"]["default"]["ipv4_address"]
+    assert STACK["gateway"]["environment"]["FORWARDED_ALLOW_IPS"] == web_address
+    import ipaddress
+
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(web_address) in ipaddress.ip_network(subnet)

@@ -135,3 +135,69 @@ def test_broker_and_database_are_external_and_their_credentials_in_a_secret():
             assert {"secretRef": {"name": "platform-secrets"}} in sources, name
             assert {"configMapRef": {"name": "platform-config"}} in sources, name
     assert not any(kind == "StatefulSet" for kind, _ in resources()), "no broker or database in the cluster manifests"
+
+
+def test_the_jwt_private_key_is_mounted_into_identity_only():
+    holders = set()
+    for (kind, name), resource in resources().items():
+        if kind not in ("Deployment", "Job"):
+            continue
+        for volume in resource["spec"]["template"]["spec"].get("volumes", []):
+            secret = volume.get("secret", {})
+            if secret.get("secretName") != "platform-jwt-keys":
+                continue
+            keys = {item["key"] for item in secret.get("items", [])}
+            assert keys, f"{name} mounts every key of platform-jwt-keys"
+            if "jwt_ed25519.pem" in keys:
+                holders.add(name)
+    assert holders == {"identity"}
+
+
+def test_service_metrics_listen_on_the_pod_address():
+    # The default is 127.0.0.1; Prometheus and the probes reach the pod's address.
+    assert resources()[("ConfigMap", "platform-config")]["data"]["METRICS_HOST"] == "0.0.0.0"
+
+
+SECRET_SETTINGS = {"AMQP_URI", "POSTGRES_URL", "RABBITMQ_MANAGEMENT_URL", "PLATFORM_ADMIN_PASSWORD", "CURSOR_KEY",
+                   "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "SMTP_PASSWORD"}
+
+
+def required_secrets(kind, name) -> set[str]:
+    return {e["name"] for e in container(kind, name).get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {}) and not e["valueFrom"]["secretKeyRef"].get("optional")}
+
+
+def test_no_manifest_holds_a_secret_value():
+    config = resources()[("ConfigMap", "platform-config")]["data"]
+    assert not SECRET_SETTINGS & set(config)
+    assert config["PLATFORM_ENV"] == "production"
+    for (kind, name), _ in resources().items():
+        if kind in ("Deployment", "Job"):
+            for entry in container(kind, name).get("env", []):
+                assert not (entry["name"] in SECRET_SETTINGS and "value" in entry), f"{name}: {entry['name']}"
+
+
+def test_the_secrets_each_part_needs_are_required():
+    assert {"PLATFORM_ADMIN_PASSWORD", "CURSOR_KEY"} <= required_secrets("Job", "bootstrap")
+    for service in SERVICES:
+        assert "CURSOR_KEY" in required_secrets("Deployment", service), service
+    assert "ANALYTICS_PSEUDONYM_KEY" in required_secrets("Deployment", "analytics")
+    example = resources()[("Secret", "platform-secrets")]["stringData"]
+    assert {"CURSOR_KEY", "ANALYTICS_PSEUDONYM_KEY", "PLATFORM_ADMIN_PASSWORD"} <= set(example)
+
+
+def test_the_example_admin_password_would_be_refused_by_the_bootstrap():
+    from shared.settings import Settings
+    from stack.bootstrap import check
+
+    example = resources()[("Secret", "platform-secrets")]["stringData"]["PLATFORM_ADMIN_PASSWORD"]
+    with pytest.raises(SystemExit):
+        check(Settings(platform_env="production", platform_admin_password=example))
+
+
+def test_the_gateway_believes_forwarded_addresses_from_the_cluster_only():
+    import ipaddress
+
+    env = {e["name"]: e.get("value") for e in container("Deployment", "gateway")["env"]}
+    trusted = [ipaddress.ip_network(n.strip()) for n in env["FORWARDED_ALLOW_IPS"].split(",")]
+    assert trusted and all(n.is_private for n in trusted)  # the ingress and web pods, never "*"

@@ -186,3 +186,75 @@ def test_a_quiet_route_sends_keep_alives(served, auth):
 def test_the_stream_needs_a_token(served):
     response = httpx.get(f"http://127.0.0.1:{served.port}/v1/notifications/stream", timeout=5)
     assert response.status_code == 401
+
+
+# ---------------------------------------------------------------- the stream ends with the login
+
+
+def revoked(user_id: str | None = None, session_id: str | None = None) -> dict:
+    """identity.access_revoked as the replica's follower receives it."""
+    return {"event_type": "identity.access_revoked",
+            "payload": {"user_id": user_id, "session_id": session_id,
+                        "until": "2999-01-01T00:00:00+00:00" if session_id else None}}
+
+
+def test_a_stream_ends_when_its_access_token_expires(served, auth):
+    # Expired for 5 s already: still accepted within the 10 s leeway, so
+    # the stream opens, then ends at once (its expiry is past).
+    headers = auth(sub="user-3", exp=int(time.time()) - 5)
+    with httpx.Client(base_url=f"http://127.0.0.1:{served.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=headers) as response:
+            assert response.status_code == 200, response.read()
+            reader = SseReader(response)
+            assert reader.block().startswith("retry:")
+            with pytest.raises(StopIteration):
+                reader.block()
+
+
+def test_a_stream_ends_at_its_token_expiry_not_before(served, auth):
+    headers = auth(sub="user-4", exp=int(time.time()) + 2)
+    with httpx.Client(base_url=f"http://127.0.0.1:{served.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=headers) as response:
+            reader = SseReader(response)
+            assert reader.block().startswith("retry:")
+            started = time.monotonic()
+            with pytest.raises(StopIteration):
+                while time.monotonic() - started < 6:
+                    reader.block()  # keep-alives, then the end
+            assert 0.5 < time.monotonic() - started < 6
+
+
+def test_a_logout_ends_the_streams_of_that_login_only(settings, fake_rpc, auth):
+    settings = settings.model_copy(update={"sse_keepalive_seconds": 30})
+    app = create_app(settings, rpc_client=fake_rpc)
+    with Server(app) as server, httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=auth(sub="user-5", sid="login-a")) as other, \
+             http.stream("GET", "/v1/notifications/stream", headers=auth(sub="user-5", sid="login-b")) as ended:
+            assert other.status_code == ended.status_code == 200
+            going_on, ending = SseReader(other), SseReader(ended)
+            going_on.block(), ending.block()
+            server.loop.call_soon_threadsafe(app.state.access_blocklist.apply, revoked(session_id="login-b"))
+            # Promptly: long before the 30 s keep-alive would have looked again.
+            started = time.monotonic()
+            with pytest.raises(StopIteration):
+                ending.block()
+            assert time.monotonic() - started < 5
+            assert server.streams_of("user-5") == 1  # login-a's stream goes on
+            server.dispatch(created("n5", user_id="user-5"))
+            assert going_on.frame().startswith("id: n5\n")
+
+
+def test_a_suspension_ends_every_stream_of_the_member(settings, fake_rpc, auth):
+    settings = settings.model_copy(update={"sse_keepalive_seconds": 30})
+    app = create_app(settings, rpc_client=fake_rpc)
+    with Server(app) as server, httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=5) as http:
+        with http.stream("GET", "/v1/notifications/stream", headers=auth(sub="user-6", sid="login-c")) as response:
+            reader = SseReader(response)
+            reader.block()
+            server.loop.call_soon_threadsafe(app.state.access_blocklist.apply, revoked(user_id="user-6"))
+            started = time.monotonic()
+            with pytest.raises(StopIteration):
+                reader.block()
+            assert time.monotonic() - started < 5
+        # And the member cannot open another one.
+        assert http.get("/v1/notifications/stream", headers=auth(sub="user-6", sid="login-d")).status_code == 401

@@ -1,0 +1,25 @@
+"""`python -m stack.keys`: the JWT key pair at JWT_PRIVATE_KEY_PATH and
+JWT_PUBLIC_KEY_PATH when there is none (compose's one-shot `keys` step: the
+private key goes to identity's volume, the public one to the gateway's).
+A new random pair per installation, never a default; the private key is
+created readable by its owner only."""
+import logging
+
+from shared.keys import write_jwt_keys
+from shared.observability.logging import configure as configure_logging
+from shared.settings import get_settings
+
+log = logging.getLogger("keys")
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    existed = settings.jwt_private_key_path.exists()
+    write_jwt_keys(settings.jwt_private_key_path, settings.jwt_public_key_path)
+    log.info("JWT key pair kept" if existed else "JWT key pair generated",
+             extra={"public_key": str(settings.jwt_public_key_path)})
+
+
+if __name__ == "__main__":
+    main()
