@@ -855,11 +855,6 @@ class FakeNotifications:
     def delete_of(self, user_id) -> None:
         self.rows = [n for n in self.rows if n.user_id != user_id]
 
-    def replace_name(self, name, replacement) -> None:
-        for n in self.rows:
-            n.title = n.title.replace(name, replacement)
-            n.body = n.body.replace(name, replacement)
-
 
 class FakePreferences:
     def __init__(self):
@@ -893,12 +888,6 @@ class FakeEmails:
 
     def delete_of(self, user_id) -> None:
         self.rows = [e for e in self.rows if e.user_id != user_id]
-
-    def replace_name(self, name, replacement) -> None:
-        for e in self.rows:
-            e.subject = e.subject.replace(name, replacement)
-            e.text_body = e.text_body.replace(name, replacement)
-            e.html_body = e.html_body.replace(name, replacement)
 
 
 class FakeDigestRuns:
