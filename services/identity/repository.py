@@ -1,5 +1,5 @@
 """identity's unit of work and data access."""
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from services.identity.models import Agency, Invitation, LoginFailure, RefreshToken, User
 from shared.db.unit_of_work import SqlUnitOfWork
@@ -71,6 +71,18 @@ class InvitationRepository:
     def get_for_update(self, code: str) -> Invitation | None:
         # Row lock: two registrations racing for the last use cannot both win.
         return self.session.scalar(select(Invitation).where(Invitation.code == code).with_for_update())
+
+    def addressed_to(self, email: str) -> list[Invitation]:
+        return list(self.session.scalars(select(Invitation).where(Invitation.email == email)
+                                         .order_by(Invitation.created_at)))
+
+    def forget_address(self, email: str, now) -> None:
+        """Erasure: invitations addressed to `email` lose the address and are
+        closed (an addressed invitation without its address would be open to anyone)."""
+        self.session.execute(
+            update(Invitation).where(Invitation.email == email)
+            .values(email=None, expires_at=func.least(Invitation.expires_at, now))
+        )
 
 
 class RefreshTokenRepository:

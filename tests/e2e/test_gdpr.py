@@ -15,9 +15,10 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def join(http, admin_token, role, agency, name):
-    code = http.post("/v1/invitations", json={"role": role, "agency_code": agency}, headers=bearer(admin_token)).json()["code"]
+def join(http, admin_token, role, agency, name, addressed=False):
     email = f"{uuid.uuid4().hex[:10]}@exemple.fr"
+    invitation = {"role": role, "agency_code": agency, **({"email": email} if addressed else {})}
+    code = http.post("/v1/invitations", json=invitation, headers=bearer(admin_token)).json()["code"]
     password = "une phrase de passe assez longue"
     user = http.post("/v1/auth/register", json={"invitation_code": code, "email": email, "password": password,
                                                  "display_name": name})
@@ -53,7 +54,7 @@ def test_export_then_erasure_everywhere(http, platform):
                                               "password": platform.platform_admin_password}).json()["access_token"]
     marker = uuid.uuid4().hex[:8]
     name = f"Zoé{marker}"
-    target = join(http, admin, "job_seeker", "HDF-ROUBAIX", name)
+    target = join(http, admin, "job_seeker", "HDF-ROUBAIX", name, addressed=True)
     peer = join(http, admin, "job_seeker", "HDF-ROUBAIX", "Yanis")
     mentor = join(http, admin, "company", None, "Entreprise Soudure")
     me = bearer(target["token"])
@@ -95,6 +96,7 @@ def test_export_then_erasure_everywhere(http, platform):
     assert set(services) == set(SERVICES)
     text = str(services)
     assert target["email"] in str(services["identity"])
+    assert [i["email"] for i in services["identity"]["invitations"]] == [target["email"]]
     assert post["id"] in str(services["posts"]) and request.json()["id"] in str(services["mentoring"])
     assert event.json()["id"] in str(services["events"]) and marker in text
 

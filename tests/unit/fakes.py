@@ -209,6 +209,13 @@ class FakeInvitations:
     def get_for_update(self, code):
         return self.rows.get(code)
 
+    def addressed_to(self, email):
+        return [i for i in self.rows.values() if i.email == email]
+
+    def forget_address(self, email, now) -> None:
+        for i in self.addressed_to(email):
+            i.email, i.expires_at = None, min(i.expires_at, now)
+
 
 class FakeRefreshTokens:
     def __init__(self):
