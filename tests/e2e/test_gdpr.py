@@ -107,3 +107,5 @@ def test_export_then_erasure_everywhere(http, platform):
     except AssertionError:
         pytest.fail("personal data left after erasure: " + "; ".join(rows_mentioning(platform, needles)))
     assert http.get(f"/v1/posts/{post['id']}", headers=bearer(peer["token"])).json()["author"]["display_name"] != name
+    by_old_id = http.get("/v1/posts", params={"author": target["id"]}, headers=bearer(peer["token"]))
+    assert by_old_id.status_code == 200 and by_old_id.json()["items"] == []  # content moved to an erased-author id

@@ -301,6 +301,12 @@ class FakePosts:
     def by_author(self, author_id):
         return sorted((p for p in self.rows.values() if p.author_id == author_id), key=lambda p: p.created_at)
 
+    def rekey_author(self, author_id, new_id) -> int:
+        mine = [p for p in self.rows.values() if p.author_id == author_id]
+        for p in mine:
+            p.author_id = new_id
+        return len(mine)
+
     def add_to_comment_count(self, post_id, delta) -> None:
         self.rows[post_id].comment_count += delta
 
@@ -333,6 +339,12 @@ class FakeComments:
 
     def by_author(self, author_id):
         return sorted((c for c in self.rows.values() if c.author_id == author_id), key=lambda c: c.created_at)
+
+    def rekey_author(self, author_id, new_id) -> int:
+        mine = [c for c in self.rows.values() if c.author_id == author_id]
+        for c in mine:
+            c.author_id = new_id
+        return len(mine)
 
 
 class FakeReactions:
