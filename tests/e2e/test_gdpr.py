@@ -7,6 +7,7 @@ import pytest
 
 from stack.services import SERVICES
 from stack.testing import db_connect, wait_for
+from tests.ops.test_dead_letter_erasure import park, parked_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -100,12 +101,20 @@ def test_export_then_erasure_everywhere(http, platform):
     assert post["id"] in str(services["posts"]) and request.json()["id"] in str(services["mentoring"])
     assert event.json()["id"] in str(services["events"]) and marker in text
 
+    # A copy of the target's registration parked in the dead letters (a consumer that kept failing on it).
+    parked = park(platform.amqp_uri, "identity.user_registered",
+                  {"user_id": target["id"], "email": target["email"], "display_name": name})
+    peers_parked = park(platform.amqp_uri, "identity.user_registered",
+                        {"user_id": peer["id"], "email": peer["email"], "display_name": "Yanis"})
+
     assert http.delete("/v1/me", headers=me).status_code == 202
     needles = [target["email"], name, f"Bio {marker}", marker]
     try:
         wait_for(lambda: not rows_mentioning(platform, needles), timeout=20, interval=0.5, message="erasure")
     except AssertionError:
         pytest.fail("personal data left after erasure: " + "; ".join(rows_mentioning(platform, needles)))
+    wait_for(lambda: parked not in parked_ids(platform.amqp_uri), timeout=10, message="the dead letters' erasure")
+    assert peers_parked in parked_ids(platform.amqp_uri)
     assert http.get(f"/v1/posts/{post['id']}", headers=bearer(peer["token"])).json()["author"]["display_name"] != name
     by_old_id = http.get("/v1/posts", params={"author": target["id"]}, headers=bearer(peer["token"]))
     assert by_old_id.status_code == 200 and by_old_id.json()["items"] == []  # content moved to an erased-author id
