@@ -91,6 +91,11 @@ def test_export_then_erasure_everywhere(http, platform):
     wait_for(lambda: http.get("/v1/notifications", headers=me).json()["items"], timeout=10,
              message="a notification for the comment on the target's post")
 
+    def peer_notified() -> list[str]:
+        return [n["body"] for n in http.get("/v1/notifications", headers=bearer(peer["token"])).json()["items"]]
+    wait_for(lambda: any(b.startswith(f"{name} a commenté") for b in peer_notified()), timeout=10,
+             message="the peer's notification naming the target")
+
     export = http.get("/v1/me/export", headers=me)
     assert export.status_code == 200, export.text
     services = export.json()["services"]
@@ -116,5 +121,8 @@ def test_export_then_erasure_everywhere(http, platform):
     wait_for(lambda: parked not in parked_ids(platform.amqp_uri), timeout=10, message="the dead letters' erasure")
     assert peers_parked in parked_ids(platform.amqp_uri)
     assert http.get(f"/v1/posts/{post['id']}", headers=bearer(peer["token"])).json()["author"]["display_name"] != name
+    # Texts name people when read: the peer's notification now names a deleted member, and only it changed.
+    assert any(b.startswith("Membre supprimé a commenté") for b in peer_notified())
+    assert not any(name in b for b in peer_notified())
     by_old_id = http.get("/v1/posts", params={"author": target["id"]}, headers=bearer(peer["token"]))
     assert by_old_id.status_code == 200 and by_old_id.json()["items"] == []  # content moved to an erased-author id
