@@ -262,3 +262,33 @@ def mentorship_ended(event: MentorshipEnded, people: People) -> list[Draft]:
     who = _name(people, event.ended_by)
     body = f"{who} a mis fin à votre mentorat. Merci pour le chemin parcouru ensemble."
     return [Draft(other, "mentorship_ended", "Fin de votre mentorat", body, MENTORING_LINK)]
+
+
+# ---------------------------------------------------------------- texts made before the slots
+
+# What followed the actor's name in each text that named one, before names
+# were put in at read time: a text made then starts with "<name><phrase>".
+LEGACY_ACTOR_PHRASES = (
+    " a répondu à votre question ",
+    " a commenté votre publication ",
+    " a trouvé votre publication utile.",
+    " vous remercie pour votre publication.",
+    " vous envoie son soutien.",
+    " aimerait être accompagné(e) par vous.",
+    " a accepté de vous accompagner.",
+    " a mis fin à votre mentorat.",
+)
+LEGACY_PLACEHOLDERS = (SOMEONE, "Votre mentor", ERASED_NAME)
+
+
+def legacy_actor(body: str) -> tuple[str, str] | None:
+    """(name, phrase) of a text made before the slots, when it names a member."""
+    if not body or "\x1e" in body:
+        return None
+    # The earliest phrase: a post title quoted further on may hold another one.
+    found = sorted((at, phrase) for phrase in LEGACY_ACTOR_PHRASES if (at := body.find(phrase)) > 0)
+    if not found:
+        return None
+    at, phrase = found[0]
+    name = body[:at]
+    return None if name in LEGACY_PLACEHOLDERS else (name, phrase)
