@@ -7,7 +7,7 @@ import pytest
 
 from stack.services import SERVICES
 from stack.testing import db_connect, wait_for
-from tests.ops.test_dead_letter_erasure import park, parked_ids
+from tests.ops.test_dead_letter_erasure import park, parked_ids, parked_mentioning
 
 pytestmark = pytest.mark.e2e
 
@@ -120,6 +120,7 @@ def test_export_then_erasure_everywhere(http, platform):
         pytest.fail("personal data left after erasure: " + "; ".join(rows_mentioning(platform, needles)))
     wait_for(lambda: parked not in parked_ids(platform.amqp_uri), timeout=10, message="the dead letters' erasure")
     assert peers_parked in parked_ids(platform.amqp_uri)
+    assert parked_mentioning(platform.amqp_uri, needles + [target["id"]]) == []  # nothing parked names them
     assert http.get(f"/v1/posts/{post['id']}", headers=bearer(peer["token"])).json()["author"]["display_name"] != name
     # Texts name people when read: the peer's notification now names a deleted member, and only it changed.
     assert any(b.startswith("Membre supprimé a commenté") for b in peer_notified())

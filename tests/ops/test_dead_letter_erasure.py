@@ -45,6 +45,18 @@ def parked_ids(amqp_uri: str) -> set[str]:
     return ids
 
 
+def parked_mentioning(amqp_uri: str, needles: list[str]) -> list[str]:
+    """Event ids of the parked messages that mention a needle (read and put back)."""
+    with Connection(amqp_uri) as conn:
+        queue, held = Queue(DEAD_LETTER_QUEUE, channel=conn.channel(), no_declare=True), []
+        while (message := queue.get(no_ack=False)) is not None:
+            held.append(message)
+        found = [json.loads(m.body).get("event_id", "?") for m in held if mentions(m.body, m.headers, needles)]
+        for m in held:
+            m.requeue()
+    return found
+
+
 def queue_info(platform, name: str) -> dict:
     with management_api(platform.rabbitmq_management_url) as api:
         return api.get(f"/api/queues/{quote(vhost_of(platform.amqp_uri), safe='')}/{name}").json()
