@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     # Deliveries of one event before it is parked in the dead letters.
     event_max_deliveries: int = 5
+    # How long a parked event is kept (a message TTL policy on the dead-letter
+    # queue): past it RabbitMQ drops it, with whatever personal data it carried.
+    dead_letter_retention_days: float = 14
     rpc_timeout_seconds: float = 5.0
     outbox_poll_seconds: float = 0.5
     nameko_max_workers: int = 10

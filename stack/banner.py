@@ -20,7 +20,7 @@ def lines(settings: GatewaySettings) -> list[str]:
         f"  gateway metrics {api}/metrics",
         f"  service metrics http://127.0.0.1:{ports[0]}..{ports[-1]}/metrics ({', '.join(METRICS_PORTS)})",
         f"  e-mails         var/mail/*.eml (local SMTP sink on port {os.environ.get('SMTP_SINK_PORT', '1025')})",
-        "  data stream     python -m tools.datastream tail (RabbitMQ stream analytics.stream.v1)",
+        "  data stream     python -m tools.datastream tail (RabbitMQ stream analytics.stream.v2)",
         f"  RabbitMQ        {management} (guest/guest by default)",
         f"  admin           {settings.platform_admin_email} (password: PLATFORM_ADMIN_PASSWORD, see .env.example)",
         "  logs            make logs (var/log/*.log); state: make status; Ctrl-C stops it all",

@@ -63,7 +63,7 @@ def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: d
         return None
     for change in projections.changes_of(fact):
         uow.derived.apply(change)
-    message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), recorded_at)
+    message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), recorded_at, pseudonym.thing)
     uow.stream.enqueue(message)
     if envelope.event_type == "identity.user_erased":
         forget_person(uow, fact["payload"]["user_id"], envelope.event_id, now)

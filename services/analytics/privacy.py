@@ -6,7 +6,11 @@ Every field of every event contract is classified here, by name:
   (HMAC-SHA256 with the platform's pseudonym key; the key never leaves the
   platform, so nobody outside can recompute or reverse a pseudonym);
 - `KEPT_FIELDS` (and every timestamp, a name ending in `_at`, `at`, `until`):
-  ids of things, codes, kinds, flags, counts and times, kept as they are;
+  ids of things, codes, kinds, flags, counts and times, kept as they are in
+  analytics' own tables; on the stream, the ids of things (`THING_ID_FIELDS`)
+  are keyed too (`Pseudonymizer.thing`): a raw post id on the stream could be
+  looked up through the public API (GET /v1/posts/{id} names its author) and
+  put a name on a pseudonym;
 - everything else is dropped: free texts, names, e-mails, links, session ids
   (`DROPPED_FIELDS` lists the known ones; an unknown field is dropped too,
   and tests/unit/services/test_analytics_privacy.py fails until it is
@@ -24,6 +28,8 @@ from typing import Any
 
 PSEUDONYM_PREFIX = "p_"
 PSEUDONYM_PATTERN = r"^p_[0-9a-f]{32}$"
+THING_KEY_PREFIX = "k_"
+THING_KEY_PATTERN = r"^k_[0-9a-f]{32}$"
 
 PERSON_ID_FIELDS = frozenset(
     {
@@ -94,6 +100,23 @@ KEPT_FIELDS = frozenset(
         "position",
     }
 )
+
+# Ids of things: kept in analytics' tables, keyed on the stream (stream_version 2).
+THING_ID_FIELDS = frozenset(
+    {
+        "post_id",
+        "comment_id",
+        "case_id",
+        "calendar_event_id",
+        "registration_id",
+        "request_id",
+        "sanction_id",
+        "report_id",
+        "notification_id",
+        "target_id",
+    }
+)
+assert THING_ID_FIELDS <= KEPT_FIELDS
 
 # Known personal or free-text fields: never stored by analytics, never streamed.
 DROPPED_FIELDS = frozenset(
@@ -181,7 +204,9 @@ def actor_field(event_type: str, fields: Iterable[str]) -> str | None:
 class Pseudonymizer:
     """Stable keyed pseudonyms: the same person always gets the same one.
 
-    `p_` + the first 32 hex digits (128 bits) of HMAC-SHA256(key, "person:" + id).
+    `p_` + the first 32 hex digits (128 bits) of HMAC-SHA256(key, "person:" + id);
+    a thing's id (`thing`): `k_` + the same of HMAC-SHA256(key, "thing:" + id).
+    The prefixes inside the HMAC keep the two families apart.
     """
 
     def __init__(self, key: bytes):
@@ -192,6 +217,10 @@ class Pseudonymizer:
     def __call__(self, person_id: str) -> str:
         digest = hmac.new(self._key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
         return PSEUDONYM_PREFIX + digest[:32]
+
+    def thing(self, thing_id: str) -> str:
+        digest = hmac.new(self._key, f"thing:{thing_id}".encode(), hashlib.sha256).hexdigest()
+        return THING_KEY_PREFIX + digest[:32]
 
 
 def random_pseudonym() -> str:

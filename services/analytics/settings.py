@@ -15,7 +15,7 @@ class AnalyticsSettings(Settings):
     analytics_pseudonym_key: str = ""
     analytics_pseudonym_key_path: Path = REPO_ROOT / "var/keys/analytics_pseudonym.key"
     # The data team's stream queue and how long it keeps messages (RabbitMQ x-max-age: Y, M, D, h, m, s).
-    analytics_stream_queue: str = "analytics.stream.v1"
+    analytics_stream_queue: str = "analytics.stream.v2"
     analytics_stream_max_age: str = Field("400D", pattern=r"^[0-9]+[YMDhms]$")
     # How often the Prometheus KPI gauges are recomputed, and over how many days.
     analytics_kpi_refresh_seconds: float = Field(60.0, gt=0)

@@ -1,13 +1,15 @@
 """The data team's stream: one message per domain event, without personal data.
 
-A stream message (format `stream_version` 1) is
+A stream message (format `stream_version` 2) is
 
-    {stream_version: 1, event_id, event_type, version, occurred_at, recorded_at,
+    {stream_version: 2, event_id, event_type, version, occurred_at, recorded_at,
      producer, agency_code, region, actor, payload}
 
 where `event_type` and `version` are the source contract's, `actor` is the
 pseudonym of who did it (or null), and `payload` is the contract's payload
-with people's ids as pseudonyms and free texts dropped (privacy.py). The
+with people's ids as pseudonyms, ids of things keyed (`k_…`) and free texts
+dropped (privacy.py). Format 1 carried the ids of things raw
+(docs/stream/README.md, "Versions"). The
 models below are generated from the event contracts, one per type and
 version; their JSON Schemas are published in docs/stream/schemas/
 (`python -m services.analytics.stream_schemas`).
@@ -24,17 +26,18 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shared.contracts import ALL_EVENTS, EventPayload
-from services.analytics.privacy import PSEUDONYM_PATTERN, classify
+from services.analytics.privacy import PSEUDONYM_PATTERN, THING_ID_FIELDS, THING_KEY_PATTERN, classify
 
-STREAM_VERSION = 1
+STREAM_VERSION = 2
 
 Pseudonym = Annotated[str, Field(pattern=PSEUDONYM_PATTERN, description="keyed pseudonym of a person")]
+ThingKey = Annotated[str, Field(pattern=THING_KEY_PATTERN, description="keyed id of a thing (post, comment, ...)")]
 
 
 class StreamMessageBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    stream_version: Literal[1] = Field(description="format of the stream message")
+    stream_version: Literal[2] = Field(description="format of the stream message")
     event_id: uuid.UUID = Field(description="the source event's id: unique, use it to deduplicate")
     event_type: str
     version: int = Field(description="version of the source event contract")
@@ -51,12 +54,12 @@ def _is_optional(annotation) -> bool:
     return origin in (Union, types.UnionType) and type(None) in typing.get_args(annotation)
 
 
-def _pseudonym_annotation(annotation):
+def _keyed_annotation(annotation, keyed=Pseudonym):
     inner = annotation
     optional = _is_optional(annotation)
     if optional:
         inner = next(a for a in typing.get_args(annotation) if a is not type(None))
-    result = list[Pseudonym] if typing.get_origin(inner) is list else Pseudonym
+    result = list[keyed] if typing.get_origin(inner) is list else keyed
     return result | None if optional else result
 
 
@@ -65,7 +68,9 @@ def _payload_model(cls: type[EventPayload]) -> type[BaseModel]:
     for name, info in cls.model_fields.items():
         kind = classify(name)
         if kind == "person":
-            fields[name] = (_pseudonym_annotation(info.annotation), ...)
+            fields[name] = (_keyed_annotation(info.annotation), ...)
+        elif name in THING_ID_FIELDS:
+            fields[name] = (_keyed_annotation(info.annotation, ThingKey), ...)
         elif kind == "kept":
             fields[name] = (info.annotation, ...)
     return create_model(
@@ -95,8 +100,17 @@ def model_of(event_type: str, version: int) -> type[StreamMessageBase]:
     return stream_models()[(event_type, version)]
 
 
+def key_things(payload: dict[str, Any], thing_key) -> dict[str, Any]:
+    """The payload with the ids of things keyed (`thing_key`: Pseudonymizer.thing)."""
+    def keyed(value):
+        if value is None:
+            return None
+        return [thing_key(str(v)) for v in value] if isinstance(value, list) else thing_key(str(value))
+    return {k: keyed(v) if k in THING_ID_FIELDS else v for k, v in payload.items()}
+
+
 def build_message(
-    fact: dict[str, Any], region: str | None, recorded_at: datetime
+    fact: dict[str, Any], region: str | None, recorded_at: datetime, thing_key
 ) -> dict[str, Any]:
     """The stream message of a stored fact (see facts.py), validated against its model."""
     model = model_of(fact["event_type"], fact["version"])
@@ -112,7 +126,7 @@ def build_message(
             "agency_code": fact["agency_code"],
             "region": region,
             "actor": fact["actor"],
-            "payload": fact["payload"],
+            "payload": key_things(fact["payload"], thing_key),
         }
     )
     return message.model_dump(mode="json")

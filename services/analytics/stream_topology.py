@@ -1,6 +1,6 @@
 """The data team's stream on the broker, declared at deploy time.
 
-`analytics.stream` (topic exchange) → `analytics.stream.v1` (a RabbitMQ
+`analytics.stream` (topic exchange) → `analytics.stream.v2` (a RabbitMQ
 stream queue: an append-only log that consumers replay from its start, an
 offset or a point in time, with a retention age). The outbox relay publishes
 stream messages to the exchange with the event type as routing key, so
@@ -28,6 +28,12 @@ LEGACY_QUEUES = (
 )
 
 
+# Streams of earlier message formats: no longer fed (format 1 carried raw ids
+# of things, docs/stream/README.md), kept for the data team to read until
+# their retention ends or an operator deletes them.
+RETIRED_STREAMS = ("analytics.stream.v1",)
+
+
 def stream_exchange() -> Exchange:
     return Exchange(STREAM_EXCHANGE, type="topic", durable=True)
 
@@ -37,8 +43,9 @@ def stream_arguments(settings: AnalyticsSettings) -> dict:
 
 
 def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> str:
-    """Declare the exchange, the stream queue and its binding, and delete
-    analytics' legacy queues; returns the stream queue's name.
+    """Declare the exchange, the stream queue and its binding, delete
+    analytics' legacy queues and stop feeding retired streams; returns the
+    stream queue's name.
 
     RabbitMQ refuses to redeclare a queue with other arguments: when the
     retention of an existing stream differs from the configuration, the
@@ -63,7 +70,22 @@ def declare_stream(amqp_uri: str, settings: AnalyticsSettings | None = None) -> 
             )
             channel = conn.channel()
             channel.queue_bind(name, STREAM_EXCHANGE, "#")
+        for retired in RETIRED_STREAMS:
+            if retired != name:
+                channel = _stop_feeding(conn, channel, retired)
     return name
+
+
+def _stop_feeding(conn, channel, queue: str):
+    """Unbind a retired stream from the exchange (nothing new reaches it)."""
+    try:
+        channel.queue_declare(queue, passive=True)
+    except NotFound:
+        return conn.channel()  # the failed passive declare closed the channel
+    channel.queue_unbind(queue, STREAM_EXCHANGE, "#")
+    log.warning("retired analytics stream no longer fed; delete it once the data team has moved to the new one",
+                extra={"queue": queue})
+    return channel
 
 
 def _delete_if_empty(conn, channel, queue: str):

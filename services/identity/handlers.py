@@ -414,6 +414,7 @@ def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
 def _erase(uow, user: User, now: datetime) -> None:
     user.status = "erased"
     user.erased_at = now
+    uow.invitations.forget_address(user.email, now)
     user.email = f"erased-{user.id}@invalid"  # keeps the column unique; the address is gone
     user.password_hash = ""
     user.display_name = domain.ERASED_DISPLAY_NAME
@@ -448,6 +449,15 @@ def export_user_data(uow, caller: Caller) -> dict:
             for t in uow.refresh_tokens.of_user(user.id)
         ],
         "sessions": [session_view(login, caller.session_id) for login in uow.sessions.of_user(user.id)],
+        # The invitations sent to the member's address (the code is left out: it is a credential).
+        "invitations": [
+            {
+                "email": i.email, "role": i.role, "agency_code": i.agency_code, "organization": i.organization,
+                "uses": i.uses, "max_uses": i.max_uses, "expires_at": i.expires_at.isoformat(),
+                "created_at": i.created_at.isoformat() if i.created_at else None,
+            }
+            for i in uow.invitations.addressed_to(user.email)
+        ],
     }
 
 

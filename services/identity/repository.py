@@ -1,5 +1,5 @@
 """identity's unit of work and data access."""
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from services.identity.models import (
     Agency, AuthToken, Email, Invitation, LoginFailure, LoginSession, RefreshToken, User,
@@ -112,6 +112,18 @@ class InvitationRepository:
             query = query.where(tuple_(Invitation.created_at, Invitation.code) < tuple_(*after))
         query = query.order_by(Invitation.created_at.desc(), Invitation.code.desc()).limit(limit + 1)
         return list(self.session.scalars(query))
+
+    def addressed_to(self, email: str) -> list[Invitation]:
+        return list(self.session.scalars(select(Invitation).where(Invitation.email == email)
+                                         .order_by(Invitation.created_at)))
+
+    def forget_address(self, email: str, now) -> None:
+        """Erasure: invitations addressed to `email` lose the address and are
+        closed (an addressed invitation without its address would be open to anyone)."""
+        self.session.execute(
+            update(Invitation).where(Invitation.email == email)
+            .values(email=None, expires_at=func.least(Invitation.expires_at, now))
+        )
 
 
 class RefreshTokenRepository:

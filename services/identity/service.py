@@ -13,6 +13,7 @@ from services.identity.tokens import TokenIssuer
 from shared.chassis import Collaborator, Service, handles
 from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
+from shared.messaging.dead_letter_erasure import remove_parked_mentioning
 from shared.settings import get_settings
 
 SETTINGS = get_settings(IdentitySettings)
@@ -145,6 +146,12 @@ class IdentityService(Service):
             self.mail_sender.wake()
         while handlers.erase_inactive(self.uow, self.now(), self.config) == batch:
             pass
+
+    @handles("identity", "user_erased")
+    def on_user_erased(self, event):
+        """Erasure reaches the dead letters: parked events that carry the
+        member's id (a user_registered with their e-mail, a post's body) go."""
+        remove_parked_mentioning(get_settings().amqp_uri, [event.user_id])
 
     @timer(interval=3600)
     def forget_old_login_failures(self):

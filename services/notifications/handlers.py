@@ -1,4 +1,5 @@
 """notifications' use cases."""
+import html
 import uuid
 from datetime import datetime, timedelta
 
@@ -51,12 +52,31 @@ def _uuid(value) -> uuid.UUID | None:
         return None
 
 
-def notification_view(n: Notification) -> dict:
+class Names:
+    """Members' current names for the slots of texts (messages.render), read
+    from the copy of members in one query for a page of texts."""
+
+    def __init__(self, uow, texts=()):
+        ids = {key for key in map(_uuid, messages.actors_in(*texts)) if key}
+        self.rows = uow.members.get_many(ids) if ids else {}
+
+    def __call__(self, user_id: str) -> tuple[str | None, bool]:
+        row = self.rows.get(_uuid(user_id))
+        if row is None:
+            return None, False
+        return row.display_name, row.erased_at is not None
+
+
+def names_for(uow, notifications) -> Names:
+    return Names(uow, [t for n in notifications for t in (n.title, n.body)])
+
+
+def notification_view(n: Notification, names) -> dict:
     return {
         "id": str(n.id),
         "type": n.type,
-        "title": n.title,
-        "body": n.body,
+        "title": messages.render(n.title, names),
+        "body": messages.render(n.body, names),
         "link": n.link,
         "created_at": n.created_at.isoformat(),
         "read": n.read_at is not None,
@@ -68,11 +88,6 @@ class ProjectionPeople:
 
     def __init__(self, uow):
         self.uow = uow
-
-    def display_name(self, user_id: str) -> str | None:
-        key = _uuid(user_id)
-        member = self.uow.members.get(key) if key else None
-        return member.display_name if member else None
 
     def post_of_comment(self, comment_id: str) -> str | None:
         key = _uuid(comment_id)
@@ -90,17 +105,14 @@ def remember_comment(uow, event: CommentCreated) -> None:
     uow.comment_posts.remember(uuid.UUID(event.comment_id), uuid.UUID(event.post_id))
 
 
-ERASED_NAME = "Membre supprimé"
+ERASED_NAME = messages.ERASED_NAME
 
 
 def erase_member(uow, event: UserErased) -> None:
     """GDPR erasure: notifications, preferences, e-mails (and the address) are
-    gone, and the member's name no longer appears in other members' ones."""
+    gone. Other members' texts hold the member's id, not their name
+    (messages.actor): the tombstone makes them read « Membre supprimé »."""
     user_id = uuid.UUID(event.user_id)
-    member = uow.members.get(user_id)
-    if member is not None and member.display_name:
-        uow.notifications.replace_name(member.display_name, ERASED_NAME)
-        uow.emails.replace_name(member.display_name, ERASED_NAME)
     uow.notifications.delete_of(user_id)
     uow.preferences.delete_of(user_id)
     uow.emails.delete_of(user_id)
@@ -144,9 +156,12 @@ def make_notification(uow, draft: domain.Draft, event_id: uuid.UUID, now: dateti
         return None  # this event notified this member already
     metrics.NOTIFICATIONS_MADE.labels(draft.type).inc()
     if channels.in_app:
+        # The live stream shows the text as it reads now; the inbox renders it again on each read.
+        names = Names(uow, (draft.title, draft.body))
         uow.record(NotificationCreated(
-            notification_id=str(notification.id), user_id=draft.recipient_id, type=draft.type, title=draft.title,
-            body=draft.body, link=draft.link, created_at=now,
+            notification_id=str(notification.id), user_id=draft.recipient_id, type=draft.type,
+            title=messages.render(draft.title, names), body=messages.render(draft.body, names), link=draft.link,
+            created_at=now,
         ))
     if channels.email and member is not None and member.email:
         rendered = render_notification(member.display_name, draft.title, draft.body, draft.link,
@@ -169,8 +184,10 @@ def list_notifications(uow, caller: Caller, data: dict) -> dict:
     before = paging.decode(query.cursor or None, "notifications.inbox", (int,))
     user_id = uuid.UUID(caller.id)
     rows = uow.notifications.page(user_id, query.unread, before[0] if before else None, query.limit + 1)
+    shown = rows[: query.limit]
+    names = names_for(uow, shown)
     return {
-        "items": [notification_view(n) for n in rows[: query.limit]],
+        "items": [notification_view(n, names) for n in shown],
         "next_cursor": paging.next_cursor("notifications.inbox", rows, query.limit, lambda n: (n.seq,)),
         "unread_count": uow.notifications.unread_count(user_id),
     }
@@ -198,7 +215,9 @@ def list_since(uow, caller: Caller, last_id: str | None) -> list[dict]:
     last = uow.notifications.get(key) if key else None
     if last is None or str(last.user_id) != caller.id:
         return []
-    return [notification_view(n) for n in uow.notifications.since(last.user_id, last.seq, SINCE_LIMIT)]
+    rows = uow.notifications.since(last.user_id, last.seq, SINCE_LIMIT)
+    names = names_for(uow, rows)
+    return [notification_view(n, names) for n in rows]
 
 
 # ---------------------------------------------------------------- preferences
@@ -237,6 +256,8 @@ def export_user_data(uow, caller: Caller) -> dict:
     caller.require_user()
     user_id = uuid.UUID(caller.id)
     member = uow.members.get(user_id)
+    notifications = uow.notifications.all_of(user_id)
+    names = names_for(uow, notifications)
     return {
         "contact": None if member is None or member.erased_at else {
             "email": member.email, "display_name": member.display_name, "role": member.role,
@@ -244,8 +265,9 @@ def export_user_data(uow, caller: Caller) -> dict:
         },
         "preferences": preferences_view(uow.preferences.get(user_id)),
         "notifications": [
-            {**notification_view(n), "in_app": n.in_app, "read_at": n.read_at.isoformat() if n.read_at else None}
-            for n in uow.notifications.all_of(user_id)
+            {**notification_view(n, names), "in_app": n.in_app,
+             "read_at": n.read_at.isoformat() if n.read_at else None}
+            for n in notifications
         ],
         "emails": [
             {"kind": e.kind, "to": e.to_address, "subject": e.subject, "status": e.status,
@@ -317,8 +339,11 @@ def send_next_email(uow, transport, now: datetime, config: NotificationSettings)
     email = uow.emails.next_due(now)
     if email is None:
         return None
-    message = build_message(config.smtp_from, email.to_address, email.subject, email.text_body, email.html_body,
-                            email.message_id, now)
+    # The stored e-mail keeps members' slots (messages.actor); names go in as it is sent.
+    names = Names(uow, (email.subject, email.text_body))
+    message = build_message(config.smtp_from, email.to_address, messages.render(email.subject, names),
+                            messages.render(email.text_body, names),
+                            messages.render(email.html_body, names, escape=html.escape), email.message_id, now)
     email.attempts += 1
     try:
         transport.send(message)

@@ -1,11 +1,18 @@
 """What each event tells whom, in French: titles, bodies and links.
 
 Pure functions from an event contract to drafts; `people` answers the
-questions the texts need (a member's display name, the post a comment
-belongs to, the advisors of an agency) from the service's own projections.
+questions the texts need (the post a comment belongs to, the advisors of an
+agency) from the service's own projections.
+
+A text never holds another member's name: it holds that member's id in a
+slot (`actor`), and the name is put in when the text is read or sent
+(`render`). A rename then shows everywhere, an erased member shows as
+« Membre supprimé », and erasure rewrites nothing by substring (which would
+mangle every text when a member is called "le", or rewrite a namesake's).
 """
+import re
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import Draft
@@ -19,12 +26,11 @@ DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 SOMEONE = "Un membre"
+ERASED_NAME = "Membre supprimé"
 MENTORING_LINK = "/v1/mentoring/requests"
 
 
 class People(Protocol):
-    def display_name(self, user_id: str) -> str | None: ...
-
     def post_of_comment(self, comment_id: str) -> str | None: ...
 
     def advisors_of(self, agency_code: str) -> list[str]: ...
@@ -50,8 +56,36 @@ def event_link(calendar_event_id: str) -> str:
     return f"/v1/events/{calendar_event_id}"
 
 
+# A member's slot in a text: record separator, id, unit separator, what to
+# show when the member is unknown, unit separator. The API refuses control
+# characters in every text a person writes (shared/api/text.py), so no text
+# can forge a slot.
+_SLOT = re.compile("\x1e([0-9a-fA-F-]{1,64})\x1f([^\x1e\x1f]*)\x1f")
+
+
+def actor(user_id: str, unknown: str = SOMEONE) -> str:
+    """The slot where `user_id`'s name goes."""
+    return f"\x1e{user_id}\x1f{unknown}\x1f"
+
+
+def actors_in(*texts: str) -> set[str]:
+    """The member ids named in these texts."""
+    return {m.group(1) for text in texts if text for m in _SLOT.finditer(text)}
+
+
+def render(text: str, name_of: Callable[[str], tuple[str | None, bool]],
+           escape: Callable[[str], str] = lambda s: s) -> str:
+    """`text` with each slot replaced by the member's current name: « Membre
+    supprimé » when erased, the slot's fallback when unknown. `name_of(id)`
+    answers (name, erased); `escape` makes the name safe where it goes (HTML)."""
+    def name(match: re.Match) -> str:
+        display_name, erased = name_of(match.group(1))
+        return escape(ERASED_NAME if erased else display_name or match.group(2))
+    return _SLOT.sub(name, text) if text else text
+
+
 def _name(people: People, user_id: str) -> str:
-    return people.display_name(user_id) or SOMEONE
+    return actor(user_id)
 
 
 def _target_link(people: People, target_type: str, target_id: str) -> str | None:
@@ -204,7 +238,7 @@ def mentoring_requested(event: MentoringRequested, people: People) -> list[Draft
 
 
 def mentoring_accepted(event: MentoringAccepted, people: People) -> list[Draft]:
-    who = people.display_name(event.mentor_user_id) or "Votre mentor"
+    who = actor(event.mentor_user_id, "Votre mentor")
     body = f"{who} a accepté de vous accompagner. Belle étape dans votre parcours : c'est parti !"
     return [Draft(event.mentee_id, "mentoring_answer", "Votre demande de mentorat est acceptée", body,
                   MENTORING_LINK)]
@@ -228,3 +262,33 @@ def mentorship_ended(event: MentorshipEnded, people: People) -> list[Draft]:
     who = _name(people, event.ended_by)
     body = f"{who} a mis fin à votre mentorat. Merci pour le chemin parcouru ensemble."
     return [Draft(other, "mentorship_ended", "Fin de votre mentorat", body, MENTORING_LINK)]
+
+
+# ---------------------------------------------------------------- texts made before the slots
+
+# What followed the actor's name in each text that named one, before names
+# were put in at read time: a text made then starts with "<name><phrase>".
+LEGACY_ACTOR_PHRASES = (
+    " a répondu à votre question ",
+    " a commenté votre publication ",
+    " a trouvé votre publication utile.",
+    " vous remercie pour votre publication.",
+    " vous envoie son soutien.",
+    " aimerait être accompagné(e) par vous.",
+    " a accepté de vous accompagner.",
+    " a mis fin à votre mentorat.",
+)
+LEGACY_PLACEHOLDERS = (SOMEONE, "Votre mentor", ERASED_NAME)
+
+
+def legacy_actor(body: str) -> tuple[str, str] | None:
+    """(name, phrase) of a text made before the slots, when it names a member."""
+    if not body or "\x1e" in body:
+        return None
+    # The earliest phrase: a post title quoted further on may hold another one.
+    found = sorted((at, phrase) for phrase in LEGACY_ACTOR_PHRASES if (at := body.find(phrase)) > 0)
+    if not found:
+        return None
+    at, phrase = found[0]
+    name = body[:at]
+    return None if name in LEGACY_PLACEHOLDERS else (name, phrase)

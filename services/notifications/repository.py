@@ -124,15 +124,6 @@ class NotificationRepository:
     def delete_of(self, user_id: uuid.UUID) -> None:
         self.session.execute(delete(Notification).where(Notification.user_id == user_id))
 
-    def replace_name(self, name: str, replacement: str) -> None:
-        """Others' notifications that name an erased member name nobody."""
-        self.session.execute(
-            update(Notification)
-            .where(Notification.title.contains(name) | Notification.body.contains(name))
-            .values(title=func.replace(Notification.title, name, replacement),
-                    body=func.replace(Notification.body, name, replacement))
-        )
-
 
 class PreferenceRepository:
     def __init__(self, session):
@@ -173,14 +164,6 @@ class EmailRepository:
 
     def delete_of(self, user_id: uuid.UUID) -> None:
         self.session.execute(delete(Email).where(Email.user_id == user_id))
-
-    def replace_name(self, name: str, replacement: str) -> None:
-        columns = (Email.subject, Email.text_body, Email.html_body)
-        self.session.execute(
-            update(Email)
-            .where(columns[0].contains(name) | columns[1].contains(name) | columns[2].contains(name))
-            .values({c.key: func.replace(c, name, replacement) for c in columns})
-        )
 
 
 class DigestRunRepository:

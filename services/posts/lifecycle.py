@@ -145,8 +145,15 @@ def forget_sanction(uow, event: SanctionLifted) -> None:
 
 def forget_member(uow, event: UserErased, now: datetime) -> None:
     """GDPR erasure: the member's name, topics, reactions and mutes go; their
-    posts and comments stay, shown as by a deleted member."""
+    posts and comments stay, shown as by a deleted member, and move to a
+    fresh random author id (one per erased member, itself a tombstone), so
+    that the old id, known to others, no longer finds what they wrote
+    (`?author=`)."""
     member = uuid.UUID(event.user_id)
     uow.authors.erase(event)
+    erased_author = uuid.uuid4()
+    moved = uow.posts.rekey_author(member, erased_author) + uow.comments.rekey_author(member, erased_author)
+    if moved:  # a replayed erasure finds nothing left to move and makes no second tombstone
+        uow.authors.erase(UserErased(user_id=str(erased_author), erased_at=event.erased_at))
     uow.reactions.forget_user(member)
     uow.mutes.forget_user(member)

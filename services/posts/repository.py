@@ -49,6 +49,9 @@ class PostRepository:
         found = {p.id: p for p in self.session.scalars(select(Post).where(Post.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
 
+    def rekey_author(self, author_id, new_id) -> int:
+        return self.session.execute(update(Post).where(Post.author_id == author_id).values(author_id=new_id)).rowcount
+
     def by_author(self, author_id) -> list[Post]:
         return list(self.session.scalars(select(Post).where(Post.author_id == author_id).order_by(Post.created_at)))
 
@@ -198,6 +201,10 @@ class CommentRepository:
         if after is not None:
             stmt = stmt.where(tuple_(Comment.created_at, Comment.id) > tuple_(literal(after[0]), literal(after[1])))
         return list(self.session.scalars(stmt.order_by(Comment.created_at, Comment.id).limit(limit)))
+
+    def rekey_author(self, author_id, new_id) -> int:
+        return self.session.execute(
+            update(Comment).where(Comment.author_id == author_id).values(author_id=new_id)).rowcount
 
     def by_author(self, author_id) -> list[Comment]:
         return list(self.session.scalars(select(Comment).where(Comment.author_id == author_id).order_by(Comment.created_at)))

@@ -22,6 +22,7 @@ from shared.messaging.amqp import (
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
 
 EVENT_QUEUE_POLICY = "event-queues"
+DEAD_LETTER_POLICY = "dead-letters-retention"
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ def vhost_of(amqp_uri: str) -> str:
 
 
 def declare(
-    amqp_uri: str, management_url: str, max_deliveries: int, subscriptions: list[Subscription], producers: set[str]
+    amqp_uri: str, management_url: str, max_deliveries: int, subscriptions: list[Subscription], producers: set[str],
+    dead_letter_retention_days: float | None = None,
 ) -> None:
     """The RPC exchange, the dead letters, each producer's events exchange and
-    each subscription's quorum queue, and the policy of event queues."""
+    each subscription's quorum queue, the policy of event queues and the
+    dead letters' retention."""
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel).declare()
@@ -79,6 +82,8 @@ def declare(
                 queue_arguments=QUORUM,
             )(channel).declare()
     put_event_queue_policy(management_url, vhost_of(amqp_uri), max_deliveries)
+    if dead_letter_retention_days is not None:
+        put_dead_letter_policy(management_url, vhost_of(amqp_uri), dead_letter_retention_days)
 
 
 def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int) -> None:
@@ -95,6 +100,24 @@ def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int)
                 "apply-to": "queues",
                 "priority": 1,
                 "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+            },
+        ).raise_for_status()
+
+
+def put_dead_letter_policy(management_url: str, vhost: str, retention_days: float,
+                           queue: str = DEAD_LETTER_QUEUE, name: str = DEAD_LETTER_POLICY) -> None:
+    """Parked events expire after `retention_days` (a message TTL, which
+    quorum queues honour since RabbitMQ 3.10): the dead letters are not an
+    archive of personal data. Expired messages are dropped, not dead-lettered
+    again (the queue has no dead-letter exchange)."""
+    with management_api(management_url) as api:
+        api.put(
+            f"/api/policies/{quote(vhost, safe='')}/{name}",
+            json={
+                "pattern": f"^{queue}$",
+                "apply-to": "queues",
+                "priority": 1,
+                "definition": {"message-ttl": max(1, int(retention_days * 86_400_000))},
             },
         ).raise_for_status()
 

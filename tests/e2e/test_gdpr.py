@@ -7,6 +7,7 @@ import pytest
 
 from stack.services import SERVICES
 from stack.testing import db_connect, wait_for
+from tests.ops.test_dead_letter_erasure import park, parked_ids, parked_mentioning
 
 pytestmark = pytest.mark.e2e
 
@@ -15,9 +16,10 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def join(http, admin_token, role, agency, name):
-    code = http.post("/v1/invitations", json={"role": role, "agency_code": agency}, headers=bearer(admin_token)).json()["code"]
+def join(http, admin_token, role, agency, name, addressed=False):
     email = f"{uuid.uuid4().hex[:10]}@exemple.fr"
+    invitation = {"role": role, "agency_code": agency, **({"email": email} if addressed else {})}
+    code = http.post("/v1/invitations", json=invitation, headers=bearer(admin_token)).json()["code"]
     password = "une phrase de passe assez longue"
     user = http.post("/v1/auth/register", json={"invitation_code": code, "email": email, "password": password,
                                                  "display_name": name})
@@ -53,7 +55,7 @@ def test_export_then_erasure_everywhere(http, platform):
                                               "password": platform.platform_admin_password}).json()["access_token"]
     marker = uuid.uuid4().hex[:8]
     name = f"Zoé{marker}"
-    target = join(http, admin, "job_seeker", "HDF-ROUBAIX", name)
+    target = join(http, admin, "job_seeker", "HDF-ROUBAIX", name, addressed=True)
     peer = join(http, admin, "job_seeker", "HDF-ROUBAIX", "Yanis")
     mentor = join(http, admin, "company", None, "Entreprise Soudure")
     me = bearer(target["token"])
@@ -89,14 +91,26 @@ def test_export_then_erasure_everywhere(http, platform):
     wait_for(lambda: http.get("/v1/notifications", headers=me).json()["items"], timeout=10,
              message="a notification for the comment on the target's post")
 
+    def peer_notified() -> list[str]:
+        return [n["body"] for n in http.get("/v1/notifications", headers=bearer(peer["token"])).json()["items"]]
+    wait_for(lambda: any(b.startswith(f"{name} a commenté") for b in peer_notified()), timeout=10,
+             message="the peer's notification naming the target")
+
     export = http.get("/v1/me/export", headers=me)
     assert export.status_code == 200, export.text
     services = export.json()["services"]
     assert set(services) == set(SERVICES)
     text = str(services)
     assert target["email"] in str(services["identity"])
+    assert [i["email"] for i in services["identity"]["invitations"]] == [target["email"]]
     assert post["id"] in str(services["posts"]) and request.json()["id"] in str(services["mentoring"])
     assert event.json()["id"] in str(services["events"]) and marker in text
+
+    # A copy of the target's registration parked in the dead letters (a consumer that kept failing on it).
+    parked = park(platform.amqp_uri, "identity.user_registered",
+                  {"user_id": target["id"], "email": target["email"], "display_name": name})
+    peers_parked = park(platform.amqp_uri, "identity.user_registered",
+                        {"user_id": peer["id"], "email": peer["email"], "display_name": "Yanis"})
 
     assert http.delete("/v1/me", headers=me).status_code == 202
     needles = [target["email"], name, f"Bio {marker}", marker]
@@ -104,4 +118,12 @@ def test_export_then_erasure_everywhere(http, platform):
         wait_for(lambda: not rows_mentioning(platform, needles), timeout=20, interval=0.5, message="erasure")
     except AssertionError:
         pytest.fail("personal data left after erasure: " + "; ".join(rows_mentioning(platform, needles)))
+    wait_for(lambda: parked not in parked_ids(platform.amqp_uri), timeout=10, message="the dead letters' erasure")
+    assert peers_parked in parked_ids(platform.amqp_uri)
+    assert parked_mentioning(platform.amqp_uri, needles + [target["id"]]) == []  # nothing parked names them
     assert http.get(f"/v1/posts/{post['id']}", headers=bearer(peer["token"])).json()["author"]["display_name"] != name
+    # Texts name people when read: the peer's notification now names a deleted member, and only it changed.
+    assert any(b.startswith("Membre supprimé a commenté") for b in peer_notified())
+    assert not any(name in b for b in peer_notified())
+    by_old_id = http.get("/v1/posts", params={"author": target["id"]}, headers=bearer(peer["token"]))
+    assert by_old_id.status_code == 200 and by_old_id.json()["items"] == []  # content moved to an erased-author id

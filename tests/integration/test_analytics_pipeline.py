@@ -169,7 +169,7 @@ def test_the_stream_is_a_stream_queue_with_a_retention_age(platform):
     from shared.messaging.topology import management_api, vhost_of
 
     with management_api(platform.rabbitmq_management_url, timeout=60) as api:
-        queue = api.get(f"/api/queues/{quote(vhost_of(platform.amqp_uri), safe='')}/analytics.stream.v1").json()
+        queue = api.get(f"/api/queues/{quote(vhost_of(platform.amqp_uri), safe='')}/analytics.stream.v2").json()
     assert queue["type"] == "stream" and queue["arguments"]["x-max-age"] == "400D"
 
 

@@ -156,7 +156,7 @@ def test_tail_prints_new_messages_as_they_come(platform, year_2001):
     proc = subprocess.Popen([sys.executable, "-m", "tools.datastream", "tail"], cwd=REPO_ROOT,
                             env=service_env(platform), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stderr.readline().startswith("tailing analytics.stream.v1")  # attached to the stream
+        assert proc.stderr.readline().startswith("tailing analytics.stream.v2")  # attached to the stream
         fresh = batch_of(3, datetime(2003, 1, 1, tzinfo=timezone.utc), timedelta(minutes=1), "tail")
         append(platform, fresh)
         got = [json.loads(proc.stdout.readline()) for _ in range(3)]

@@ -172,6 +172,10 @@ def test_a_reaction_is_in_app_only_even_when_email_is_asked(platform, notificati
     [item] = wait_for(lambda: rpc(author).notifications.list_notifications({})["items"], message="the reaction")
     assert item["type"] == "reaction" and item["body"] == "Camille vous envoie son soutien."
     assert emails_of(platform, author) == []
+    # Once the fan is erased, the same notification names them as deleted (rendered at read time).
+    publish(platform, UserErased(user_id=fan["id"], erased_at=NOW))
+    wait_for(lambda: rpc(author).notifications.list_notifications({})["items"][0]["body"]
+             == "Membre supprimé vous envoie son soutien.", message="the fan's erasure")
 
 
 def test_erasure_removes_everything_and_export_shows_it_before(platform, notifications, rpc):

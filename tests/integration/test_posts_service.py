@@ -110,8 +110,13 @@ def test_erased_author_shows_as_deleted_member(posts_service, platform, rpc, mak
     author, reader = make_member(display_name="Dominique"), make_member()
     post_id = published_post(platform, rpc, author, "Mon témoignage")
     assert rpc(as_caller(reader)).posts.get_post(post_id)["author"]["display_name"] == "Dominique"
+    assert [p["id"] for p in rpc(as_caller(reader)).posts.list_posts({"author": author["id"]})["items"]] == [post_id]
     publish(platform, UserErased(user_id=author["id"], erased_at=now()))
     wait_for(lambda: rpc(as_caller(reader)).posts.get_post(post_id)["author"] == {"id": None, "display_name": "Membre supprimé"},
              timeout=5, message="the author to be erased")
     with db_connect(platform, "posts") as conn:
         assert conn.execute("SELECT display_name FROM authors WHERE id = %s", (author["id"],)).fetchone() == (None,)
+        [(moved_to,)] = conn.execute("SELECT author_id FROM posts WHERE id = %s", (post_id,)).fetchall()
+    # The content moved to a fresh id: the old one, known to others, finds nothing any more.
+    assert str(moved_to) != author["id"]
+    assert rpc(as_caller(reader)).posts.list_posts({"author": author["id"]})["items"] == []

@@ -234,6 +234,12 @@ class FakeInvitations:
             key=lambda i: (i.created_at, i.code), reverse=True,
         )
         return found[: limit + 1]
+    def addressed_to(self, email):
+        return [i for i in self.rows.values() if i.email == email]
+
+    def forget_address(self, email, now) -> None:
+        for i in self.addressed_to(email):
+            i.email, i.expires_at = None, min(i.expires_at, now)
 
 
 class FakeRefreshTokens:
@@ -405,6 +411,12 @@ class FakePosts:
     def by_author(self, author_id):
         return sorted((p for p in self.rows.values() if p.author_id == author_id), key=lambda p: p.created_at)
 
+    def rekey_author(self, author_id, new_id) -> int:
+        mine = [p for p in self.rows.values() if p.author_id == author_id]
+        for p in mine:
+            p.author_id = new_id
+        return len(mine)
+
     def add_to_comment_count(self, post_id, delta) -> None:
         self.rows[post_id].comment_count += delta
 
@@ -437,6 +449,12 @@ class FakeComments:
 
     def by_author(self, author_id):
         return sorted((c for c in self.rows.values() if c.author_id == author_id), key=lambda c: c.created_at)
+
+    def rekey_author(self, author_id, new_id) -> int:
+        mine = [c for c in self.rows.values() if c.author_id == author_id]
+        for c in mine:
+            c.author_id = new_id
+        return len(mine)
 
 
 class FakeReactions:
@@ -971,11 +989,6 @@ class FakeNotifications:
     def delete_of(self, user_id) -> None:
         self.rows = [n for n in self.rows if n.user_id != user_id]
 
-    def replace_name(self, name, replacement) -> None:
-        for n in self.rows:
-            n.title = n.title.replace(name, replacement)
-            n.body = n.body.replace(name, replacement)
-
 
 class FakePreferences:
     def __init__(self):
@@ -1009,12 +1022,6 @@ class FakeEmails:
 
     def delete_of(self, user_id) -> None:
         self.rows = [e for e in self.rows if e.user_id != user_id]
-
-    def replace_name(self, name, replacement) -> None:
-        for e in self.rows:
-            e.subject = e.subject.replace(name, replacement)
-            e.text_body = e.text_body.replace(name, replacement)
-            e.html_body = e.html_body.replace(name, replacement)
 
 
 class FakeDigestRuns:

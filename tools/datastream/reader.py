@@ -19,7 +19,7 @@ from typing import Any
 
 from kombu import Connection, Consumer, Queue
 
-DEFAULT_QUEUE = "analytics.stream.v1"
+DEFAULT_QUEUE = "analytics.stream.v2"
 CONNECT_TIMEOUT_SECONDS = 30
 Start = str | int | datetime
 

@@ -6,6 +6,7 @@ import sys
 from shared.observability.logging import configure as configure_logging
 from shared.settings import get_settings
 import tools.dead_letters
+from shared.messaging.dead_letter_erasure import remove_parked_mentioning
 from tools.dead_letters import operations
 
 USAGE = tools.dead_letters.__doc__
@@ -25,6 +26,9 @@ def parser() -> argparse.ArgumentParser:
         action.add_argument("ids", nargs="*", metavar="ID")
         action.add_argument("--all", action="store_true", help="every parked event (with --queue: of that queue)")
         action.add_argument("--queue", help="only events parked from this queue")
+    erase = sub.add_parser("erase-member", help="drop every parked event that mentions a member (GDPR erasure)")
+    erase.add_argument("member_id")
+    erase.add_argument("--email", help="also the events that carry this address")
     return p
 
 
@@ -59,6 +63,12 @@ def main(argv=None) -> int:
             return 1
         print(json.dumps({**match[0].summary(), "headers": match[0].headers, "body": match[0].body},
                          ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.command == "erase-member":
+        removed = remove_parked_mentioning(uri, [args.member_id, args.email or ""])
+        for event_id in removed:
+            print(f"erased {event_id}")
+        print(f"{len(removed)} parked event(s) mentioning the member removed.")
         return 0
     if not args.ids and not args.all:
         print(f"{args.command}: give event ids, or --all", file=sys.stderr)

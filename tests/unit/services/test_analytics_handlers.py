@@ -87,7 +87,7 @@ def test_each_event_is_one_fact_and_one_stream_message_committed_together(analyt
                                "registered_at": NOW.isoformat().replace("+00:00", "Z")}
     message = analytics_uow.stream.messages[0]
     assert message["region"] == "Hauts-de-France" and message["actor"] == PSEUDONYM(user)
-    assert message["event_id"] == str(fact["event_id"]) and message["stream_version"] == 1
+    assert message["event_id"] == str(fact["event_id"]) and message["stream_version"] == 2
 
 
 def test_an_event_without_agency_is_placed_in_its_members_agency(analytics_uow):

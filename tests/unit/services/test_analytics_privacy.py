@@ -104,6 +104,22 @@ def test_no_personal_field_or_raw_person_id_in_any_stream_message(messages):
         walk(message, "")
 
 
+def test_no_raw_id_of_a_thing_in_any_stream_message_only_keyed_ones(messages):
+    """A raw post id could be looked up through the public API and name its author."""
+    pseudonym = Pseudonymizer(KEY)
+    assert privacy.THING_ID_FIELDS == {name for cls in ALL_EVENTS for name in cls.model_fields
+                                       if classify(name) == "kept" and name.endswith("_id")}
+    for cls, event, people, message in messages:
+        text = json.dumps(message["payload"])
+        for name in privacy.THING_ID_FIELDS & set(cls.model_fields):
+            raw = getattr(event, name)
+            if raw is None:
+                continue
+            assert str(raw) not in text, f"raw {name} in {cls.event_type}"
+            assert message["payload"][name] == pseudonym.thing(str(raw)), f"{cls.event_type}.{name}"
+    assert pseudonym.thing("42")[2:] != pseudonym("42")[2:]  # the same id as a person and as a thing: unlinked
+
+
 def test_people_become_stable_keyed_pseudonyms(messages):
     pseudonym = Pseudonymizer(KEY)
     for cls, event, people, message in messages:

@@ -442,3 +442,21 @@ def test_a_new_agency_is_announced_with_its_region(identity_uow, now):
     handlers.create_agency(identity_uow, ADMIN, AGENCY, now)
     [event] = identity_uow.published_of(AgencyCreated)
     assert (event.code, event.region) == (AGENCY["code"], AGENCY["region"])
+
+
+def test_invitations_sent_to_the_members_address_are_exported_then_erased_and_closed(identity_uow, hasher, common,
+                                                                                     tokens, now):
+    add_invitation(identity_uow, now, email="camille@exemple.fr", max_uses=2)
+    other = add_invitation(identity_uow, now, code="INV-2", email="autre@exemple.fr")
+    user = handlers.register(identity_uow, registration(), hasher, common, now)
+    caller = Caller(user["id"], "job_seeker", "HDF-LILLE")
+    [exported] = handlers.export_user_data(identity_uow, caller)["invitations"]
+    assert exported["email"] == "camille@exemple.fr" and exported["uses"] == 1 and "code" not in exported
+
+    handlers.erase_me(identity_uow, caller, tokens, now + timedelta(minutes=1))
+    mine = identity_uow.invitations.rows["INV-1"]
+    assert mine.email is None and mine.expires_at <= now + timedelta(minutes=1)  # not left open to anyone
+    assert other.email == "autre@exemple.fr"
+    with pytest.raises(Forbidden):  # the second use of the erased member's invitation is gone with the address
+        handlers.register(identity_uow, registration(email="quelquun@exemple.fr"), hasher, common,
+                          now + timedelta(minutes=2))

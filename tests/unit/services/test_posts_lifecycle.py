@@ -185,6 +185,22 @@ def test_erased_member_shows_as_deleted_and_loses_personal_data(uow):
     assert uow.authors.get(uuid.UUID(AUTHOR.id)).display_name is None
 
 
+def test_erased_members_content_moves_to_a_fresh_author_id_the_old_id_no_longer_finds(uow):
+    post = new_post(uow)
+    lifecycle.apply_screening(uow, screened(post.id), NOW)
+    comment = pending_comment(uow, post)
+    comment.author_id = uuid.UUID(AUTHOR.id)
+    lifecycle.forget_member(uow, UserErased(user_id=AUTHOR.id, erased_at=NOW), NOW)
+    assert uow.posts.by_author(uuid.UUID(AUTHOR.id)) == []
+    new_id = post.author_id
+    assert new_id != uuid.UUID(AUTHOR.id) and uow.authors.get(new_id).erased_at is not None
+    assert comment.author_id == new_id and uow.comments.by_author(uuid.UUID(AUTHOR.id)) == []
+    assert handlers.get_post(uow, OTHER, str(post.id))["author"] == {"id": None, "display_name": "Membre supprimé"}
+    # A replayed erasure moves nothing and leaves the content where it is.
+    lifecycle.forget_member(uow, UserErased(user_id=AUTHOR.id, erased_at=NOW), NOW)
+    assert post.author_id == new_id
+
+
 def test_export_returns_the_callers_posts_comments_and_reactions(uow):
     post = new_post(uow)
     other_post = new_post(uow)
