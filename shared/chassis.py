@@ -5,7 +5,7 @@
         name = "posts"
         unit_of_work = PostsUnitOfWork
 
-        @rpc(expected_exceptions=EXPECTED_ERRORS)
+        @rpc
         def create_post(self, data):
             return handlers.create_post(self.uow, self.caller, data, self.now())
 
@@ -34,13 +34,12 @@ import logging
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from shared.contracts import Envelope, parse_payload
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
-from shared.messaging.rpc import CallerProvider
+from shared.messaging.rpc import CallerProvider, rpc  # noqa: F401 (services take rpc from here)
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     # Deliveries of one event before it is parked in the dead letters.
     event_max_deliveries: int = 5
+    # Deliveries that end with no answer (the consumer died or restarted)
+    # before RabbitMQ parks the message: the backstop of event and RPC queues.
+    event_redelivery_limit: int = 20
     rpc_timeout_seconds: float = 5.0
     outbox_poll_seconds: float = 0.5
     nameko_max_workers: int = 10

@@ -47,7 +47,7 @@ def bootstrap(settings: Settings) -> dict:
         if ensure_database(settings, service):
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
-    declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries)
+    declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit)
     log.info("declared topology", extra=declared)
     seeded = seed(settings)
     log.info("seeded pilot data", extra=seeded)

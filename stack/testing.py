@@ -4,6 +4,7 @@ Each test run gets its own RabbitMQ vhost and its own databases (prefix
 `t<run id>_`), declared and migrated like a fresh install, so runs never see
 each other's data. Services run as real `nameko run` processes.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -278,3 +279,20 @@ def rpc(platform):
     yield open_proxy
     for proxy in proxies:
         proxy.stop()
+
+
+@contextlib.contextmanager
+def database_refusing_connections(settings: Settings, service: str):
+    """The service's database refuses every connection, and the ones open
+    are cut, as during a PostgreSQL restart or failover; back on exit."""
+    name = settings.database_name(service)
+    with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        try:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            yield
+        finally:
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))

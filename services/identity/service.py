@@ -1,5 +1,4 @@
 """identity: agencies, invitations, accounts and tokens (nameko entrypoints only)."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.identity import handlers
@@ -7,7 +6,7 @@ from services.identity.domain import LOGIN_WINDOW
 from services.identity.passwords import Argon2Hasher, OffLoopHasher, common_passwords
 from services.identity.repository import IdentityUnitOfWork
 from services.identity.tokens import TokenIssuer
-from shared.chassis import Collaborator, Service, handles
+from shared.chassis import Collaborator, Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 

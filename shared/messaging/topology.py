@@ -18,10 +18,12 @@ from shared.messaging.amqp import (
     RPC_EXCHANGE,
     event_queue_name,
     events_exchange,
+    rpc_queue_name,
 )
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
 
 EVENT_QUEUE_POLICY = "event-queues"
+RPC_QUEUE_POLICY = "rpc-queues"
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,21 @@ def vhost_of(amqp_uri: str) -> str:
 
 
 def declare(
-    amqp_uri: str, management_url: str, max_deliveries: int, subscriptions: list[Subscription], producers: set[str]
+    amqp_uri: str,
+    management_url: str,
+    redelivery_limit: int,
+    subscriptions: list[Subscription],
+    producers: set[str],
+    rpc_services: list[str] = (),
 ) -> None:
-    """The RPC exchange, the dead letters, each producer's events exchange and
-    each subscription's quorum queue, and the policy of event queues."""
+    """The RPC exchange, the dead letters, each producer's events exchange,
+    each subscription's quorum queue, each service's quorum RPC queue, and
+    the policies of event and RPC queues. Idempotent."""
+    vhost = vhost_of(amqp_uri)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel).declare()
+        rpc_exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel)
+        rpc_exchange.declare()
         dlx = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)(channel)
         dlx.declare()
         Queue(DEAD_LETTER_QUEUE, exchange=dlx, routing_key="#", durable=True, queue_arguments=QUORUM)(
@@ -78,25 +88,55 @@ def declare(
                 durable=True,
                 queue_arguments=QUORUM,
             )(channel).declare()
-    put_event_queue_policy(management_url, vhost_of(amqp_uri), max_deliveries)
+        for service in rpc_services:
+            replace_classic_rpc_queue(management_url, vhost, service)
+            Queue(
+                rpc_queue_name(service), exchange=rpc_exchange, routing_key=f"{service}.*", durable=True,
+                queue_arguments=QUORUM,
+            )(channel).declare()
+    put_queue_policies(management_url, vhost, redelivery_limit)
 
 
-def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int) -> None:
-    """Bounded redelivery, then the dead letters, for every event queue.
+def replace_classic_rpc_queue(management_url: str, vhost: str, service: str) -> None:
+    """Installations made before RPC queues were quorum queues have a classic
+    `rpc-<service>`: RabbitMQ cannot change a queue's type, so it is deleted
+    (when nothing consumes it: its requests' callers gave up long ago) to be
+    declared again as a quorum queue. A consumed one is left for the next
+    deploy step, with a warning."""
+    with management_api(management_url) as api:
+        found = api.get(f"/api/queues/{quote(vhost, safe='')}/{quote(rpc_queue_name(service), safe='')}")
+        if found.status_code == 404:
+            return
+        found.raise_for_status()
+        queue = found.json()
+        if queue.get("type", "classic") == "quorum":
+            return
+        if queue.get("consumers"):
+            raise RuntimeError(
+                f"{rpc_queue_name(service)} is a classic queue still consumed: stop {service}, then deploy again"
+            )
+        api.delete(f"/api/queues/{quote(vhost, safe='')}/{quote(rpc_queue_name(service), safe='')}").raise_for_status()
 
-    The handler parks a failing event itself with its error; this policy is
-    the backstop for a consumer that dies on every delivery.
+
+def put_queue_policies(management_url: str, vhost: str, redelivery_limit: int) -> None:
+    """Bounded redelivery, then the dead letters, for every event and RPC queue.
+
+    Handlers park a failing event themselves with its error, and count only
+    failures that would happen again (shared/messaging/consumer.py); this
+    limit counts deliveries that never got an answer and is the backstop for
+    a message that kills its consumer on every delivery.
     """
     with management_api(management_url) as api:
-        api.put(
-            f"/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
-            json={
-                "pattern": "^evt-",
-                "apply-to": "queues",
-                "priority": 1,
-                "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-            },
-        ).raise_for_status()
+        for name, pattern in ((EVENT_QUEUE_POLICY, "^evt-"), (RPC_QUEUE_POLICY, "^rpc-")):
+            api.put(
+                f"/api/policies/{quote(vhost, safe='')}/{name}",
+                json={
+                    "pattern": pattern,
+                    "apply-to": "queues",
+                    "priority": 1,
+                    "definition": {"delivery-limit": redelivery_limit, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+                },
+            ).raise_for_status()
 
 
 def management_api(management_url: str, timeout: float = 10) -> httpx.Client:
