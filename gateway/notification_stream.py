@@ -147,8 +147,8 @@ class NotificationStream:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
-            envelope = Envelope.model_validate(json.loads(message.body))
-            event = NotificationCreated.model_validate(envelope.payload)
+            envelope = Envelope.read(json.loads(message.body))
+            event = NotificationCreated.read(envelope.payload)
         except (ValueError, ValidationError) as exc:
             log.warning("notification stream: unreadable message dropped: %s", exc)
             return

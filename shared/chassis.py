@@ -100,7 +100,7 @@ def consumes(entrypoint):
     def decorate(method):
         @functools.wraps(method)
         def handle(self, body):
-            envelope = Envelope.model_validate(body)
+            envelope = Envelope.read(body)
             consumer = f"{self.name}.{method.__name__}"
             if not self.uow.claim(consumer, envelope.event_id):
                 metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
