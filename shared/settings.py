@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     event_redelivery_limit: int = 20
     rpc_timeout_seconds: float = 5.0
     outbox_poll_seconds: float = 0.5
+
+    # Every service's database session (connection options; 0 disables one):
+    # no statement, lock wait or forgotten transaction holds a connection or
+    # a lock for ever. A lock wait past the limit is a transient failure,
+    # retried (shared/transient.py).
+    db_statement_timeout_ms: int = 30_000
+    db_lock_timeout_ms: int = 5_000
+    db_idle_in_transaction_timeout_ms: int = 60_000
+    db_connect_timeout_seconds: int = 5
     nameko_max_workers: int = 10
 
     jwt_private_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pem"

@@ -23,6 +23,7 @@ _DRIVER = (
 _OTHER = (
     sqlalchemy.exc.TimeoutError,  # no connection free in the pool
     ConnectionError,  # sockets: refused, reset, broken pipe
+    TimeoutError,  # a socket or a publisher confirm that timed out
     RecoverableConnectionError,
     BrokerOperationalError,
 )
