@@ -39,9 +39,11 @@ from sqlalchemy import text
 from shared.contracts import Envelope, parse_payload
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
+from shared.messaging.topology import declare_service
 from shared.messaging.rpc import CallerProvider, rpc  # noqa: F401 (services take rpc from here)
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
+from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,19 @@ class Collaborator(DependencyProvider):
         return self.instance
 
 
+class ServiceTopology(DependencyProvider):
+    """Declares the service's broker topology each time it starts, before
+    any entrypoint consumes (nameko sets every extension up before it starts
+    one): idempotent, so a broker that lost its definitions gets them back."""
+
+    def setup(self):
+        settings = get_settings()
+        declare_service(
+            self.container.config["AMQP_URI"], settings.rabbitmq_management_url, settings.event_redelivery_limit,
+            self.container.service_cls,
+        )
+
+
 class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
@@ -70,6 +85,7 @@ class Service:
 
     caller = CallerProvider()
     observer = EntrypointObserver()
+    topology = ServiceTopology()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

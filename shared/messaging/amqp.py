@@ -10,6 +10,9 @@ log = logging.getLogger(__name__)
 RPC_EXCHANGE = "nameko-rpc"
 DEAD_LETTER_EXCHANGE = "dead-letters"
 DEAD_LETTER_QUEUE = "dead-letters"
+# Alternate exchange of every events exchange, and its queue: events no queue was bound for.
+UNROUTABLE_EXCHANGE = "unroutable-events"
+UNROUTABLE_QUEUE = "unroutable-events"
 # Seconds to wait for the broker to confirm a publish: a broker that blocks
 # (memory or disk alarm) must not hold the caller for ever.
 CONFIRM_TIMEOUT_SECONDS = 10
