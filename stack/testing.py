@@ -153,11 +153,9 @@ def die_with_parent() -> None:
     """Run in a child before exec: the kernel sends it SIGTERM when the test
     process dies, even killed, so no orphaned service keeps hammering the
     broker of a deleted vhost."""
-    import ctypes
-    import signal
+    from stack.launch import die_with_parent as ask_the_kernel
 
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    ask_the_kernel()
 
 
 def queue_consumers(settings: Settings, queue: str) -> int:
