@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from gateway.auth import Caller, current_user
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
-from gateway.notification_stream import NotificationStream, Subscription
+from gateway.notification_stream import NotificationStream, RecentIds, Subscription
 from gateway.openapi import answers
 from shared.api.notifications import NEVER_EMAILED, NotificationPage, NotificationQuery, Preferences, PreferencesIn
 from shared.api.text import Id, Raw
@@ -118,7 +118,7 @@ async def sse_frames(
     line when nothing happened for `keepalive_seconds`. Ends when the client
     leaves, loses access, or falls too far behind (it then resumes)."""
     yield f"retry: {retry_milliseconds}\n\n"
-    sent: set[str] = set()
+    sent = RecentIds(max(1000, len(missed)))
     for item in missed:
         sent.add(item["id"])
         yield sse_frame(item)
@@ -136,7 +136,7 @@ async def sse_frames(
                 yield KEEP_ALIVE
                 continue
             item, next_item = next_item.result(), None
-            if item["id"] not in sent:  # already sent as missed
+            if sent.add(item["id"]):  # not already sent (as missed, or delivered twice)
                 yield sse_frame(item)
     finally:
         for task in (next_item, gone):
