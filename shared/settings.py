@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "platform-api"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # A refresh token used again this soon after its first use is a client's
+    # retry (its answer was lost to a timeout, or two of its requests raced),
+    # not a replay: it gets a new pair instead of revoking the login.
+    refresh_reuse_grace_seconds: int = 30
 
     # The HMAC key signing list cursors (at least 16 characters); when empty,
     # the key file below, generated on first use like the JWT keys. Every

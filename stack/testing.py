@@ -103,6 +103,8 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
             "outbox_poll_seconds": 0.2,
+            # Short, so tests of a replayed refresh token wait little past it.
+            "refresh_reuse_grace_seconds": 2,
         }
     )
 
@@ -132,6 +134,8 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
             "JWT_PUBLIC_KEY_PATH": str(settings.jwt_public_key_path),
             "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
             "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
+            "EVENT_REDELIVERY_LIMIT": str(settings.event_redelivery_limit),
+            "REFRESH_REUSE_GRACE_SECONDS": str(settings.refresh_reuse_grace_seconds),
             "PLATFORM_ADMIN_EMAIL": settings.platform_admin_email,
             "PLATFORM_ADMIN_PASSWORD": settings.platform_admin_password,
             "METRICS_PORT": "0",

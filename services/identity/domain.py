@@ -85,6 +85,13 @@ def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, win
     return max(1, int((freed_at - now).total_seconds()) + 1)
 
 
+def is_retried_refresh(used_at: datetime, now: datetime, grace: timedelta) -> bool:
+    """A used refresh token presented again within `grace` of its first use
+    is the same client retrying (the answer was lost, or its requests raced),
+    not a stolen token replayed later."""
+    return now - used_at <= grace
+
+
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:
     """A suspension ends at its expiry even before the lift event arrives."""
     return status == "suspended" and (suspended_until is None or suspended_until > now)

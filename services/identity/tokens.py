@@ -20,12 +20,14 @@ def new_refresh_token() -> str:
 
 
 class TokenIssuer:
-    def __init__(self, private_key_pem: bytes, issuer: str, audience: str, access_minutes: int, refresh_days: int):
+    def __init__(self, private_key_pem: bytes, issuer: str, audience: str, access_minutes: int, refresh_days: int,
+                 reuse_grace_seconds: int = 30):
         self._key = private_key_pem
         self.issuer = issuer
         self.audience = audience
         self.access_ttl = timedelta(minutes=access_minutes)
         self.refresh_ttl = timedelta(days=refresh_days)
+        self.refresh_reuse_grace = timedelta(seconds=reuse_grace_seconds)
 
     @classmethod
     def from_settings(cls, settings) -> "TokenIssuer":
@@ -35,6 +37,7 @@ class TokenIssuer:
             settings.jwt_audience,
             settings.access_token_minutes,
             settings.refresh_token_days,
+            settings.refresh_reuse_grace_seconds,
         )
 
     def access_token(self, user_id: str, role: str, agency_code: str | None, family_id: uuid.UUID, now: datetime) -> str:
