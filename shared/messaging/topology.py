@@ -94,6 +94,11 @@ def _declare_rpc_queue(channel, rpc_exchange, management_url: str, vhost: str, s
         replace_classic_rpc_queue(management_url, vhost, service)
     except httpx.HTTPError as error:  # then a classic queue, if any, makes the declaration below fail
         log.warning("topology: RPC queue type not checked (management API)", extra={"error": repr(error)})
+    except ClassicQueueInUse as error:
+        # The deploy goes on; the service's new version cannot consume it
+        # until its old version stops (docs/operations.md, upgrading).
+        log.warning("topology: %s", error)
+        return
     Queue(
         rpc_queue_name(service), exchange=rpc_exchange, routing_key=f"{service}.*", durable=True,
         queue_arguments=QUORUM,
@@ -147,6 +152,10 @@ def declare_service(amqp_uri: str, management_url: str, redelivery_limit: int, s
     return {"event_queues": len(subscriptions)}
 
 
+class ClassicQueueInUse(Exception):
+    pass
+
+
 def replace_classic_rpc_queue(management_url: str, vhost: str, service: str) -> None:
     """Installations made before RPC queues were quorum queues have a classic
     `rpc-<service>`: RabbitMQ cannot change a queue's type, so it is deleted
@@ -162,7 +171,7 @@ def replace_classic_rpc_queue(management_url: str, vhost: str, service: str) -> 
         if queue.get("type", "classic") == "quorum":
             return
         if queue.get("consumers"):
-            raise RuntimeError(
+            raise ClassicQueueInUse(
                 f"{rpc_queue_name(service)} is a classic queue still consumed: stop {service}, then deploy again"
             )
         api.delete(f"/api/queues/{quote(vhost, safe='')}/{quote(rpc_queue_name(service), safe='')}").raise_for_status()
