@@ -29,6 +29,9 @@ def test_a_service_declares_its_topology_when_it_starts(platform, start_service)
             api.delete(f"/api/exchanges/{vhost}/{exchange}").raise_for_status()
         for policy in (EVENT_QUEUE_POLICY, RPC_QUEUE_POLICY, EVENTS_EXCHANGE_POLICY):
             api.delete(f"/api/policies/{vhost}/{policy}").raise_for_status()
+    # And an installation from before RPC queues were quorum queues.
+    with Connection(platform.amqp_uri) as conn:
+        Queue(rpc_queue_name("moderation"), durable=True)(conn.channel()).declare()
 
     start_service("moderation")
 
