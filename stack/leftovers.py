@@ -100,10 +100,10 @@ def holders(ports: list[int]) -> list[Holder]:
     return found
 
 
-def stale_supervisord() -> Holder | None:
+def stale_supervisord(pid_file: Path = PID_FILE) -> Holder | None:
     """The supervisord of this checkout's pid file, when it still runs."""
     try:
-        pid = int(PID_FILE.read_text().strip())
+        pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
     command = command_of(pid)
@@ -154,10 +154,11 @@ def stop(pids: list[int], grace: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ports", type=int, nargs="*", help="ports to check (default: the platform's)")
+    parser.add_argument("--pid-file", type=Path, default=PID_FILE, help="supervisord's pid file")
     parser.add_argument("--grace", type=float, default=GRACE_SECONDS, help="seconds between SIGTERM and SIGKILL")
     args = parser.parse_args(argv)
     found = holders(args.ports if args.ports is not None else platform_ports())
-    if args.ports is None and (supervisord := stale_supervisord()):
+    if supervisord := stale_supervisord(args.pid_file):
         found.insert(0, supervisord)
     ours = [h for h in found if is_ours(h)]
     foreign = [h for h in found if not is_ours(h)]

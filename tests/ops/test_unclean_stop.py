@@ -75,6 +75,37 @@ startsecs=0
             supervisord.wait(10)
 
 
+def test_a_supervisord_left_without_its_terminal_is_stopped_with_its_programs(tmp_path):
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(f"""
+[supervisord]
+nodaemon=true
+silent=true
+logfile={tmp_path}/supervisord.log
+pidfile={tmp_path}/supervisord.pid
+
+[program:sleeper]
+command={sys.executable} -m stack.launch sleep 300
+directory={REPO_ROOT}
+startsecs=0
+""")
+    # Its own session, as a `make up` whose terminal is gone: nothing here stops it.
+    supervisord = subprocess.Popen([str(SUPERVISORD), "-n", "-c", str(conf)], cwd=tmp_path, start_new_session=True)
+    try:
+        program = wait_for(lambda: [p for p in children(supervisord.pid) if command_of(p) == "sleep 300"],
+                           timeout=20, interval=0.2, message="the program to run")[0]
+        wait_for(lambda: (tmp_path / "supervisord.pid").exists(), timeout=10, message="the pid file")
+        result = leftovers("--ports", "--pid-file", str(tmp_path / "supervisord.pid"), "--grace", "10")
+        assert result.returncode == 0, result.stderr
+        assert f"pid file: pid {supervisord.pid} (" in result.stdout
+        supervisord.wait(15)
+        wait_for(lambda: state(program) is None, timeout=10, interval=0.1, message="its program to end")
+    finally:
+        if supervisord.poll() is None:
+            supervisord.kill()
+            supervisord.wait(10)
+
+
 def listener(port: int, cwd: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -83,6 +114,8 @@ def listener(port: int, cwd: Path) -> subprocess.Popen:
 
 
 def leftovers(*args: str) -> subprocess.CompletedProcess:
+    if "--pid-file" not in args:  # never this checkout's own: a `make up` may be running here
+        args = (*args, "--pid-file", "/nonexistent/supervisord.pid")
     return subprocess.run([sys.executable, "-m", "stack.leftovers", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
 
