@@ -48,6 +48,7 @@ class PlatformRpc(Rpc):
     Retry-After) instead of an unexpected error (a 500)."""
 
     rpc_consumer = PlatformRpcConsumer()
+    metric_kind = "Rpc"  # the `kind` label of entrypoint metrics, as with nameko's Rpc (dashboards, alerts)
 
     def __init__(self, expected_exceptions=EXPECTED_ERRORS, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
