@@ -91,3 +91,98 @@ def test_a_row_that_keeps_failing_does_not_block_its_batch(platform, database):
             ids.append(uuid.UUID(message.payload["event_id"]))
         received.delete()
     assert sorted(ids) == sorted(good)
+
+
+class FreezingProxy:
+    """A TCP proxy to RabbitMQ whose `freeze()` stops every connection open
+    at that moment from hearing the broker (a broker that stops confirming);
+    connections made afterwards work."""
+
+    def __init__(self, target_port: int = 5672):
+        import socket
+        import threading
+
+        self.target_port = target_port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.frozen: list = []
+        self.pairs: list = []
+        self._threading = threading
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            gate = self._threading.Event()  # set: frozen
+            self.pairs.append((client, upstream, gate))
+            for src, dst, frozen in ((client, upstream, None), (upstream, client, gate)):
+                self._threading.Thread(target=self._pump, args=(src, dst, frozen), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst, frozen):
+        try:
+            while data := src.recv(65536):
+                if frozen is not None and frozen.is_set():
+                    continue  # swallowed: the client never hears back
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def freeze(self):
+        for _, _, gate in self.pairs:
+            gate.set()
+
+    def close(self):
+        self.server.close()
+        for client, upstream, _ in self.pairs:
+            for sock in (client, upstream):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+
+def test_the_relay_does_not_wait_for_ever_for_a_confirm(platform, database, monkeypatch):
+    import threading
+    from urllib.parse import urlsplit
+
+    import shared.messaging.outbox_relay as relay_module
+
+    monkeypatch.setattr(relay_module, "CONFIRM_TIMEOUT_SECONDS", 1)
+    with Connection(platform.amqp_uri) as conn:
+        Queue(f"{SERVICE}-confirm", exchange=events_exchange(SERVICE), routing_key="#", durable=False,
+              auto_delete=False)(conn.channel()).declare()
+    proxy = FreezingProxy(urlsplit(platform.amqp_uri).port or 5672)
+    parts = urlsplit(platform.amqp_uri)
+    relay = OutboxRelay(database, f"amqp://{parts.username}:{parts.password}@127.0.0.1:{proxy.port}{parts.path}",
+                        SERVICE)
+    try:
+        add_row(database, f"{SERVICE}.events", "thing_happened")
+        assert relay.publish_pending() == 1  # connected through the proxy
+        proxy.freeze()  # the broker takes the next publish and never confirms it on this connection
+        late = add_row(database, f"{SERVICE}.events", "thing_happened")
+        outcome = {}
+        worker = threading.Thread(target=lambda: outcome.update(sent=relay.publish_pending()), daemon=True)
+        started = time.monotonic()
+        worker.start()
+        worker.join(20)
+        assert not worker.is_alive(), "the relay waits for ever for a confirm, its rows locked"
+        assert time.monotonic() - started < 15
+        # A new connection took over: the row is marked sent (published twice at most, which the inbox absorbs).
+        assert outcome.get("sent") == 1
+        with database.connect() as conn:
+            assert conn.execute(select(outbox.c.published_at).where(outbox.c.event_id == late)).scalar() is not None
+    finally:
+        proxy.close()  # first: a relay still waiting gets an error instead of hanging the teardown
+        try:
+            relay.close()
+        except OSError:
+            pass
+        with Connection(platform.amqp_uri) as conn:
+            Queue(f"{SERVICE}-confirm", channel=conn.channel(), no_declare=True).delete()
