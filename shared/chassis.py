@@ -15,8 +15,11 @@
 
 A subclass of `Service` gets `self.uow` (a unit of work per entrypoint, on
 its own database, with the outbox relay), `self.caller` (who calls, from the
-gateway's context), the entrypoint observer (metrics, logs), `self.now()`
-and a `health()` RPC. A service that keeps a copy of members names the
+gateway's context), the entrypoint observer (metrics, logs), its broker topology declared
+each time it starts (`ServiceTopology`), `self.now()` and a `health()` RPC.
+RPC entrypoints use `rpc` from here (`shared.messaging.rpc.PlatformRpc`:
+a transient failure is answered as TemporarilyUnavailable, a 503; the queue
+is a quorum queue; a request that does not decode is parked). A service that keeps a copy of members names the
 unit of work's attribute holding it (`member_copy = "members"`): the
 chassis keeps it from identity's user_registered and profile_updated
 (`on_user_registered`, `on_profile_updated`); the service's own
