@@ -92,6 +92,7 @@ up: bootstrap up-tools ## run every service and the gateway in the foreground (C
 	@mkdir -p var/log var/run
 	@! $(VENV)/bin/supervisorctl -c $(SUPERVISOR) pid >/dev/null 2>&1 \
 	  || { echo "The platform is already running here: make status, make stop"; exit 1; }
+	@$(PY) -m stack.leftovers
 	@$(PY) -m stack.banner
 	@touch var/log/supervisord.log
 	tail -n 0 -F --pid=$$$$ var/log/supervisord.log & exec $(VENV)/bin/supervisord -n -c $(SUPERVISOR)
@@ -102,7 +103,7 @@ status: ## state of the supervised processes (while `make up` runs)
 
 # supervisorctl reports an error when the socket vanishes under it: wait for that instead.
 stop: ## stop a `make up` that lost its terminal (same as Ctrl-C in it)
-	@test -S var/run/supervisor.sock || { echo "supervisord is not running"; exit 0; }
+	@test -S var/run/supervisor.sock || { echo "supervisord is not running"; $(PY) -m stack.leftovers; exit $$?; }
 	@$(VENV)/bin/supervisorctl -c $(SUPERVISOR) shutdown >/dev/null 2>&1 || true
 	@for i in $$(seq 60); do test -S var/run/supervisor.sock || { echo "stopped"; exit 0; }; sleep 1; done; \
 	  echo "supervisord is still stopping: see var/log/supervisord.log"; exit 1

@@ -62,6 +62,9 @@ REMOTE_ERROR_STATUS: dict[str, int] = {
     "Conflict": 409,
     "Unauthorized": 401,
     "TooManyRequests": 429,
+    # A transient failure in the service (its database restarting, too many
+    # clients, a deadlock...): the client may try again (shared/transient.py).
+    "TemporarilyUnavailable": 503,
 }
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
@@ -183,7 +186,7 @@ def remote_error_response(exc: RemoteError) -> JSONResponse:
     headers: dict[str, str] = {}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if status == 429:
+    if status in (429, 503):
         headers["Retry-After"] = _retry_after(args[1] if len(args) > 1 else None)
     return problem_response(status, detail, headers=headers)
 

@@ -8,6 +8,10 @@ a member receives it whichever replica they are connected to.
 The queue lives as long as the replica's connection: what is published while
 a replica is away is not kept for it. Clients resume with `Last-Event-ID`
 and the route fetches what they missed from the notifications service.
+
+Events are delivered at least once (the outbox relay may publish one twice):
+the replica remembers the ids of the last notifications it dispatched
+(`RecentIds`) and a stream the ids it sent, so a notification is pushed once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +52,28 @@ def notification_item(event: NotificationCreated) -> dict[str, Any]:
     }
 
 
+class RecentIds:
+    """The last `size` ids seen, oldest forgotten first: enough to catch a
+    redelivery, which comes within seconds, in bounded memory."""
+
+    def __init__(self, size: int = 10_000):
+        self._size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, item_id: str) -> bool:
+        """Remember `item_id`; False when it was already there."""
+        if item_id in self._ids:
+            self._ids.move_to_end(item_id)
+            return False
+        self._ids[item_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return True
+
+    def __contains__(self, item_id: str) -> bool:
+        return item_id in self._ids
+
+
 @dataclass(eq=False)
 class Subscription:
     """One open stream of one member. A stream that falls `queue_size`
@@ -74,6 +101,7 @@ class NotificationStream:
         self._queue_size = queue_size
         self._queue_name = f"gateway.notifications-{uuid.uuid4()}"
         self._subscribers: dict[str, set[Subscription]] = {}
+        self._dispatched = RecentIds()
         self._connection: AbstractRobustConnection | None = None
         self._ready = asyncio.Event()
         self._connect_task: asyncio.Task[None] | None = None
@@ -120,7 +148,11 @@ class NotificationStream:
         return len(self._subscribers.get(user_id, ()))
 
     def dispatch(self, event: NotificationCreated) -> int:
-        """Hand a notification to its member's streams here; how many got it."""
+        """Hand a notification to its member's streams here; how many got it
+        (none for one dispatched before: a redelivery)."""
+        if not self._dispatched.add(event.notification_id):
+            log.debug("notification stream: duplicate skipped", extra={"notification_id": event.notification_id})
+            return 0
         streams = self._subscribers.get(event.user_id, ())
         item = notification_item(event)
         for subscription in streams:
@@ -166,8 +198,8 @@ class NotificationStream:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
-            envelope = Envelope.model_validate(json.loads(message.body))
-            event = NotificationCreated.model_validate(envelope.payload)
+            envelope = Envelope.read(json.loads(message.body))
+            event = NotificationCreated.read(envelope.payload)
         except (ValueError, ValidationError) as exc:
             log.warning("notification stream: unreadable message dropped: %s", exc)
             return

@@ -5,7 +5,7 @@
         name = "posts"
         unit_of_work = PostsUnitOfWork
 
-        @rpc(expected_exceptions=EXPECTED_ERRORS)
+        @rpc
         def create_post(self, data):
             return handlers.create_post(self.uow, self.caller, data, self.now())
 
@@ -15,8 +15,11 @@
 
 A subclass of `Service` gets `self.uow` (a unit of work per entrypoint, on
 its own database, with the outbox relay), `self.caller` (who calls, from the
-gateway's context), the entrypoint observer (metrics, logs), `self.now()`
-and a `health()` RPC. A service that keeps a copy of members names the
+gateway's context), the entrypoint observer (metrics, logs), its broker topology declared
+each time it starts (`ServiceTopology`), `self.now()` and a `health()` RPC.
+RPC entrypoints use `rpc` from here (`shared.messaging.rpc.PlatformRpc`:
+a transient failure is answered as TemporarilyUnavailable, a 503; the queue
+is a quorum queue; a request that does not decode is parked). A service that keeps a copy of members names the
 unit of work's attribute holding it (`member_copy = "members"`): the
 chassis keeps it from identity's user_registered and profile_updated
 (`on_user_registered`, `on_profile_updated`); the service's own
@@ -34,15 +37,16 @@ import logging
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from shared.contracts import Envelope, parse_payload
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
-from shared.messaging.rpc import CallerProvider
+from shared.messaging.topology import declare_service
+from shared.messaging.rpc import CallerProvider, rpc  # noqa: F401 (services take rpc from here)
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
+from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,19 @@ class Collaborator(DependencyProvider):
             close()
 
 
+class ServiceTopology(DependencyProvider):
+    """Declares the service's broker topology each time it starts, before
+    any entrypoint consumes (nameko sets every extension up before it starts
+    one): idempotent, so a broker that lost its definitions gets them back."""
+
+    def setup(self):
+        settings = get_settings()
+        declare_service(
+            self.container.config["AMQP_URI"], settings.rabbitmq_management_url, settings.event_redelivery_limit,
+            self.container.service_cls,
+        )
+
+
 class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
@@ -77,6 +94,7 @@ class Service:
 
     caller = CallerProvider()
     observer = EntrypointObserver()
+    topology = ServiceTopology()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -107,7 +125,7 @@ def consumes(entrypoint):
     def decorate(method):
         @functools.wraps(method)
         def handle(self, body):
-            envelope = Envelope.model_validate(body)
+            envelope = Envelope.read(body)
             consumer = f"{self.name}.{method.__name__}"
             if not self.uow.claim(consumer, envelope.event_id):
                 metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()

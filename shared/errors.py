@@ -53,4 +53,14 @@ class TooManyRequests(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class TemporarilyUnavailable(DomainError):
+    """A transient failure (shared/transient.py), e.g. the service's database
+    is unreachable: the gateway answers 503 with Retry-After."""
+
+    def __init__(self, detail: str, retry_after_seconds: int):
+        Exception.__init__(self, detail, retry_after_seconds)
+        self.detail = detail
+        self.retry_after_seconds = retry_after_seconds
+
+
 EXPECTED_ERRORS = (DomainError,)

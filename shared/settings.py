@@ -34,8 +34,20 @@ class Settings(BaseSettings):
     # How long a parked event is kept (a message TTL policy on the dead-letter
     # queue): past it RabbitMQ drops it, with whatever personal data it carried.
     dead_letter_retention_days: float = 14
+    # Deliveries that end with no answer (the consumer died or restarted)
+    # before RabbitMQ parks the message: the backstop of event and RPC queues.
+    event_redelivery_limit: int = 20
     rpc_timeout_seconds: float = 5.0
     outbox_poll_seconds: float = 0.5
+
+    # Every service's database session (connection options; 0 disables one):
+    # no statement, lock wait or forgotten transaction holds a connection or
+    # a lock for ever. A lock wait past the limit is a transient failure,
+    # retried (shared/transient.py).
+    db_statement_timeout_ms: int = 30_000
+    db_lock_timeout_ms: int = 5_000
+    db_idle_in_transaction_timeout_ms: int = 60_000
+    db_connect_timeout_seconds: int = 5
     nameko_max_workers: int = 10
 
     jwt_private_key_path: Path = REPO_ROOT / "var/keys/jwt_ed25519.pem"
@@ -44,6 +56,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "platform-api"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # A refresh token used again this soon after its first use is a client's
+    # retry (its answer was lost to a timeout, or two of its requests raced),
+    # not a replay: it gets a new pair instead of revoking the login.
+    refresh_reuse_grace_seconds: int = 30
 
     # The HMAC key signing list cursors (at least 16 characters); when empty,
     # the key file below, generated on first use like the JWT keys. Every

@@ -75,7 +75,7 @@ def bootstrap(settings: Settings) -> dict:
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
     ensure_gateway_database(settings)
-    declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_max_deliveries,
+    declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit,
                                 settings.dead_letter_retention_days)
     log.info("declared topology", extra=declared)
     seeded = seed(settings)

@@ -4,6 +4,7 @@ Each test run gets its own RabbitMQ vhost and its own databases (prefix
 `t<run id>_`), declared and migrated like a fresh install, so runs never see
 each other's data. Services run as real `nameko run` processes.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -103,6 +104,8 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
             "jwt_public_key_path": public,
             "outbox_poll_seconds": 0.2,
             "platform_env": "development",
+            # Short, so tests of a replayed refresh token wait little past it.
+            "refresh_reuse_grace_seconds": 2,
         }
     )
 
@@ -132,6 +135,8 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
             "JWT_PUBLIC_KEY_PATH": str(settings.jwt_public_key_path),
             "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
             "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
+            "EVENT_REDELIVERY_LIMIT": str(settings.event_redelivery_limit),
+            "REFRESH_REUSE_GRACE_SECONDS": str(settings.refresh_reuse_grace_seconds),
             "PLATFORM_ADMIN_EMAIL": settings.platform_admin_email,
             "PLATFORM_ADMIN_PASSWORD": settings.platform_admin_password,
             "PLATFORM_ENV": settings.platform_env,
@@ -154,11 +159,9 @@ def die_with_parent() -> None:
     """Run in a child before exec: the kernel sends it SIGTERM when the test
     process dies, even killed, so no orphaned service keeps hammering the
     broker of a deleted vhost."""
-    import ctypes
-    import signal
+    from stack.launch import die_with_parent as ask_the_kernel
 
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    ask_the_kernel()
 
 
 def queue_consumers(settings: Settings, queue: str) -> int:
@@ -283,3 +286,20 @@ def rpc(platform):
     yield open_proxy
     for proxy in proxies:
         proxy.stop()
+
+
+@contextlib.contextmanager
+def database_refusing_connections(settings: Settings, service: str):
+    """The service's database refuses every connection, and the ones open
+    are cut, as during a PostgreSQL restart or failover; back on exit."""
+    name = settings.database_name(service)
+    with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        try:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            yield
+        finally:
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))

@@ -12,12 +12,13 @@ def all_subscriptions() -> list[Subscription]:
     return [s for name in SERVICES for s in subscriptions_of(service_class(name))]
 
 
-def declare(amqp_uri: str, management_url: str, max_deliveries: int,
+def declare(amqp_uri: str, management_url: str, redelivery_limit: int,
             dead_letter_retention_days: float | None = None) -> dict:
     """Declare everything; returns what was declared, for the log."""
     subscriptions = all_subscriptions()
     producers = {cls.producer() for cls in ALL_EVENTS} | set(SERVICES)
-    topology.declare(amqp_uri, management_url, max_deliveries, subscriptions, producers, dead_letter_retention_days)
+    topology.declare(amqp_uri, management_url, redelivery_limit, subscriptions, producers, list(SERVICES),
+                     dead_letter_retention_days)
     declared = {"event_queues": len(subscriptions)}
     for name in SERVICES:
         module = deploy_module(name)

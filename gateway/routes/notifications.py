@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from gateway.auth import Caller, current_user
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
-from gateway.notification_stream import NotificationStream, Subscription
+from gateway.notification_stream import NotificationStream, RecentIds, Subscription
 from gateway.openapi import answers
 from shared.api.notifications import NEVER_EMAILED, NotificationPage, NotificationQuery, Preferences, PreferencesIn
 from shared.api.text import Id, Raw
@@ -123,7 +123,7 @@ async def sse_frames(
     (logout, suspension, erasure). The client resumes with a fresh token and
     Last-Event-ID."""
     yield f"retry: {retry_milliseconds}\n\n"
-    sent: set[str] = set()
+    sent = RecentIds(max(1000, len(missed)))
     for item in missed:
         sent.add(item["id"])
         yield sse_frame(item)
@@ -150,7 +150,7 @@ async def sse_frames(
                 yield KEEP_ALIVE
                 continue
             item, next_item = next_item.result(), None
-            if item["id"] not in sent:  # already sent as missed
+            if sent.add(item["id"]):  # not already sent (as missed, or delivered twice)
                 yield sse_frame(item)
     finally:
         for task in (next_item, gone, revoked):

@@ -5,7 +5,6 @@ team's stream (nameko entrypoints only).
 (consumer.py): a new contract is consumed (and streamed) without touching
 this file.
 """
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.analytics import handlers, metrics
@@ -13,7 +12,7 @@ from services.analytics.consumer import all_events_handler
 from services.analytics.privacy import Pseudonymizer
 from services.analytics.repository import AnalyticsUnitOfWork
 from services.analytics.settings import AnalyticsSettings, load_pseudonym_key
-from shared.chassis import Collaborator, Service, consumes
+from shared.chassis import Collaborator, Service, consumes, rpc
 from shared.contracts import ALL_EVENTS
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings

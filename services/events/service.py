@@ -2,13 +2,12 @@
 registrations, waitlists, attendance, calendars and reminders (nameko entrypoints only)."""
 from datetime import timedelta
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.events import handlers
 from services.events.repository import EventsUnitOfWork
 from services.events.settings import EventsSettings
-from shared.chassis import Service, handles
+from shared.chassis import Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 

@@ -123,6 +123,11 @@ ACTIVITY_RESOLUTION = timedelta(hours=1)
 def should_record_activity(last_active_at: datetime | None, warned_at: datetime | None, now: datetime) -> bool:
     """A warned member's activity always counts: it cancels the erasure."""
     return warned_at is not None or last_active_at is None or now - last_active_at >= ACTIVITY_RESOLUTION
+def is_retried_refresh(used_at: datetime, now: datetime, grace: timedelta) -> bool:
+    """A used refresh token presented again within `grace` of its first use
+    is the same client retrying (the answer was lost, or its requests raced),
+    not a stolen token replayed later."""
+    return now - used_at <= grace
 
 
 def is_suspended(status: str, suspended_until: datetime | None, now: datetime) -> bool:

@@ -277,12 +277,15 @@ def _revoke_session(uow, family_id, tokens: TokenIssuer, now: datetime) -> None:
 
 def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     """Rotate a refresh token. A replayed (already used) token means it was
-    stolen or leaked: every token of that login is revoked."""
+    stolen or leaked: every token of that login is revoked. Used again
+    within the grace window of its first use, it is the client retrying a
+    refresh whose answer it never got: it gets a new pair of the same login
+    (`used_at` keeps the first use, so retries do not stretch the window)."""
     req = parse(RefreshIn, data)
     stored = uow.refresh_tokens.get_for_update(hash_refresh_token(req.refresh_token))
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise Unauthorized("Jeton de renouvellement invalide.")
-    if stored.used_at is not None:
+    if stored.used_at is not None and not domain.is_retried_refresh(stored.used_at, now, tokens.refresh_reuse_grace):
         _revoke_session(uow, stored.family_id, tokens, now)
         uow.commit()
         raise Unauthorized("Jeton de renouvellement déjà utilisé : la session est révoquée.")
@@ -292,7 +295,7 @@ def refresh(uow, data: dict, tokens: TokenIssuer, now: datetime) -> dict:
     login = uow.sessions.get(stored.family_id)
     if login is None or login.revoked_at is not None or login.expires_at <= now:
         raise Unauthorized("Session expirée : reconnectez-vous.")
-    stored.used_at = now
+    stored.used_at = stored.used_at or now
     login.last_used_at = now
     _record_activity(user, now)
     pair = _issue_pair(uow, user, tokens, login, now)

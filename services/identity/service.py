@@ -1,7 +1,6 @@
 """identity: agencies, invitations, accounts and tokens (nameko entrypoints only)."""
 from datetime import timedelta
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.identity import handlers
@@ -10,7 +9,7 @@ from services.identity.passwords import Argon2Hasher, OffLoopHasher, common_pass
 from services.identity.repository import IdentityUnitOfWork
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
-from shared.chassis import Collaborator, Service, handles
+from shared.chassis import Collaborator, Service, handles, rpc
 from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
 from shared.messaging.dead_letter_erasure import remove_parked_mentioning

@@ -25,13 +25,14 @@ def new_refresh_token() -> str:
 
 class TokenIssuer:
     def __init__(self, private_key_pem: bytes, issuer: str, audience: str, access_minutes: int, refresh_days: int,
-                 login_days: float = 30):
+                 login_days: float = 30, reuse_grace_seconds: int = 30):
         self._key = private_key_pem
         self.issuer = issuer
         self.audience = audience
         self.access_ttl = timedelta(minutes=access_minutes)
         self.refresh_ttl = timedelta(days=refresh_days)
         self.login_ttl = timedelta(days=login_days)  # a login's absolute end, refreshes or not
+        self.refresh_reuse_grace = timedelta(seconds=reuse_grace_seconds)
 
     @classmethod
     def from_settings(cls, settings) -> "TokenIssuer":
@@ -42,6 +43,7 @@ class TokenIssuer:
             settings.access_token_minutes,
             settings.refresh_token_days,
             getattr(settings, "login_max_days", 30),
+            settings.refresh_reuse_grace_seconds,
         )
 
     def access_token(self, user_id: str, role: str, agency_code: str | None, family_id: uuid.UUID, now: datetime,

@@ -1,11 +1,10 @@
 """mentoring: mentor profiles, requests, matches and mentorships (nameko entrypoints only)."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.mentoring import handlers
 from services.mentoring.repository import MentoringUnitOfWork
 from services.mentoring.settings import MentoringSettings
-from shared.chassis import Service, handles
+from shared.chassis import Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 

@@ -1,13 +1,12 @@
 """moderation: automatic screening, cases and queues, reports, sanctions,
 appeals, the audit log and unanswered questions (nameko entrypoints only)."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.moderation import handlers, metrics
 from services.moderation.config import ModerationSettings, load_rules
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening_pool import ScreeningPool
-from shared.chassis import Collaborator, Service, handles
+from shared.chassis import Collaborator, Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 

@@ -1,12 +1,11 @@
 """notifications: in-app inbox, e-mails, digests (nameko entrypoints only)."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.notifications import handlers
 from services.notifications.mailer import notifications_mail_sender
 from services.notifications.repository import NotificationsUnitOfWork
 from services.notifications.settings import NotificationSettings
-from shared.chassis import Service, handles
+from shared.chassis import Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 

@@ -1,10 +1,9 @@
 """posts: questions, discussions, testimonies, job sheets, videos, their
 comments and reactions, search and feed (nameko entrypoints only)."""
-from nameko.rpc import rpc
 
 from services.posts import conversation, handlers, lifecycle
 from services.posts.repository import PostsUnitOfWork
-from shared.chassis import Service, handles
+from shared.chassis import Service, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 
 

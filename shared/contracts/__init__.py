@@ -35,8 +35,9 @@ def payload_class(event_type: str, version: int) -> type[EventPayload]:
 
 
 def parse_payload(envelope: Envelope) -> EventPayload:
-    """The typed payload of an envelope (raises KeyError for an unknown contract)."""
-    return payload_class(envelope.event_type, envelope.version).model_validate(envelope.payload)
+    """The typed payload of an envelope (raises KeyError for an unknown
+    contract), ignoring fields this consumer does not know."""
+    return payload_class(envelope.event_type, envelope.version).read(envelope.payload)
 
 
 __all__ = ["ALL_EVENTS", "Envelope", "EventPayload", "parse_payload", "payload_class"]

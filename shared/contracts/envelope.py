@@ -6,7 +6,25 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class EventPayload(BaseModel):
+def _known(cls: type[BaseModel], data: Any) -> Any:
+    """`data` without the keys `cls` does not know (a newer producer's fields)."""
+    if not isinstance(data, dict):
+        return data  # validation says what is wrong
+    return {key: value for key, value in data.items() if key in cls.model_fields}
+
+
+class TolerantReader:
+    """Consumers read with `read()`: unknown fields are ignored, so a producer
+    that adds an optional field and deploys first does not park its events
+    in every older consumer. Producers still build models strictly
+    (`extra="forbid"`: what they emit is exactly the published schema)."""
+
+    @classmethod
+    def read(cls, data: Any):
+        return cls.model_validate(_known(cls, data))
+
+
+class EventPayload(TolerantReader, BaseModel):
     """A versioned event contract. Subclasses set `event_type` and `version`.
 
     `event_type` is `<service>.<noun>_<past verb>`; the part after the dot is
@@ -28,7 +46,7 @@ class EventPayload(BaseModel):
         return cls.event_type.split(".", 1)[1]
 
 
-class Envelope(BaseModel):
+class Envelope(TolerantReader, BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)

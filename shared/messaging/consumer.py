@@ -1,36 +1,87 @@
-"""A nameko event handler that never loses a failed event.
+"""A nameko event handler that never loses a failed event, and never parks
+one for a failure that goes away by itself.
 
 nameko 2.14 acks a failed event by default (lost) and, with
-`requeue_on_error=True`, requeues it forever. This handler consumes from a
-quorum queue (RabbitMQ counts deliveries in `x-delivery-count`), retries a
-failing event with a short backoff, and on its last allowed delivery parks it
-in the dead-letter exchange with the error in its headers, then acks it. The
-queue's policy (`delivery-limit`, `dead-letter-exchange`; see topology.py)
-catches what this code cannot: a process that dies on every delivery.
+`requeue_on_error=True`, requeues it forever. This handler tells two kinds
+of failure apart (shared/transient.py):
+
+- transient (the database restarts, has too many clients, a deadlock, a
+  lock timeout, the broker drops a connection): the event is kept unacked
+  and handled again in this process with back-off, for as long as the
+  failure lasts. It is never returned to the queue, so RabbitMQ counts no
+  delivery and it is never parked;
+- poison (anything else: it would fail again on the same input): the event
+  goes back to the end of its queue with its count of poison attempts in
+  `x-poison-attempts`, and on the last allowed one (EVENT_MAX_DELIVERIES) it
+  is parked in the dead-letter exchange with the error in its headers.
+
+The queues are quorum queues: the event-queues policy's `delivery-limit`
+(EVENT_REDELIVERY_LIMIT, see topology.py) counts deliveries that never got
+an answer, the backstop for an event that kills its consumer on every
+delivery; a process restart returns at most a few events to their queue
+each time, far below that limit.
+
+Messages that do not even decode (bad JSON, a content type nameko does not
+accept) are parked at once by `DecodeSafeQueueConsumer`, for event and RPC
+queues alike: kombu would otherwise raise in the consumer thread and stop
+the service, again on every restart.
 """
 import logging
 import traceback
-from datetime import datetime, timezone
+from functools import partial
 
 import eventlet
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 
 from shared import backoff
-from shared.messaging.amqp import DEAD_LETTER_EXCHANGE, confirming_connection
+from shared.messaging.amqp import CONFIRM_TIMEOUT_SECONDS, confirming_connection, park
 from shared.observability import metrics
 from shared.settings import get_settings
+from shared.transient import is_transient
 
 log = logging.getLogger(__name__)
 
 QUORUM = {"x-queue-type": "quorum"}
+POISON_ATTEMPTS = "x-poison-attempts"
+# Back-off of an event held through a transient failure: 0.2 s doubling up to this.
+TRANSIENT_MOST_SECONDS = 30.0
 
 
-def deliveries_so_far(message) -> int:
-    """How many times this message was delivered before, per the quorum queue."""
-    return int((message.headers or {}).get("x-delivery-count") or 0)
+def poison_attempts_so_far(message) -> int:
+    """How many times this event failed before with a poison (not transient) error."""
+    return int((message.headers or {}).get(POISON_ATTEMPTS) or 0)
+
+
+class DecodeSafeQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, parking what does not decode instead of dying.
+
+    One instance per service process is shared by every entrypoint that names
+    this class (the platform's event handlers and RPC), as nameko shares
+    extensions by class."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self.on_decode_error, provider)
+        return consumers
+
+    def on_decode_error(self, provider, message, exc) -> None:
+        queue = provider.queue.name
+        try:
+            park(self.amqp_uri, message, queue, f"undecodable message ({message.content_type}): "
+                 f"{type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("dead-lettering an undecodable message failed; it goes back to its queue")
+            self.requeue_message(message)
+            return
+        metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, queue).inc()
+        self.ack_message(message)
 
 
 class ReliableEventHandler(EventHandler):
+    queue_consumer = DecodeSafeQueueConsumer()
+
     def __init__(self, source_service, event_type, **kwargs):
         kwargs.setdefault("requeue_on_error", True)
         super().__init__(source_service, event_type, **kwargs)
@@ -39,21 +90,32 @@ class ReliableEventHandler(EventHandler):
         super().setup()
         # Same arguments as the topology step declares: redeclaring must match.
         self.queue.queue_arguments = dict(QUORUM)
+        self._stopping = False
+
+    def stop(self):
+        self._stopping = True
+        super().stop()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
-        attempts = deliveries_so_far(message) + 1
-        max_deliveries = get_settings().event_max_deliveries
         service = self.container.service_name
-        if attempts < max_deliveries:
-            metrics.EVENTS_RETRIED.labels(service, self.queue.name).inc()
-            eventlet.sleep(backoff.delay(attempts, first=0.2, most=2.0))
-            self.queue_consumer.requeue_message(message)
+        metrics.EVENTS_RETRIED.labels(service, self.queue.name).inc()
+        if is_transient(exc_info[1]):
+            self._hold(message, exc_info[1])
             return
+        attempts = poison_attempts_so_far(message) + 1
+        if attempts < get_settings().event_max_deliveries:
+            eventlet.sleep(backoff.delay(attempts, first=0.2, most=2.0))
+            self._send_back(message, attempts)
+            return
+        exc_type, exc, tb = exc_info
         try:
-            self._park(message, exc_info, attempts)
+            park(
+                self.container.config["AMQP_URI"], message, self.queue.name, f"{exc_type.__name__}: {exc}",
+                "".join(traceback.format_exception(exc_type, exc, tb)), attempts,
+            )
         except Exception:
             log.exception("dead-lettering failed; the message goes back to its queue")
             self.queue_consumer.requeue_message(message)
@@ -61,36 +123,53 @@ class ReliableEventHandler(EventHandler):
         metrics.EVENTS_DEAD_LETTERED.labels(service, self.queue.name).inc()
         self.queue_consumer.ack_message(message)
 
-    def _park(self, message, exc_info, attempts: int) -> None:
-        exc_type, exc, tb = exc_info
-        headers = dict(message.headers or {})
-        headers.update(
-            {
-                "x-error": f"{exc_type.__name__}: {exc}"[:1000],
-                "x-error-traceback": "".join(traceback.format_exception(exc_type, exc, tb))[-4000:],
-                "x-original-exchange": message.delivery_info.get("exchange", ""),
-                "x-original-routing-key": message.delivery_info.get("routing_key", ""),
-                "x-original-queue": self.queue.name,
-                "x-attempts": attempts,
-                "x-dead-lettered-at": datetime.now(timezone.utc).isoformat(),
-            }
+    def _hold(self, message, error: BaseException) -> None:
+        """Handle the event again later in this process, the message unacked."""
+        failures = getattr(message, "transient_failures", 0) + 1
+        message.transient_failures = failures
+        wait = backoff.delay(failures, first=0.2, most=TRANSIENT_MOST_SECONDS)
+        log.warning(
+            "transient failure, the event is handled again in %.1f s", wait,
+            extra={"queue": self.queue.name, "error": f"{type(error).__name__}", "failures": failures},
         )
-        log.error(
-            "event dead-lettered after %d attempts",
-            attempts,
-            extra={"queue": self.queue.name, "error": headers["x-error"]},
-        )
-        with confirming_connection(self.container.config["AMQP_URI"]) as conn:
-            conn.Producer().publish(
-                message.body,
-                exchange=DEAD_LETTER_EXCHANGE,
-                routing_key=self.queue.name,
-                headers=headers,
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                delivery_mode=2,
-                retry=True,
-            )
+        # Not in this worker: it would wait for a free worker while holding one.
+        self.container.spawn_managed_thread(partial(self._handle_again, message, wait))
+
+    def _handle_again(self, message, wait: float) -> None:
+        eventlet.sleep(wait)
+        if self._stopping:
+            # Stopping: the broker gives the event to another consumer (or to
+            # this service once restarted).
+            self.queue_consumer.requeue_message(message)
+            return
+        self.handle_message(message.payload, message)
+
+    def _send_back(self, message, attempts: int) -> None:
+        """Publish a copy at the end of the queue, counting this attempt, then
+        ack the original (a crash in between leaves two copies: the inbox
+        makes the second one a no-op)."""
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-delivery")}
+        headers[POISON_ATTEMPTS] = attempts
+        try:
+            with confirming_connection(self.container.config["AMQP_URI"]) as conn:
+                conn.Producer().publish(
+                    message.body,
+                    exchange="",
+                    routing_key=self.queue.name,
+                    headers=headers,
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    message_id=message.properties.get("message_id"),
+                    delivery_mode=2,
+                    confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
+                    retry=True,
+                    retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+                )
+        except Exception:
+            log.exception("sending a failed event back to its queue failed; the broker returns it")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
 
 
 event_handler = ReliableEventHandler.decorator

@@ -5,6 +5,16 @@ Rows are claimed with FOR UPDATE SKIP LOCKED, so replicas share the work. A
 crash after the broker confirmed but before the row is marked sent makes the
 event go out twice: consumers are idempotent (inbox), so that is harmless;
 losing it would not be.
+
+The rows stay locked while they are published, so that time is bounded:
+each publish waits at most CONFIRM_TIMEOUT_SECONDS for its confirm, a batch
+stops publishing after PUBLISH_BUDGET_SECONDS (what was confirmed is marked,
+the rest waits for the next pass), and the session's
+idle_in_transaction_session_timeout (shared/db/engine.py) ends a
+transaction stuck in spite of that. A row that fails on its own (its
+exchange is gone, the broker refuses it) is marked with its error and
+skipped: the rows behind it go out. Only a broker that is away stops the
+batch.
 """
 import logging
 import time
@@ -12,10 +22,14 @@ import time
 from sqlalchemy import Engine, func, select, update
 
 from shared.db.tables import outbox
-from shared.messaging.amqp import confirming_connection
+from shared.messaging.amqp import CONFIRM_TIMEOUT_SECONDS, confirming_connection
 from shared.observability import metrics
+from shared.transient import is_transient
 
 log = logging.getLogger(__name__)
+
+# Longest a batch publishes while it holds its rows locked.
+PUBLISH_BUDGET_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -36,8 +50,30 @@ class OutboxRelay:
             self._connection.release()
             self._connection = None
 
+    def _publish(self, row) -> None:
+        envelope = row.envelope
+        self._producer().publish(
+            envelope,
+            exchange=row.exchange,
+            routing_key=row.routing_key,
+            declare=[],
+            delivery_mode=2,
+            message_id=envelope["event_id"],
+            headers={
+                "nameko.correlation_id": envelope.get("correlation_id") or envelope["event_id"],
+                "event_type": envelope["event_type"],
+                "event_version": envelope["version"],
+            },
+            confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
+            timeout=CONFIRM_TIMEOUT_SECONDS,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3},
+        )
+
     def publish_pending(self) -> int:
         """Publish one batch of unsent rows; returns how many were sent."""
+        started = time.monotonic()
+        sent, failed, broker_away = [], {}, None
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
@@ -46,31 +82,34 @@ class OutboxRelay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
-            if not rows:
-                return 0
-            producer = self._producer()
             for row in rows:
-                envelope = row.envelope
-                producer.publish(
-                    envelope,
-                    exchange=row.exchange,
-                    routing_key=row.routing_key,
-                    declare=[],
-                    delivery_mode=2,
-                    message_id=envelope["event_id"],
-                    headers={
-                        "nameko.correlation_id": envelope.get("correlation_id") or envelope["event_id"],
-                        "event_type": envelope["event_type"],
-                        "event_version": envelope["version"],
-                    },
-                    retry=True,
-                    retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+                if time.monotonic() - started > PUBLISH_BUDGET_SECONDS:
+                    break
+                try:
+                    self._publish(row)
+                except Exception as error:
+                    self.close()  # a refused publish closes the channel
+                    if is_transient(error):
+                        broker_away = error
+                        break
+                    failed[row.id] = error
+                    continue
+                sent.append(row.id)
+            if sent:
+                conn.execute(update(outbox).where(outbox.c.id.in_(sent)).values(published_at=func.now()))
+            for row_id, error in failed.items():
+                log.error("outbox: event refused, skipped", extra={"outbox_id": row_id, "error": repr(error)[:300]})
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row_id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
                 )
-            conn.execute(
-                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=func.now())
-            )
-        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(sent))
+        if failed:
+            metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service).inc(len(failed))
+        if broker_away is not None:
+            raise broker_away  # the loop backs off; what was confirmed is marked
+        return len(sent)
 
     def drain(self) -> int:
         sent = total = self.publish_pending()

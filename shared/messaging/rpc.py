@@ -1,11 +1,25 @@
-"""RPC inside the platform: the caller's identity.
+"""RPC inside the platform: the caller's identity, and the RPC entrypoint
+every service uses (`from shared.chassis import rpc`).
 
 Services do not call each other (they react to events); the gateway bounds
 its calls with RPC_TIMEOUT_SECONDS (gateway/rpc_client.py).
 """
+import logging
+
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc, RpcConsumer
 
 from shared.caller import Caller
+from shared.errors import EXPECTED_ERRORS, TemporarilyUnavailable
+from shared.messaging.consumer import QUORUM, DecodeSafeQueueConsumer
+from shared.transient import is_transient
+
+log = logging.getLogger(__name__)
+
+# What a client is told when the service's database (or broker) is briefly
+# away: come back in about the time a PostgreSQL restart takes.
+UNAVAILABLE_DETAIL = "Le service est momentanément indisponible. Réessayez dans quelques instants."
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class CallerProvider(DependencyProvider):
@@ -13,3 +27,38 @@ class CallerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return Caller.from_context(worker_ctx.data)
+
+
+class PlatformRpcConsumer(RpcConsumer):
+    """The service's `rpc-<service>` queue: a quorum queue (so the rpc-queues
+    policy's delivery-limit applies), consumed without dying on a message
+    that does not decode."""
+
+    queue_consumer = DecodeSafeQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        # Same arguments as the topology step declares: redeclaring must match.
+        self.queue.queue_arguments = dict(QUORUM)
+
+
+class PlatformRpc(Rpc):
+    """nameko's RPC entrypoint, where a transient failure (shared/transient.py)
+    reaches the caller as TemporarilyUnavailable (the gateway's 503 with
+    Retry-After) instead of an unexpected error (a 500)."""
+
+    rpc_consumer = PlatformRpcConsumer()
+    metric_kind = "Rpc"  # the `kind` label of entrypoint metrics, as with nameko's Rpc (dashboards, alerts)
+
+    def __init__(self, expected_exceptions=EXPECTED_ERRORS, **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and is_transient(exc_info[1]):
+            log.warning("transient failure answered as unavailable", extra={"error": type(exc_info[1]).__name__})
+            unavailable = TemporarilyUnavailable(UNAVAILABLE_DETAIL, UNAVAILABLE_RETRY_AFTER_SECONDS)
+            exc_info = (TemporarilyUnavailable, unavailable, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+rpc = PlatformRpc.decorator

@@ -3,9 +3,15 @@
 nameko publishes events without `mandatory`: an event whose consumer queue
 does not exist yet is dropped. So every exchange, every consumer queue and
 its binding is declared at deploy time (`stack/topology.py` lists the
-platform's), before any service runs. Queues are derived from a service's
-own `event_handler` entrypoints, so the topology cannot drift from the code.
+platform's), before any service runs, and again by each service when it
+starts (`declare_service`, from the chassis: a broker that lost its
+definitions gets them back). Queues are derived from a service's own
+`event_handler` entrypoints, so the topology cannot drift from the code.
+Every `<service>.events` exchange has an alternate exchange (a policy):
+an event no queue is bound for lands in the `unroutable-events` queue
+(alert UnroutableEvents) instead of being confirmed and dropped.
 """
+import logging
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -16,13 +22,20 @@ from shared.messaging.amqp import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     RPC_EXCHANGE,
+    UNROUTABLE_EXCHANGE,
+    UNROUTABLE_QUEUE,
     event_queue_name,
     events_exchange,
+    rpc_queue_name,
 )
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
 
+log = logging.getLogger(__name__)
+
 EVENT_QUEUE_POLICY = "event-queues"
 DEAD_LETTER_POLICY = "dead-letters-retention"
+RPC_QUEUE_POLICY = "rpc-queues"
+EVENTS_EXCHANGE_POLICY = "events-exchanges"
 
 
 @dataclass(frozen=True)
@@ -56,50 +69,150 @@ def vhost_of(amqp_uri: str) -> str:
     return path[1:] if len(path) > 1 else "/"
 
 
+def _declare_common(channel) -> Exchange:
+    """What every service relies on: the RPC exchange, the dead letters and
+    the unroutable events. Returns the bound RPC exchange."""
+    rpc_exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel)
+    rpc_exchange.declare()
+    dlx = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)(channel)
+    dlx.declare()
+    Queue(DEAD_LETTER_QUEUE, exchange=dlx, routing_key="#", durable=True, queue_arguments=QUORUM)(channel).declare()
+    unroutable = Exchange(UNROUTABLE_EXCHANGE, type="fanout", durable=True)(channel)
+    unroutable.declare()
+    Queue(UNROUTABLE_QUEUE, exchange=unroutable, durable=True, queue_arguments=QUORUM)(channel).declare()
+    return rpc_exchange
+
+
+def _declare_subscription(channel, sub: Subscription) -> None:
+    Queue(
+        sub.queue, exchange=events_exchange(sub.source_service), routing_key=sub.event_name, durable=True,
+        queue_arguments=QUORUM,
+    )(channel).declare()
+
+
+def _declare_rpc_queue(channel, rpc_exchange, management_url: str, vhost: str, service: str) -> None:
+    try:
+        replace_classic_rpc_queue(management_url, vhost, service)
+    except httpx.HTTPError as error:  # then a classic queue, if any, makes the declaration below fail
+        log.warning("topology: RPC queue type not checked (management API)", extra={"error": repr(error)})
+    except ClassicQueueInUse as error:
+        # The deploy goes on; the service's new version cannot consume it
+        # until its old version stops (docs/operations.md, upgrading).
+        log.warning("topology: %s", error)
+        return
+    Queue(
+        rpc_queue_name(service), exchange=rpc_exchange, routing_key=f"{service}.*", durable=True,
+        queue_arguments=QUORUM,
+    )(channel).declare()
+
+
 def declare(
-    amqp_uri: str, management_url: str, max_deliveries: int, subscriptions: list[Subscription], producers: set[str],
+    amqp_uri: str,
+    management_url: str,
+    redelivery_limit: int,
+    subscriptions: list[Subscription],
+    producers: set[str],
+    rpc_services: list[str] = (),
     dead_letter_retention_days: float | None = None,
 ) -> None:
-    """The RPC exchange, the dead letters, each producer's events exchange and
-    each subscription's quorum queue, the policy of event queues and the
-    dead letters' retention."""
+    """The RPC exchange, the dead letters, the unroutable events, each
+    producer's events exchange, each subscription's quorum queue, each
+    service's quorum RPC queue, and the policies (with the dead letters'
+    retention when given). Idempotent."""
+    vhost = vhost_of(amqp_uri)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        Exchange(RPC_EXCHANGE, type="topic", durable=True)(channel).declare()
-        dlx = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)(channel)
-        dlx.declare()
-        Queue(DEAD_LETTER_QUEUE, exchange=dlx, routing_key="#", durable=True, queue_arguments=QUORUM)(
-            channel
-        ).declare()
+        rpc_exchange = _declare_common(channel)
         for producer in sorted(producers):
             events_exchange(producer)(channel).declare()
         for sub in subscriptions:
-            Queue(
-                sub.queue,
-                exchange=events_exchange(sub.source_service),
-                routing_key=sub.event_name,
-                durable=True,
-                queue_arguments=QUORUM,
-            )(channel).declare()
-    put_event_queue_policy(management_url, vhost_of(amqp_uri), max_deliveries)
+            _declare_subscription(channel, sub)
+        for service in rpc_services:
+            _declare_rpc_queue(channel, rpc_exchange, management_url, vhost, service)
+    put_queue_policies(management_url, vhost, redelivery_limit)
     if dead_letter_retention_days is not None:
-        put_dead_letter_policy(management_url, vhost_of(amqp_uri), dead_letter_retention_days)
+        put_dead_letter_policy(management_url, vhost, dead_letter_retention_days)
 
 
-def put_event_queue_policy(management_url: str, vhost: str, max_deliveries: int) -> None:
-    """Bounded redelivery, then the dead letters, for every event queue.
+def declare_service(amqp_uri: str, management_url: str, redelivery_limit: int, service_cls) -> dict:
+    """What one service needs, declared when it starts (idempotent): the
+    common pieces, its own events exchange, the exchanges and queues of its
+    subscriptions, its RPC queue, and the policies. The policies go through
+    the management API: when it does not answer, the service starts anyway
+    (the deploy step set them) and says so."""
+    vhost = vhost_of(amqp_uri)
+    subscriptions = subscriptions_of(service_cls)
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        rpc_exchange = _declare_common(channel)
+        for producer in sorted({service_cls.name} | {s.source_service for s in subscriptions}):
+            events_exchange(producer)(channel).declare()
+        for sub in subscriptions:
+            _declare_subscription(channel, sub)
+        _declare_rpc_queue(channel, rpc_exchange, management_url, vhost, service_cls.name)
+    try:
+        put_queue_policies(management_url, vhost, redelivery_limit)
+    except httpx.HTTPError as error:
+        log.warning("topology: policies not set (management API)", extra={"error": repr(error)})
+    return {"event_queues": len(subscriptions)}
 
-    The handler parks a failing event itself with its error; this policy is
-    the backstop for a consumer that dies on every delivery.
-    """
+
+class ClassicQueueInUse(Exception):
+    pass
+
+
+def replace_classic_rpc_queue(management_url: str, vhost: str, service: str) -> None:
+    """Installations made before RPC queues were quorum queues have a classic
+    `rpc-<service>`: RabbitMQ cannot change a queue's type, so it is deleted
+    (when nothing consumes it: its requests' callers gave up long ago) to be
+    declared again as a quorum queue. A consumed one is left for the next
+    deploy step, with a warning."""
     with management_api(management_url) as api:
+        found = api.get(f"/api/queues/{quote(vhost, safe='')}/{quote(rpc_queue_name(service), safe='')}")
+        if found.status_code == 404:
+            return
+        found.raise_for_status()
+        queue = found.json()
+        if queue.get("type", "classic") == "quorum":
+            return
+        if queue.get("consumers"):
+            raise ClassicQueueInUse(
+                f"{rpc_queue_name(service)} is a classic queue still consumed: stop {service}, then deploy again"
+            )
+        api.delete(f"/api/queues/{quote(vhost, safe='')}/{quote(rpc_queue_name(service), safe='')}").raise_for_status()
+
+
+def put_queue_policies(management_url: str, vhost: str, redelivery_limit: int) -> None:
+    """Bounded redelivery, then the dead letters, for every event and RPC
+    queue; the alternate exchange of every `<service>.events` exchange.
+
+    Handlers park a failing event themselves with its error, and count only
+    failures that would happen again (shared/messaging/consumer.py); this
+    limit counts deliveries that never got an answer and is the backstop for
+    a message that kills its consumer on every delivery.
+    """
+    # RPC queues get no dead-letter exchange: RabbitMQ would park every
+    # request that expired unanswered (its caller gave up) with the events'
+    # dead letters. A request that kills its consumer is dropped at the limit
+    # (its caller has long stopped waiting); one that does not decode is
+    # parked with its error by the consumer itself.
+    definitions = {
+        EVENT_QUEUE_POLICY: ("^evt-", {"delivery-limit": redelivery_limit, "dead-letter-exchange": DEAD_LETTER_EXCHANGE}),
+        RPC_QUEUE_POLICY: ("^rpc-", {"delivery-limit": redelivery_limit}),
+    }
+    with management_api(management_url) as api:
+        for name, (pattern, definition) in definitions.items():
+            api.put(
+                f"/api/policies/{quote(vhost, safe='')}/{name}",
+                json={"pattern": pattern, "apply-to": "queues", "priority": 1, "definition": definition},
+            ).raise_for_status()
         api.put(
-            f"/api/policies/{quote(vhost, safe='')}/{EVENT_QUEUE_POLICY}",
+            f"/api/policies/{quote(vhost, safe='')}/{EVENTS_EXCHANGE_POLICY}",
             json={
-                "pattern": "^evt-",
-                "apply-to": "queues",
+                "pattern": r"\.events$",
+                "apply-to": "exchanges",
                 "priority": 1,
-                "definition": {"delivery-limit": max_deliveries, "dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+                "definition": {"alternate-exchange": UNROUTABLE_EXCHANGE},
             },
         ).raise_for_status()
 

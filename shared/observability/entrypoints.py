@@ -7,7 +7,7 @@ import time
 
 from nameko.extensions import DependencyProvider
 
-from shared.errors import DomainError
+from shared.errors import DomainError, TemporarilyUnavailable
 from shared.observability import logging as platform_logging
 from shared.observability import metrics
 from shared.settings import get_settings
@@ -18,6 +18,8 @@ log = logging.getLogger("platform.entrypoint")
 def outcome_of(exc_info) -> str:
     if exc_info is None:
         return "success"
+    if isinstance(exc_info[1], TemporarilyUnavailable):
+        return "error"  # the service could not do its job (its database away): not a refusal
     if isinstance(exc_info[1], DomainError):
         return "rejected"  # an expected failure (validation, not found, forbidden...)
     return "error"
@@ -43,7 +45,8 @@ class EntrypointObserver(DependencyProvider):
         elapsed = time.perf_counter() - started
         service = worker_ctx.service_name
         name = worker_ctx.entrypoint.method_name
-        kind = type(worker_ctx.entrypoint).__name__
+        entrypoint = worker_ctx.entrypoint
+        kind = getattr(entrypoint, "metric_kind", None) or type(entrypoint).__name__
         outcome = outcome_of(exc_info)
         metrics.ENTRYPOINT_CALLS.labels(service, name, kind, outcome).inc()
         metrics.ENTRYPOINT_DURATION.labels(service, name, kind).observe(elapsed)

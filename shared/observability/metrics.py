@@ -35,7 +35,11 @@ INBOX_DUPLICATES = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Events parked in the dead-letter queue after the last try.", ["service", "queue"]
 )
-EVENTS_RETRIED = Counter("events_retried_total", "Failed events returned to their queue for another try.", ["service", "queue"])
+EVENTS_RETRIED = Counter(
+    "events_retried_total",
+    "Failed event handlings tried again: held through a transient failure, or sent back after a poison one.",
+    ["service", "queue"],
+)
 
 _server_lock = threading.Lock()
 _server_started = False

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 
 # Headers that describe a past delivery: a requeued message must not carry
-# them, or the consumer would count the old deliveries (x-delivery-count) and
+# them, or the consumer would count the old failures (x-poison-attempts) and
 # park it again at once.
-STALE_ON_REQUEUE = ("x-delivery-count", "x-death", "x-first-death-exchange", "x-first-death-queue",
+STALE_ON_REQUEUE = ("x-delivery-count", "x-poison-attempts", "x-death", "x-first-death-exchange", "x-first-death-queue",
                     "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason")
 
 

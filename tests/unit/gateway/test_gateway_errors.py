@@ -101,7 +101,17 @@ def test_table_is_the_documented_one():
     assert REMOTE_ERROR_STATUS == {
         "ValidationFailed": 422, "NotFound": 404, "Forbidden": 403,
         "Conflict": 409, "Unauthorized": 401, "TooManyRequests": 429, "BadRequest": 400,
+        "TemporarilyUnavailable": 503,
     }
+
+
+def test_a_service_temporarily_unavailable_is_503_with_its_retry_after(client, fake_rpc, assert_problem):
+    detail = "Le service est momentanément indisponible. Réessayez dans quelques instants."
+    fake_rpc.replies[("identity", "login")] = RemoteError("TemporarilyUnavailable", [detail, 5])
+    response = client.post("/v1/auth/token", json=LOGIN)
+    body = assert_problem(response, 503)
+    assert body["title"] == "Service momentanément indisponible" and body["detail"] == detail
+    assert response.headers["retry-after"] == "5"
 
 
 @pytest.mark.parametrize(

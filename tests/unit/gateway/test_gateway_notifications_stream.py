@@ -258,3 +258,34 @@ def test_a_suspension_ends_every_stream_of_the_member(settings, fake_rpc, auth):
             assert time.monotonic() - started < 5
         # And the member cannot open another one.
         assert http.get("/v1/notifications/stream", headers=auth(sub="user-6", sid="login-d")).status_code == 401
+
+
+def test_a_notification_delivered_twice_is_dispatched_once():
+    stream = NotificationStream()
+    subscription = stream.subscribe("user-1")
+    assert stream.dispatch(created("n1")) == 1
+    assert stream.dispatch(created("n1")) == 0  # the broker's redelivery, or the relay's second publish
+    assert subscription.queue.qsize() == 1
+
+
+def test_a_stream_never_sends_the_same_notification_twice():
+    async def scenario():
+        stream = NotificationStream()
+        subscription = stream.subscribe("user-1")
+        for notification_id in ("n1", "n1", "n2"):  # e.g. offered by two paths
+            subscription.offer(item(notification_id))
+        frames = sse_frames(subscription, [], keepalive_seconds=0.2, retry_milliseconds=3000,
+                            disconnected=asyncio.Event().wait())
+        return await collect(frames, 4)
+
+    frames = asyncio.run(scenario())
+    assert [f.split("\n")[0] for f in frames[1:]] == ["id: n1", "id: n2", ": keep-alive"]
+
+
+def test_recent_ids_are_bounded():
+    from gateway.notification_stream import RecentIds
+
+    recent = RecentIds(size=2)
+    assert recent.add("a") and recent.add("b") and not recent.add("a")
+    assert recent.add("c")  # forgets b, the oldest
+    assert "b" not in recent and "a" in recent

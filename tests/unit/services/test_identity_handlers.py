@@ -5,7 +5,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from services.identity import handlers
+from services.identity import domain, handlers
 from services.identity.models import Agency, Invitation, User
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
@@ -257,25 +257,48 @@ def test_refresh_rotates_the_refresh_token(identity_uow, hasher, tokens, now, pu
 def test_replaying_a_used_refresh_token_revokes_the_whole_login(identity_uow, hasher, tokens, now):
     first = login_pair(identity_uow, hasher, tokens, now)
     second = handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)
+    later = now + tokens.refresh_reuse_grace + timedelta(seconds=1)
 
     with pytest.raises(Unauthorized):
-        handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)
+        handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, later)
 
-    assert all(t.revoked_at == now for t in identity_uow.refresh_tokens.rows.values())
+    assert all(t.revoked_at == later for t in identity_uow.refresh_tokens.rows.values())
     assert identity_uow.commits >= 3  # the revocation is committed even though the call fails
     with pytest.raises(Unauthorized):
-        handlers.refresh(identity_uow, {"refresh_token": second["refresh_token"]}, tokens, now)
+        handlers.refresh(identity_uow, {"refresh_token": second["refresh_token"]}, tokens, later)
 
 
 def test_replay_revokes_only_that_login(identity_uow, hasher, tokens, now):
     first = login_pair(identity_uow, hasher, tokens, now)
     other = handlers.login(identity_uow, {"email": "camille@exemple.fr", "password": PASSWORD}, hasher, tokens, now)
     handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)
+    later = now + tokens.refresh_reuse_grace + timedelta(seconds=1)
 
     with pytest.raises(Unauthorized):
-        handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)
+        handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, later)
 
-    assert handlers.refresh(identity_uow, {"refresh_token": other["refresh_token"]}, tokens, now)
+    assert handlers.refresh(identity_uow, {"refresh_token": other["refresh_token"]}, tokens, later)
+
+
+def test_a_refresh_retried_within_the_grace_window_gets_a_new_pair_of_the_same_login(
+    identity_uow, hasher, tokens, now, public_key_pem
+):
+    first = login_pair(identity_uow, hasher, tokens, now)
+    lost = handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)  # answer lost
+    retried = handlers.refresh(identity_uow, {"refresh_token": first["refresh_token"]}, tokens, now)
+
+    assert retried["refresh_token"] not in (first["refresh_token"], lost["refresh_token"])
+    assert not any(t.revoked_at for t in identity_uow.refresh_tokens.rows.values())
+    old = identity_uow.refresh_tokens.rows[hash_refresh_token(first["refresh_token"])]
+    assert old.used_at == now  # the window is counted from the first use: retries do not stretch it
+    assert decode(retried["access_token"], public_key_pem)["sid"] == str(old.family_id)
+    assert handlers.refresh(identity_uow, {"refresh_token": retried["refresh_token"]}, tokens, now)
+
+
+def test_a_retry_is_told_from_a_replay_by_the_time_since_the_first_use(now):
+    grace = timedelta(seconds=30)
+    assert domain.is_retried_refresh(now, now + grace, grace)
+    assert not domain.is_retried_refresh(now, now + grace + timedelta(seconds=1), grace)
 
 
 def test_unknown_refresh_token_is_unauthorized(identity_uow, tokens, now):

@@ -2,7 +2,8 @@
 import pytest
 
 from shared.errors import (
-    EXPECTED_ERRORS, Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed,
+    EXPECTED_ERRORS, Conflict, DomainError, Forbidden, NotFound, TemporarilyUnavailable, TooManyRequests, Unauthorized,
+    ValidationFailed,
 )
 
 
@@ -32,3 +33,9 @@ def test_too_many_requests_carries_detail_then_retry_after():
     assert exc.args == ("Trop de tentatives.", 30)
     assert exc.retry_after_seconds == 30
     assert isinstance(exc, DomainError)
+
+
+def test_temporarily_unavailable_carries_detail_then_retry_after():
+    exc = TemporarilyUnavailable("Service indisponible.", 5)
+    assert exc.args == ("Service indisponible.", 5)
+    assert isinstance(exc, EXPECTED_ERRORS)
