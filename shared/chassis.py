@@ -40,11 +40,13 @@ from sqlalchemy import text
 from shared.contracts import Envelope, parse_payload
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
-from shared.messaging.rpc import CallerProvider
+from shared.messaging.rpc import CallerProvider, publish_replies_without_confirms
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
 
 log = logging.getLogger(__name__)
+
+publish_replies_without_confirms()  # replies need no broker round trip each (shared/messaging/rpc.py)
 
 # Sent events may carry the member's data: handling an erasure forgets them (GDPR).
 ERASURE_EVENT = "identity.user_erased"
