@@ -121,7 +121,7 @@ def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller
             expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
             max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, slow_ms=settings.log_slow_call_ms)
     install_openapi(app)
     return app
 

@@ -70,6 +70,8 @@ class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
     member_copy: str | None = None  # its unit of work's copy of members (shared/db/members.py), if any
+    # Reads whose successful calls log at DEBUG unless slow (shared/observability/entrypoints.py).
+    quiet_entrypoints: frozenset[str] = frozenset({"health"})
 
     caller = CallerProvider()
     observer = EntrypointObserver()
