@@ -26,6 +26,10 @@ def main() -> None:
         log_config=None,  # uvicorn's loggers propagate to our JSON handler
         access_log=False,  # gateway.access logs each request with its context
         proxy_headers=True,
+        # uvicorn's standard extras: HTTP parsed in C and the libuv event loop
+        # instead of h11 and asyncio's own (docs/benchmarks.md).
+        http="httptools",
+        loop="uvloop",
     )
 
 

@@ -16,14 +16,10 @@ from gateway.backend import RpcCaller
 from gateway.errors import install_error_handlers
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
-from gateway.middleware import (
-    REQUEST_ID_HEADER,
-    BodySizeLimitMiddleware,
-    RequestContextMiddleware,
-    UnhandledErrorMiddleware,
-)
+from gateway.middleware import REQUEST_ID_HEADER, RequestContextMiddleware, RequestGuardMiddleware
 from gateway.notification_stream import NotificationStream
 from gateway.openapi import install_openapi
+from gateway.responses import FastJSONResponse
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
 from gateway.settings import GatewaySettings
@@ -96,6 +92,7 @@ def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -109,9 +106,8 @@ def create_app(settings: GatewaySettings | None = None, *, rpc_client: RpcCaller
     for router in all_routers():
         app.include_router(router)
 
-    # Added innermost first: RequestContext > CORS > UnhandledError > BodySizeLimit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(UnhandledErrorMiddleware)
+    # Added innermost first: RequestContext > CORS > RequestGuard (body size, last-resort 500).
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request context, body size limit, last-resort 500."""
+"""Pure ASGI middleware: request context; body size limit and last-resort 500 in one layer."""
 
 from __future__ import annotations
 
@@ -97,35 +97,10 @@ class RequestContextMiddleware:
             correlation_id.reset(token)
 
 
-class UnhandledErrorMiddleware:
-    """Turns any exception that escaped the handlers into a generic 500."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        response_started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            error_log.exception("Unhandled error")
-            if response_started:
-                raise
-            await problem_response(500)(scope, receive, send)
-
-
-class BodySizeLimitMiddleware:
-    """413 when Content-Length or the streamed body exceeds ``max_bytes``."""
+class RequestGuardMiddleware:
+    """413 when Content-Length or the streamed body exceeds ``max_bytes``, and
+    a generic 500 for any exception that escaped the handlers. One layer for
+    both: each ASGI layer costs every request a call and a send wrapper."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -170,8 +145,17 @@ class BodySizeLimitMiddleware:
             # Normally the route's exception handler answers; this covers reads
             # of the body outside a route.
             if exc.status_code != 413 or response_started:
-                raise
+                error_log.exception("Unhandled error")
+                if response_started:
+                    raise
+                await problem_response(500)(scope, receive, send)
+                return
             await self._respond(exc, scope, receive, send)
+        except Exception:
+            error_log.exception("Unhandled error")
+            if response_started:
+                raise
+            await problem_response(500)(scope, receive, send)
 
     @staticmethod
     async def _respond(exc: ProblemError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,7 +16,7 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def _problem_bodies(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            if "requestBody" in operation:  # BodySizeLimitMiddleware answers 413 to any of them
+            if "requestBody" in operation:  # RequestGuardMiddleware answers 413 to any of them
                 operation["responses"].setdefault("413", {"description": TITLES[413]})
             for code, response in operation.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
