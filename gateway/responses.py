@@ -9,10 +9,11 @@ deprecated in favour of response models, which these routes do not declare
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import orjson
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 
 def dumps(content: Any) -> bytes:
@@ -24,3 +25,46 @@ class FastJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+# ---------------------------------------------------------------- conditional reads
+
+NOT_MODIFIED_DESCRIPTION = (
+    "Inchangé depuis la version que le client a déjà : `If-None-Match` contenait l'`ETag` de la réponse, "
+    "aucun corps n'est renvoyé."
+)
+ETAG_HEADER = {
+    "ETag": {
+        "description": "Version de la réponse (pour cet appelant) ; à renvoyer dans `If-None-Match`.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def etag_of(body: bytes) -> str:
+    """A strong validator: the hash of the exact bytes this caller gets."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def none_match(header: str | None, etag: str) -> bool:
+    """False when `If-None-Match` names `etag` or is `*` (RFC 9110 13.1.2:
+    weak comparison, so `W/"x"` matches `"x"`)."""
+    if not header:
+        return True
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == etag:
+            return False
+    return True
+
+
+def conditional_json(content: Any, if_none_match: str | None) -> Response:
+    """200 with the JSON and its ETag, or 304 with the ETag alone when the
+    client already has this version. The body is per caller (their own
+    reactions): private, revalidated every time."""
+    body = dumps(content)
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    if not none_match(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
