@@ -9,8 +9,10 @@ the same run, under the same load: wrk, one thread, 16 connections, 10 s.
 Steps: a bench vhost and databases (`bench-<run>`, `b<run>_*`), migrated and
 seeded like a fresh install (stack.bootstrap); every service and the gateway
 as real processes (stack.testing's ServiceProcess, as `make up` runs them);
-members and published posts created through the API; then wrk on the floor,
-GET /v1/posts/{id}, GET /v1/feed and POST /v1/posts; then the time until
+members and published posts created through the API; then wrk on GET
+/v1/posts/{id}, GET /v1/feed and POST /v1/posts, each right after a run on
+the floor, its ratio taken to that floor (the machine's other load moves
+during a run: adjacent runs share it best); then the time until
 every post written has gone through every consumer (sustained). Prints each
 figure with its ratio, writes the table into docs/benchmarks.md and ends with
 `bench: read ratio X, feed ratio Y, write ratio Z, sustained ratio W`.
@@ -27,12 +29,13 @@ import os
 import platform as host
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -65,7 +68,16 @@ class Figure:
     p99_ms: float = 0.0
     requests: int = 0
     bad: int = 0  # non-2xx answers and socket errors
-    extra: dict = field(default_factory=dict)
+    floor: "Figure | None" = None  # the floor measured right before this path
+
+
+def median_floor(floors: list["Figure"]) -> "Figure":
+    """The floor runs of this bench as one line: their medians."""
+    middle = lambda values: statistics.median(values)  # noqa: E731
+    return Figure(f"floor (FastAPI + one RPC to an echo service), median of {len(floors)} runs", "GET", "/echo",
+                  rps=middle([f.rps for f in floors]), p50_ms=middle([f.p50_ms for f in floors]),
+                  p99_ms=middle([f.p99_ms for f in floors]), requests=sum(f.requests for f in floors),
+                  bad=sum(f.bad for f in floors))
 
 
 # ---------------------------------------------------------------- processes
@@ -311,18 +323,25 @@ def commit() -> str:
     return (rev.stdout.strip() or "unknown") + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
+def ratio(figure: Figure) -> str:
+    return f"{figure.rps / figure.floor.rps:.2f}"
+
+
 def table(floor: Figure, figures: list[Figure], sustained: float | None, posts_written: int,
           drain_s: float | None) -> str:
-    lines = ["| path | req/s | ratio | p50 ms | p99 ms | p99 / floor p99 | errors |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for f in [floor, *figures]:
-        lines.append(f"| {f.name} | {f.rps:.0f} | {f.rps / floor.rps:.2f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-                     f"{f.p99_ms / floor.p99_ms:.1f} | {f.bad} |")
+    lines = ["| path | req/s | floor req/s just before | ratio | p50 ms | p99 ms | floor p99 ms | p99 / floor p99 "
+             "| errors |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines.append(f"| {floor.name} | {floor.rps:.0f} | | 1.00 | {floor.p50_ms:.1f} | {floor.p99_ms:.1f} | | | "
+                 f"{floor.bad} |")
+    for f in figures:
+        lines.append(f"| {f.name} | {f.rps:.0f} | {f.floor.rps:.0f} | {ratio(f)} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
+                     f"{f.floor.p99_ms:.1f} | {f.p99_ms / f.floor.p99_ms:.1f} | {f.bad} |")
     if sustained is None:
-        lines.append("| sustained writes (until every queue drained) | n/a | n/a | | | | |")
+        lines.append("| sustained writes (until every queue drained) | n/a | | n/a | | | | | |")
     else:
+        write = figures[-1]
         lines.append(f"| sustained writes: {posts_written} posts, every queue drained after {drain_s:.1f} s "
-                     f"| {sustained:.0f} | {sustained / floor.rps:.2f} | | | | |")
+                     f"| {sustained:.0f} | {write.floor.rps:.0f} | {sustained / write.floor.rps:.2f} | | | | | |")
     return "\n".join(lines)
 
 
@@ -357,25 +376,36 @@ def main() -> None:
         for url, headers in ((f"{stack.floor}/echo", None), (f"{stack.gateway}/v1/posts/{seeded['post_id']}", reader),
                              (f"{stack.gateway}/v1/feed", reader)):
             wrk(url, **{**load, "duration": 2}, headers=headers)
-        floor = wrk(f"{stack.floor}/echo", **load)
-        floor.name, floor.method, floor.path = "floor (FastAPI + one RPC to an echo service)", "GET", "/echo"
-        read = wrk(f"{stack.gateway}/v1/posts/{seeded['post_id']}", **load, headers=reader)
-        read.name = "GET /v1/posts/{id}"
-        feed = wrk(f"{stack.gateway}/v1/feed", **load, headers=reader)
-        feed.name = "GET /v1/feed (20 posts)"
-        started = time.monotonic()
-        write = wrk(f"{stack.gateway}/v1/posts", **load, script=write_script(seeded["writers"]))
-        write.name = "POST /v1/posts"
+        # The floor is measured right before each path and each ratio taken
+        # against that floor: the machine's other load moves within a run.
+        floors: list[Figure] = []
+
+        def against_floor(name: str, url: str, **options) -> Figure:
+            floor_now = wrk(f"{stack.floor}/echo", **load)
+            floors.append(floor_now)
+            figure = wrk(url, **load, **options)
+            figure.name, figure.floor = name, floor_now
+            return figure
+
+        read = against_floor("GET /v1/posts/{id}", f"{stack.gateway}/v1/posts/{seeded['post_id']}", headers=reader)
+        feed = against_floor("GET /v1/feed (20 posts)", f"{stack.gateway}/v1/feed", headers=reader)
+        started = time.monotonic() + load["duration"]  # the write run starts after its floor
+        write = against_floor("POST /v1/posts", f"{stack.gateway}/v1/posts", script=write_script(seeded["writers"]))
         posts_written = write.requests - write.bad
         drain = drained_after(stack.settings, stack.vhost, started)
         sustained = posts_written / drain if drain else None
         parked = dead_letters(stack.settings, stack.vhost)
+        floor = median_floor(floors)
         figures = [read, feed, write]
-        for f in [floor, *figures]:
-            print(f"{f.name:48} {f.rps:8.0f} req/s  ratio {f.rps / floor.rps:5.2f}  p50 {f.p50_ms:7.1f} ms  "
-                  f"p99 {f.p99_ms:7.1f} ms  errors {f.bad}")
+        for f in floors:
+            print(f"{'floor':48} {f.rps:8.0f} req/s               p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  "
+                  f"errors {f.bad}")
+        for f in figures:
+            print(f"{f.name:48} {f.rps:8.0f} req/s  ratio {ratio(f):>5}  p50 {f.p50_ms:7.1f} ms  "
+                  f"p99 {f.p99_ms:7.1f} ms ({f.p99_ms / f.floor.p99_ms:.1f} x the floor's)  errors {f.bad}")
+        sustained_ratio = f"{sustained / write.floor.rps:.2f}" if sustained else "n/a"
         if sustained:
-            print(f"{'sustained writes':48} {sustained:8.0f} posts/s ratio {sustained / floor.rps:5.2f}  "
+            print(f"{'sustained writes':48} {sustained:8.0f} posts/s ratio {sustained_ratio:>5}  "
                   f"({posts_written} posts, drained after {drain:.1f} s, {parked} dead letters)")
         else:
             print(f"{'sustained writes':48}      n/a (not drained within 180 s)")
@@ -390,9 +420,8 @@ def main() -> None:
         ])
         if not args.no_docs:
             write_docs(text)
-        ratio = (lambda f: f"{f.rps / floor.rps:.2f}")
         print(f"bench: read ratio {ratio(read)}, feed ratio {ratio(feed)}, write ratio {ratio(write)}, "
-              f"sustained ratio {f'{sustained / floor.rps:.2f}' if sustained else 'n/a'}")
+              f"sustained ratio {sustained_ratio}")
     except BaseException:
         args.keep_logs = True
         print(f"bench: failed; the processes' logs are in {log_dir}", file=sys.stderr)

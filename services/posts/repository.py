@@ -1,7 +1,7 @@
 """posts' unit of work and data access."""
 from datetime import datetime
 
-from sqlalchemy import Float, String, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
+from sqlalchemy import Float, String, bindparam, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.posts.models import SEARCH_CONFIG, Author, Comment, Mute, Post, PostTopic, Reaction, Topic
@@ -13,6 +13,21 @@ from shared.db.unit_of_work import SqlUnitOfWork
 SEARCH_CANDIDATES = 1000
 
 REACTION_COLUMNS = {"helpful": Post.reactions_helpful, "thanks": Post.reactions_thanks, "support": Post.reactions_support}
+
+
+# Posts with their author's copy and one viewer's reaction types, built once:
+# building the statement on every read cost more than running it.
+_VIEWS = (
+    select(
+        Post,
+        Author,
+        select(func.array_agg(Reaction.type))
+        .where(Reaction.post_id == Post.id, Reaction.user_id == bindparam("viewer", type_=Reaction.user_id.type))
+        .scalar_subquery(),
+    )
+    .outerjoin(Author, Author.id == Post.author_id)
+    .where(Post.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 class PostsUnitOfWork(SqlUnitOfWork):
@@ -49,14 +64,7 @@ class PostRepository:
         three (the post, its author, the viewer's reactions)."""
         if not ids:
             return []
-        mine = (
-            select(func.array_agg(Reaction.type))
-            .where(Reaction.post_id == Post.id, Reaction.user_id == viewer_id)
-            .scalar_subquery()
-        )
-        rows = self.session.execute(
-            select(Post, Author, mine).outerjoin(Author, Author.id == Post.author_id).where(Post.id.in_(ids))
-        ).all()
+        rows = self.session.execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
         found = {post.id: (post, author, list(types or [])) for post, author, types in rows}
         return [found[i] for i in ids if i in found]
 
