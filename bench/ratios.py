@@ -69,6 +69,7 @@ class Figure:
     requests: int = 0
     bad: int = 0  # non-2xx answers and socket errors
     floor: "Figure | None" = None  # the floor measured right before this path
+    cpu_ms: float = 0.0  # CPU time of its processes per request (the broker and PostgreSQL excepted)
 
 
 def median_floor(floors: list["Figure"]) -> "Figure":
@@ -77,7 +78,7 @@ def median_floor(floors: list["Figure"]) -> "Figure":
     return Figure(f"floor (FastAPI + one RPC to an echo service), median of {len(floors)} runs", "GET", "/echo",
                   rps=middle([f.rps for f in floors]), p50_ms=middle([f.p50_ms for f in floors]),
                   p99_ms=middle([f.p99_ms for f in floors]), requests=sum(f.requests for f in floors),
-                  bad=sum(f.bad for f in floors))
+                  bad=sum(f.bad for f in floors), cpu_ms=middle([f.cpu_ms for f in floors]))
 
 
 # ---------------------------------------------------------------- processes
@@ -113,16 +114,19 @@ class Stack:
         bootstrap(self.settings)
         for name in SERVICES:
             self.services.append(ServiceProcess(self.settings, name, self.log_dir, {"METRICS_PORT": "0"}).start())
+        self.platform_pids = [service.proc.pid for service in self.services]
         self.gateway = f"http://127.0.0.1:{free_port()}"
         self._spawn("gateway", [sys.executable, "-m", "gateway", "--host", "127.0.0.1",
                                 "--port", self.gateway.rsplit(":", 1)[1]], service_env(self.settings, "gateway"))
         nameko = shutil.which("nameko", path=str(Path(sys.executable).parent)) or "nameko"
         self._spawn("floor-echo", [nameko, "run", "--config", "bench/floor/nameko.yaml", "bench.floor.echo"],
                     service_env(self.settings))
+        self.platform_pids.append(self.others[0].pid)  # the gateway
         self.floor = f"http://127.0.0.1:{free_port()}"
         self._spawn("floor-app", [sys.executable, "-m", "uvicorn", "bench.floor.app:app", "--host", "127.0.0.1",
                                   "--port", self.floor.rsplit(":", 1)[1], "--http", "httptools", "--loop", "uvloop",
                                   "--no-access-log", "--log-level", "warning"], service_env(self.settings))
+        self.floor_pids = [proc.pid for proc in self.others[1:]]
         wait_http(f"{self.gateway}/readyz", "the gateway")
         wait_http(f"{self.floor}/echo", "the floor")
 
@@ -160,6 +164,36 @@ def wait_http(url: str, what: str, timeout: float = 60) -> None:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{what} did not answer at {url}")
+
+
+# ---------------------------------------------------------------- CPU time
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's workers, nameko's own children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and their descendants so far."""
+    total = 0
+    for pid in pids:
+        for member in process_tree(pid):
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{member}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / _TICKS
 
 
 # ---------------------------------------------------------------- seeding
@@ -216,7 +250,7 @@ _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, *, duration: int, connections: int, headers: dict | None = None,
-        script: str | None = None, log_dir: Path) -> Figure:
+        script: str | None = None, log_dir: Path, pids: list[int] = ()) -> Figure:
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
@@ -224,7 +258,9 @@ def wrk(url: str, *, duration: int, connections: int, headers: dict | None = Non
         path = log_dir / f"wrk-{uuid.uuid4().hex[:6]}.lua"
         path.write_text(script)
         argv += ["-s", str(path)]
+    cpu_before = cpu_seconds(list(pids))
     out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(list(pids)) - cpu_before
     figure = Figure("", "", "")
     figure.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     figure.requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -233,6 +269,7 @@ def wrk(url: str, *, duration: int, connections: int, headers: dict | None = Non
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     figure.bad = (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0)
+    figure.cpu_ms = 1000 * cpu / max(figure.requests, 1)
     return figure
 
 
@@ -330,18 +367,19 @@ def ratio(figure: Figure) -> str:
 def table(floor: Figure, figures: list[Figure], sustained: float | None, posts_written: int,
           drain_s: float | None) -> str:
     lines = ["| path | req/s | floor req/s just before | ratio | p50 ms | p99 ms | floor p99 ms | p99 / floor p99 "
-             "| errors |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| CPU ms / request (floor's) | errors |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     lines.append(f"| {floor.name} | {floor.rps:.0f} | | 1.00 | {floor.p50_ms:.1f} | {floor.p99_ms:.1f} | | | "
-                 f"{floor.bad} |")
+                 f"{floor.cpu_ms:.2f} | {floor.bad} |")
     for f in figures:
         lines.append(f"| {f.name} | {f.rps:.0f} | {f.floor.rps:.0f} | {ratio(f)} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-                     f"{f.floor.p99_ms:.1f} | {f.p99_ms / f.floor.p99_ms:.1f} | {f.bad} |")
+                     f"{f.floor.p99_ms:.1f} | {f.p99_ms / f.floor.p99_ms:.1f} | {f.cpu_ms:.2f} ({f.floor.cpu_ms:.2f}) "
+                     f"| {f.bad} |")
     if sustained is None:
-        lines.append("| sustained writes (until every queue drained) | n/a | | n/a | | | | | |")
+        lines.append("| sustained writes (until every queue drained) | n/a | | n/a | | | | | | |")
     else:
         write = figures[-1]
         lines.append(f"| sustained writes: {posts_written} posts, every queue drained after {drain_s:.1f} s "
-                     f"| {sustained:.0f} | {write.floor.rps:.0f} | {sustained / write.floor.rps:.2f} | | | | | |")
+                     f"| {sustained:.0f} | {write.floor.rps:.0f} | {sustained / write.floor.rps:.2f} | | | | | | |")
     return "\n".join(lines)
 
 
@@ -381,9 +419,9 @@ def main() -> None:
         floors: list[Figure] = []
 
         def against_floor(name: str, url: str, **options) -> Figure:
-            floor_now = wrk(f"{stack.floor}/echo", **load)
+            floor_now = wrk(f"{stack.floor}/echo", **load, pids=stack.floor_pids)
             floors.append(floor_now)
-            figure = wrk(url, **load, **options)
+            figure = wrk(url, **load, **options, pids=stack.platform_pids)
             figure.name, figure.floor = name, floor_now
             return figure
 
@@ -399,10 +437,11 @@ def main() -> None:
         figures = [read, feed, write]
         for f in floors:
             print(f"{'floor':48} {f.rps:8.0f} req/s               p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  "
-                  f"errors {f.bad}")
+                  f"cpu {f.cpu_ms:5.2f} ms/req  errors {f.bad}")
         for f in figures:
             print(f"{f.name:48} {f.rps:8.0f} req/s  ratio {ratio(f):>5}  p50 {f.p50_ms:7.1f} ms  "
-                  f"p99 {f.p99_ms:7.1f} ms ({f.p99_ms / f.floor.p99_ms:.1f} x the floor's)  errors {f.bad}")
+                  f"p99 {f.p99_ms:7.1f} ms ({f.p99_ms / f.floor.p99_ms:.1f} x the floor's)  cpu {f.cpu_ms:5.2f} ms/req  "
+                  f"errors {f.bad}")
         sustained_ratio = f"{sustained / write.floor.rps:.2f}" if sustained else "n/a"
         if sustained:
             print(f"{'sustained writes':48} {sustained:8.0f} posts/s ratio {sustained_ratio:>5}  "
