@@ -109,8 +109,11 @@ def create_post(uow, caller: Caller, data: dict, now: datetime) -> dict:
             title=post.title, body=post.body, topics=topics, created_at=now,
         )
     )
+    # Read inside the transaction: after the commit it would open another
+    # one (BEGIN, SELECT, ROLLBACK) for nothing.
+    author = uow.authors.get(member_id)
     uow.commit()
-    return post_view(post, uow.authors.get(post.author_id), caller)
+    return post_view(post, author, caller)
 
 
 def get_post(uow, caller: Caller, post_id: str) -> dict:

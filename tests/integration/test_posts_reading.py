@@ -229,3 +229,13 @@ def test_a_feed_page_is_read_in_three_queries_without_a_transaction(sessions):
     assert [i["id"] for i in page["items"]] == [ids[2], ids[1]] and page["next_cursor"]
     rest, _, _ = statements_and_transaction(sessions, handlers.feed, reader, {"limit": 2, "cursor": page["next_cursor"]})
     assert [i["id"] for i in rest["items"]] == [ids[0]] and rest["items"][0]["my_reactions"] == ["helpful"]
+
+
+def test_creating_a_post_opens_no_transaction_after_its_commit(sessions):
+    author = member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.authors.rename(ProfileUpdated(user_id=author.id, display_name="Autrice", topics=[], updated_at=T0))
+        uow.commit()
+    view, _, open_transaction = statements_and_transaction(
+        sessions, handlers.create_post, author, {"kind": "question", "title": "Titre", "body": "Corps", "topics": []}, T0)
+    assert not open_transaction and view["author"]["display_name"] == "Autrice"
