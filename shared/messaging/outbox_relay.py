@@ -1,6 +1,13 @@
 """The outbox relay: sends committed outbox rows to RabbitMQ with publisher
 confirms, marks them sent, and retries until the broker confirms.
 
+A batch is published at once and its confirms awaited together: waiting for
+each message's confirm before sending the next (a quorum queue confirms once
+its replicas have written it) bounded how many events a second a service
+could send (issue 17, docs/benchmarks.md). A row is marked sent only once the
+broker has confirmed every message of its batch; a nack, a timeout or a lost
+connection rolls the batch back, to be sent again.
+
 Rows are claimed with FOR UPDATE SKIP LOCKED, so replicas share the work. A
 crash after the broker confirmed but before the row is marked sent makes the
 event go out twice: consumers are idempotent (inbox), so that is harmless;
@@ -9,13 +16,63 @@ losing it would not be.
 import logging
 import time
 
+from amqp import spec
+from kombu import Connection
 from sqlalchemy import Engine, func, select, update
 
 from shared.db.tables import outbox
-from shared.messaging.amqp import confirming_connection
 from shared.observability import metrics
 
 log = logging.getLogger(__name__)
+
+CONFIRM_TIMEOUT_SECONDS = 30
+
+
+class Unconfirmed(Exception):
+    """The broker nacked a message of the batch, or did not confirm in time."""
+
+
+class ConfirmedChannel:
+    """A channel in confirm mode that publishes a batch, then waits until the
+    broker has confirmed all of it (delivery tags count publishes from 1)."""
+
+    def __init__(self, connection: Connection):
+        self.channel = connection.channel()
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._acked)
+        self.channel.events["basic_nack"].add(self._nacked)
+        self.producer = connection.Producer(self.channel, serializer="json")
+        self._last_tag = 0
+        self._waiting: set[int] = set()
+        self._nacked_any = False
+
+    def publish(self, body, **options) -> None:
+        self.producer.publish(body, **options)
+        self._last_tag += 1
+        self._waiting.add(self._last_tag)
+
+    def wait_for_confirms(self, timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while self._waiting and not self._nacked_any:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Unconfirmed(f"{len(self._waiting)} messages not confirmed within {timeout}s")
+            self.channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=remaining)
+        if self._nacked_any:
+            raise Unconfirmed("the broker refused a message (nack)")
+
+    def _settle(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self._waiting = {tag for tag in self._waiting if tag > delivery_tag}
+        else:
+            self._waiting.discard(delivery_tag)
+
+    def _acked(self, delivery_tag, multiple) -> None:
+        self._settle(delivery_tag, multiple)
+
+    def _nacked(self, delivery_tag, multiple) -> None:
+        self._settle(delivery_tag, multiple)
+        self._nacked_any = True
 
 
 class OutboxRelay:
@@ -25,13 +82,16 @@ class OutboxRelay:
         self.service = service
         self.batch_size = batch_size
         self._connection = None
+        self._confirmed: ConfirmedChannel | None = None
 
-    def _producer(self):
-        if self._connection is None:
-            self._connection = confirming_connection(self.amqp_uri)
-        return self._connection.Producer(serializer="json")
+    def _channel(self) -> ConfirmedChannel:
+        if self._confirmed is None:
+            self._connection = Connection(self.amqp_uri)
+            self._confirmed = ConfirmedChannel(self._connection)
+        return self._confirmed
 
     def close(self) -> None:
+        self._confirmed = None
         if self._connection is not None:
             self._connection.release()
             self._connection = None
@@ -48,10 +108,10 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            producer = self._producer()
+            channel = self._channel()
             for row in rows:
                 envelope = row.envelope
-                producer.publish(
+                channel.publish(
                     envelope,
                     exchange=row.exchange,
                     routing_key=row.routing_key,
@@ -63,9 +123,10 @@ class OutboxRelay:
                         "event_type": envelope["event_type"],
                         "event_version": envelope["version"],
                     },
-                    retry=True,
-                    retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
                 )
+            # Any failure from here rolls the batch back: sent again later
+            # (a consumer skips what it has seen, decision 5).
+            channel.wait_for_confirms()
             conn.execute(
                 update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=func.now())
             )

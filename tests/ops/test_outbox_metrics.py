@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from kombu import Connection
 from prometheus_client import REGISTRY
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from shared.db.engine import drop_database, ensure_database, make_engine
 from shared.db.tables import messaging_metadata, outbox
 from shared.messaging.amqp import events_exchange
-from shared.messaging.outbox_relay import OutboxRelay
+from shared.messaging.outbox_relay import OutboxRelay, Unconfirmed
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +72,73 @@ def test_a_failed_publish_is_counted(relay):
     failures_before = REGISTRY.get_sample_value("outbox_publish_failures_total", {"service": SERVICE}) or 0
     relay.record_failure(ConnectionRefusedError("broker down"))
     assert REGISTRY.get_sample_value("outbox_publish_failures_total", {"service": SERVICE}) == failures_before + 1
+
+
+def bound_queue(platform, **arguments) -> str:
+    name = f"{SERVICE}-probe-{uuid.uuid4().hex[:8]}"
+    with Connection(platform.amqp_uri) as conn:
+        channel = conn.channel()
+        channel.queue_declare(name, durable=False, auto_delete=False, arguments=arguments or None)
+        channel.queue_bind(name, f"{SERVICE}.events", "probe_happened")
+    return name
+
+
+def count_and_delete(platform, queue: str) -> int:
+    with Connection(platform.amqp_uri) as conn:
+        channel = conn.channel()
+        count = channel.queue_declare(queue, passive=True).message_count
+        channel.queue_delete(queue)
+    return count
+
+
+def unsent(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))).scalar()
+
+
+def test_batches_are_published_once_each_and_marked_sent(relay, platform):
+    """Confirms awaited per batch, not per message: 250 rows, three batches."""
+    relay, engine = relay
+    queue = bound_queue(platform)
+    for _ in range(250):
+        add_row(engine, timedelta(0))
+    assert relay.drain() == 250
+    assert unsent(engine) == 0
+    assert count_and_delete(platform, queue) == 250
+
+
+def test_a_batch_the_broker_refuses_stays_unsent(relay, platform):
+    relay, engine = relay
+    queue = bound_queue(platform, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    for _ in range(3):
+        add_row(engine, timedelta(0))
+    with pytest.raises(Unconfirmed):
+        relay.drain()
+    assert unsent(engine) == 3  # rolled back: sent again once the broker takes them
+    relay.record_failure(Unconfirmed("nack"))  # what the relay's loop does: a fresh channel
+    count_and_delete(platform, queue)
+    assert relay.drain() == 3 and unsent(engine) == 0
+
+
+def test_a_batch_waits_for_its_confirms_together(relay, platform, monkeypatch):
+    """Not one broker round trip per event: that bounded the events a service sends a second."""
+    import amqp.channel
+
+    relay, engine = relay
+    queue = bound_queue(platform)
+    waits = []
+    wait = amqp.channel.Channel.wait
+
+    def counting(self, method, *args, **kwargs):
+        if spec_ack in (method if isinstance(method, list) else [method]):
+            waits.append(method)
+        return wait(self, method, *args, **kwargs)
+
+    from amqp import spec
+    spec_ack = spec.Basic.Ack
+    monkeypatch.setattr(amqp.channel.Channel, "wait", counting)
+    for _ in range(100):
+        add_row(engine, timedelta(0))
+    assert relay.drain() == 100
+    assert len(waits) < 20, f"{len(waits)} waits for 100 confirms"
+    assert count_and_delete(platform, queue) == 100
