@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock servers tools up-tools test up bootstrap status stop logs clean chaos
+.PHONY: help venv lock servers tools up-tools test bench up bootstrap status stop logs clean chaos
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -80,6 +80,11 @@ up-tools: ## install what make up runs besides the platform when missing (Postgr
 # make exits 2 on any failure; the line "make: *** [test] Error N" shows pytest's own code.
 test: venv servers tools ## run the test suite (real PostgreSQL and RabbitMQ)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Not part of make test: a few minutes of load on the whole machine.
+bench: venv servers ## measure the gateway's paths as ratios to the floor (wrk; writes docs/benchmarks.md)
+	@infra/scripts/ensure-tools.sh bench
+	$(PY) -m bench.ratios
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)
 	$(PY) -m stack.bootstrap

@@ -17,16 +17,12 @@ from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
-from gateway.middleware import (
-    REQUEST_ID_HEADER,
-    BodySizeLimitMiddleware,
-    RequestContextMiddleware,
-    UnhandledErrorMiddleware,
-)
+from gateway.middleware import REQUEST_ID_HEADER, RequestContextMiddleware, RequestGuardMiddleware
 from gateway.notification_stream import NotificationStream
 from gateway.openapi import install_openapi
 from gateway.ratelimit import DATABASE as RATE_LIMIT_DATABASE
 from gateway.ratelimit import CounterStore, PostgresCounterStore, RateLimitMiddleware
+from gateway.responses import FastJSONResponse
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
 from gateway.settings import GatewaySettings
@@ -128,6 +124,7 @@ def create_app(
         # pages load Swagger UI and ReDoc from a CDN.
         docs_url=None,
         redoc_url=None,
+        default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -143,9 +140,8 @@ def create_app(
     for router in all_routers():
         app.include_router(router)
 
-    # Added innermost first: RequestContext > CORS > RateLimit > UnhandledError > BodySizeLimit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(UnhandledErrorMiddleware)
+    # Added innermost first: RequestContext > CORS > RateLimit > RequestGuard (body size, last-resort 500).
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limits_enabled and counter_store is not None:
         app.add_middleware(
             RateLimitMiddleware,
@@ -165,7 +161,7 @@ def create_app(
             expose_headers=[REQUEST_ID_HEADER, "Retry-After", "RateLimit-Policy", "RateLimit"],
             max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, slow_ms=settings.log_slow_call_ms)
     install_openapi(app)
     install_docs(app)
     return app

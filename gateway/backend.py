@@ -71,6 +71,7 @@ class Backend:
             self._metrics.rpc_calls.labels(service, method, outcome).inc()
 
 
-def backend(request: Request) -> Backend:
-    """FastAPI dependency."""
+async def backend(request: Request) -> Backend:
+    """FastAPI dependency (async: a plain function would run in a worker
+    thread, a thread hop per request)."""
     return Backend(request)

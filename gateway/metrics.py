@@ -1,6 +1,15 @@
-"""Prometheus metrics of the gateway, in a registry of its own per app."""
+"""Prometheus metrics of the gateway, in a registry of its own per app.
+
+With several worker processes (`python -m gateway --workers N`, the default
+on a machine with several cores) PROMETHEUS_MULTIPROC_DIR is set: each worker
+writes its counts to files there, and /metrics, whichever worker answers,
+adds them up (prometheus_client's multiprocess mode); the process metrics
+(CPU, memory) are then those of the worker that answers.
+"""
 
 from __future__ import annotations
+
+import os
 
 from prometheus_client import (
     CollectorRegistry,
@@ -9,7 +18,11 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class GatewayMetrics:
@@ -55,3 +68,16 @@ class GatewayMetrics:
             "Failures to reach the rate-limit counters (requests then go unlimited for a few seconds).",
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """The text /metrics serves."""
+        directory = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+        if not directory:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker, path=directory)
+        this_process = CollectorRegistry()
+        ProcessCollector(registry=this_process)
+        PlatformCollector(registry=this_process)
+        GCCollector(registry=this_process)
+        return generate_latest(every_worker) + generate_latest(this_process)

@@ -51,7 +51,7 @@ def _rate_limits(path: str, operation: dict[str, Any]) -> None:
 def _problem_bodies(schema: dict[str, Any]) -> None:
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
-            if "requestBody" in operation:  # BodySizeLimitMiddleware answers 413 to any of them
+            if "requestBody" in operation:  # RequestGuardMiddleware answers 413 to any of them
                 operation["responses"].setdefault("413", {"description": TITLES[413]})
             _rate_limits(path, operation)
             for code, response in operation.get("responses", {}).items():

@@ -31,13 +31,13 @@ request nobody waits for; a late reply is dropped; the connection is robust
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aio_pika
+import orjson
 from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustChannel,
@@ -229,7 +229,7 @@ class RpcClient:
         )
         self._pending[correlation_id] = future
         message = aio_pika.Message(
-            json.dumps({"args": list(args), "kwargs": dict(kwargs or {})}).encode(),
+            orjson.dumps({"args": list(args), "kwargs": dict(kwargs or {})}),
             content_type="application/json",
             content_encoding="utf-8",
             correlation_id=correlation_id,
@@ -278,7 +278,7 @@ class RpcClient:
             log.debug("Dropped late or unknown RPC reply %s", message.correlation_id)
             return
         try:
-            payload = json.loads(message.body)
+            payload = orjson.loads(message.body)
             if not isinstance(payload, dict):
                 raise ValueError("reply is not a JSON object")
         except ValueError as exc:

@@ -4,6 +4,7 @@ gateway's own, from environment variables (no prefix, case-insensitive)."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
@@ -23,6 +24,9 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+MAX_AUTO_WORKERS = 4
+
+
 class GatewaySettings(Settings):
     # Address the gateway listens on (0.0.0.0 to serve other machines).
     gateway_host: str = "127.0.0.1"
@@ -37,6 +41,10 @@ class GatewaySettings(Settings):
     gateway_services: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
     cors_origins: Annotated[list[str], NoDecode] = []
     max_body_bytes: int = Field(65536, gt=0)
+    # Gateway worker processes (uvicorn workers sharing the port); 0: one per
+    # CPU core this process may use, at most MAX_AUTO_WORKERS (python -m
+    # gateway --workers overrides).
+    gateway_workers: int = Field(0, ge=0)
     # Live notifications (GET /v1/notifications/stream): a comment line this
     # often keeps proxies from closing an idle stream; clients reconnect after
     # SSE_RETRY_MILLISECONDS; at most this many streams per member per replica.
@@ -57,3 +65,8 @@ class GatewaySettings(Settings):
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
+
+    def worker_count(self) -> int:
+        if self.gateway_workers:
+            return self.gateway_workers
+        return max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_WORKERS))

@@ -43,12 +43,14 @@ from shared.contracts import Envelope, parse_payload
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
 from shared.messaging.topology import declare_service
-from shared.messaging.rpc import CallerProvider, rpc  # noqa: F401 (services take rpc from here)
+from shared.messaging.rpc import CallerProvider, publish_replies_without_confirms, rpc  # noqa: F401 (services take rpc from here)
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+publish_replies_without_confirms()  # replies need no broker round trip each (shared/messaging/rpc.py)
 
 # Sent events may carry the member's data: handling an erasure forgets them (GDPR).
 ERASURE_EVENT = "identity.user_erased"
@@ -91,6 +93,8 @@ class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
     member_copy: str | None = None  # its unit of work's copy of members (shared/db/members.py), if any
+    # Reads whose successful calls log at DEBUG unless slow (shared/observability/entrypoints.py).
+    quiet_entrypoints: frozenset[str] = frozenset({"health"})
 
     caller = CallerProvider()
     observer = EntrypointObserver()

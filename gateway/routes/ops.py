@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.backend import Backend
 from gateway.errors import problem_response, problem_responses
@@ -77,5 +77,4 @@ async def readyz(request: Request) -> Any:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Format texte de Prometheus"}},
 )
 async def metrics(request: Request) -> Response:
-    registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
+from gateway.responses import ETAG_HEADER, NOT_MODIFIED_DESCRIPTION, conditional_json
 from shared.api.base import Page
 from shared.api.posts import (
     PUBLISHER_KINDS, PUBLISHER_ROLES, AcceptIn, Comment, CommentIn, CommentPage, Post, PostFilters, PostIn, PostPage,
@@ -21,6 +22,22 @@ from shared.caller import STAFF_ROLES
 router = APIRouter(prefix="/v1", tags=["posts"], responses=problem_responses(503))
 
 PostId = Annotated[ResourceId, Path(description="Identifiant de la publication")]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="L'`ETag` d'une réponse déjà reçue : 304 sans corps si elle n'a pas changé."),
+]
+CONDITIONAL_NOTE = (
+    " La réponse porte un `ETag` ; renvoyé dans `If-None-Match`, il donne 304 sans corps tant que la réponse "
+    "(pour cet appelant) n'a pas changé."
+)
+
+
+def conditional(status: int, model: Any, description: str, *problems: int) -> dict:
+    """`answers(...)` for a read that honours If-None-Match: its 200 carries an ETag, and 304."""
+    documented = answers(status, model, description, *problems)
+    documented[status]["headers"] = ETAG_HEADER
+    documented[304] = {"description": NOT_MODIFIED_DESCRIPTION, "headers": ETAG_HEADER}
+    return documented
 staff = require_roles(*STAFF_ROLES)
 
 PAGINATION_NOTE = (
@@ -108,25 +125,30 @@ async def list_posts(
     "/feed",
     summary="Mon fil : contenus de mon agence et de mes thèmes, épinglés d'abord",
     description="Les contenus publiés de l'agence de l'appelant (ceux épinglés par ses conseillers d'abord) et "
-    "ceux de ses thèmes (profil, PATCH /v1/me) ; sans agence ni thème, tous les contenus publiés. " + PAGINATION_NOTE,
+    "ceux de ses thèmes (profil, PATCH /v1/me) ; sans agence ni thème, tous les contenus publiés. " + PAGINATION_NOTE
+    + CONDITIONAL_NOTE,
     response_model=None,
-    responses=answers(200, PostPage, "Une page du fil", 401, 422),
+    responses=conditional(200, PostPage, "Une page du fil", 401, 422),
 )
 async def feed(
-    page: Annotated[Page, Query()], caller: Caller = Depends(current_user), services: Backend = Depends(backend)
+    page: Annotated[Page, Query()], if_none_match: IfNoneMatch = None,
+    caller: Caller = Depends(current_user), services: Backend = Depends(backend),
 ) -> Any:
-    return await services.call("posts", "feed", page.model_dump(exclude_none=True))
+    return conditional_json(await services.call("posts", "feed", page.model_dump(exclude_none=True)), if_none_match)
 
 
 @router.get(
     "/posts/{id}",
     summary="Lire un contenu",
-    description="Un contenu non publié n'est visible que de son auteur (404 pour les autres).",
+    description="Un contenu non publié n'est visible que de son auteur (404 pour les autres)." + CONDITIONAL_NOTE,
     response_model=None,
-    responses=answers(200, Post, "Le contenu", 401, 404),
+    responses=conditional(200, Post, "Le contenu", 401, 404),
 )
-async def get_post(id: PostId, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
-    return await services.call("posts", "get_post", id)
+async def get_post(
+    id: PostId, if_none_match: IfNoneMatch = None,
+    caller: Caller = Depends(current_user), services: Backend = Depends(backend),
+) -> Any:
+    return conditional_json(await services.call("posts", "get_post", id), if_none_match)
 
 
 @router.patch(

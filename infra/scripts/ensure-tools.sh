@@ -6,6 +6,8 @@
 #                          and chromium (Debian's `chromium`): the browser
 #                          tests/web drives (Playwright cannot download its own
 #                          browser here; CHROMIUM_PATH points elsewhere);
+#   ensure-tools.sh bench  (make bench) wrk, from Debian's `wrk`: the HTTP load
+#                          generator of bench/ratios.py;
 #   ensure-tools.sh up     (make up) prometheus-postgres-exporter: PostgreSQL's
 #                          metrics on :9187, the `postgres` scrape target of
 #                          infra/prometheus/; supervisord runs it
@@ -26,7 +28,8 @@ PURPOSE=${1:-test}
 case $PURPOSE in
   test) WITHOUT_IT="the tests that need it are skipped" ;;
   up)   WITHOUT_IT="make up runs without it" ;;
-  *)    echo "usage: $0 [test|up]" >&2; exit 2 ;;
+  bench) WITHOUT_IT="make bench stops" ;;
+  *)    echo "usage: $0 [test|up|bench]" >&2; exit 2 ;;
 esac
 
 missing() {  # missing TOOL PACKAGE WHY
@@ -59,5 +62,8 @@ case $PURPOSE in
     ;;
   up)
     ensure_tool prometheus-postgres-exporter prometheus-postgres-exporter
+    ;;
+  bench)
+    ensure_tool wrk wrk
     ;;
 esac

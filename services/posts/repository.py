@@ -1,7 +1,8 @@
 """posts' unit of work and data access."""
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Float, String, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
+from sqlalchemy import Float, String, bindparam, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.posts.models import SEARCH_CONFIG, Author, Comment, Mute, Post, PostTopic, Reaction, Topic
@@ -13,6 +14,34 @@ from shared.db.unit_of_work import SqlUnitOfWork
 SEARCH_CANDIDATES = 1000
 
 REACTION_COLUMNS = {"helpful": Post.reactions_helpful, "thanks": Post.reactions_thanks, "support": Post.reactions_support}
+
+
+# Posts with their author's copy and one viewer's reaction types, built once
+# (building the statement on every read cost more than running it), as plain
+# rows: a read needs no ORM objects, whose identity map and state tracking
+# were most of a feed page's time in the service.
+_POSTS, _AUTHORS = Post.__table__, Author.__table__
+_VIEWS = (
+    select(
+        *_POSTS.c,
+        _AUTHORS.c.id.label("author_copy_id"),
+        _AUTHORS.c.display_name.label("author_display_name"),
+        _AUTHORS.c.erased_at.label("author_erased_at"),
+        select(func.array_agg(Reaction.type))
+        .where(Reaction.post_id == _POSTS.c.id, Reaction.user_id == bindparam("viewer", type_=Reaction.user_id.type))
+        .scalar_subquery()
+        .label("mine"),
+    )
+    .select_from(_POSTS.outerjoin(_AUTHORS, _AUTHORS.c.id == _POSTS.c.author_id))
+    .where(_POSTS.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class AuthorCopy(NamedTuple):
+    """What a view shows of an author (views.author_view reads these two)."""
+
+    display_name: str | None
+    erased_at: datetime | None
 
 
 class PostsUnitOfWork(SqlUnitOfWork):
@@ -42,6 +71,24 @@ class PostRepository:
 
     def get_for_update(self, post_id) -> Post | None:
         return self.session.get(Post, post_id, with_for_update=True, populate_existing=True)
+
+    def views(self, ids: list, viewer_id) -> list[tuple]:
+        """(post, its author's copy or None, the viewer's reaction types) for
+        each of `ids` found, in their order: one query, where reading a post
+        once took three (the post, its author, the viewer's reactions). The
+        post is a row with a Post's column attributes, read-only."""
+        if not ids:
+            return []
+        rows = self.session.execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
+        found = {
+            row.id: (
+                row,
+                AuthorCopy(row.author_display_name, row.author_erased_at) if row.author_copy_id is not None else None,
+                list(row.mine or []),
+            )
+            for row in rows
+        }
+        return [found[i] for i in ids if i in found]
 
     def by_ids(self, ids: list) -> list[Post]:
         if not ids:
@@ -133,10 +180,11 @@ class PostRepository:
         ranks = {r.id: r.rank for r in rows}
         return [(p, ranks[p.id]) for p in posts]
 
-    def feed(self, *, agency, topics: list[str], after=None, limit=20) -> list[tuple[Post, bool]]:
+    def feed(self, *, agency, topics: list[str], after=None, limit=20) -> list[tuple[object, bool]]:
         """Published posts of `agency` (its pinned ones first) and of `topics`
-        from elsewhere, as (post, pinned in this feed). Each branch is an
-        ordered index scan bounded by `limit`; the union is merged."""
+        from elsewhere, as (post id, pinned in this feed), in feed order. Each
+        branch is an ordered index scan bounded by `limit`; the union is
+        merged. `views` reads the posts themselves."""
         branches = []
         if agency is not None:
             own = select(Post.id.label("id"), Post.pinned.label("pinned"), Post.created_at.label("created_at")).where(
@@ -174,9 +222,7 @@ class PostRepository:
             .order_by(merged.c.pinned.desc(), merged.c.created_at.desc(), merged.c.id.desc())
             .limit(limit)
         ).all()
-        posts = self.by_ids([r.id for r in rows])
-        pinned = {r.id: r.pinned for r in rows}
-        return [(p, pinned[p.id]) for p in posts]
+        return [(r.id, r.pinned) for r in rows]
 
 
 class CommentRepository:

@@ -11,6 +11,7 @@ class PostsService(Service):
     name = "posts"
     unit_of_work = PostsUnitOfWork
     member_copy = "authors"  # kept from identity's events by the chassis
+    quiet_entrypoints = frozenset({"health", "list_topics", "get_post", "list_posts", "feed", "list_comments"})
 
     # ------------------------------------------------------------ topics
 

@@ -1,9 +1,10 @@
 """Engines and databases: one PostgreSQL database per service."""
+import time
 from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
 
 from shared.settings import Settings, get_settings
@@ -22,15 +23,48 @@ def session_options(settings: Settings) -> str:
     )
 
 
-def make_engine(url: str, pool_size: int = 10, settings: Settings | None = None) -> Engine:
+# A connection back in the pool for longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def make_engine(url: str, pool_size: int = 10, settings: Settings | None = None,
+                ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> Engine:
     """A service's engine, its sessions bounded by the settings' timeouts
-    (`settings`, by default the process's)."""
+    (`settings`, by default the process's), idle connections pinged."""
     settings = settings or get_settings()
-    # pool_pre_ping: a service survives a PostgreSQL restart without a crash loop.
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True,
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, future=True,
         connect_args={"options": session_options(settings), "connect_timeout": settings.db_connect_timeout_seconds},
     )
+    ping_idle_connections(engine, ping_after_idle)
+    return engine
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """A service survives a PostgreSQL restart without a crash loop: a pooled
+    connection that sat idle is pinged when taken, and a dead one replaced
+    (the pool retries the checkout with a new connection). Unlike
+    `pool_pre_ping`, a connection in constant use is not pinged: under load
+    that was one more round trip to PostgreSQL for every call (issue 17). A
+    connection that dies while in use fails its statement; SQLAlchemy then
+    invalidates the whole pool, so one call sees the error, not every one."""
+
+    @event.listens_for(engine, "checkin")
+    def remember_when(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # new, or back in the pool a moment ago
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()  # psycopg opened a transaction for it: leave it idle
+        except Exception as error:
+            record.info.pop("idle_since", None)
+            raise exc.DisconnectionError(f"idle connection is gone: {error}") from error
 
 
 def ensure_database(settings: Settings, service: str) -> bool:

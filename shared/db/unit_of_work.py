@@ -28,10 +28,12 @@ class SqlUnitOfWork:
         self.session: Session | None = None
         self._pending: list[Envelope] = []
         self.incoming: Envelope | None = None  # the event being handled, if any
+        self._read_only = False
 
     def __enter__(self):
         self.session = self._session_factory()
         self._pending = []
+        self._read_only = False
         self._start()
         return self
 
@@ -43,6 +45,15 @@ class SqlUnitOfWork:
             self.session.rollback()  # no-op after commit; undoes anything uncommitted
         finally:
             self.session.close()
+
+    def read_only(self) -> None:
+        """This unit of work only reads: its statements run in autocommit,
+        so a read costs its queries alone, without the BEGIN before them and
+        the ROLLBACK after (psycopg skips a rollback with no transaction
+        open). Each statement sees its own snapshot. Call it before the
+        first statement; a commit afterwards is an error."""
+        self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        self._read_only = True
 
     def record(self, event: EventPayload) -> Envelope:
         """Record an event; it is written to the outbox on commit."""
@@ -72,6 +83,8 @@ class SqlUnitOfWork:
         self.session.execute(outbox.delete().where(outbox.c.published_at.is_not(None)))
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self._pending:
             self.session.execute(
                 outbox.insert(),

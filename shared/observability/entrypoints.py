@@ -1,6 +1,7 @@
 """A nameko dependency that observes every entrypoint of its service:
 Prometheus count and duration by outcome, the correlation id for logs, and
-one JSON log line per call.
+one JSON log line per call: at INFO, except the successful calls of the
+service's `quiet_entrypoints` (reads) faster than LOG_SLOW_CALL_MS, at DEBUG.
 """
 import logging
 import time
@@ -28,6 +29,7 @@ def outcome_of(exc_info) -> str:
 class EntrypointObserver(DependencyProvider):
     def setup(self):
         self._started: dict = {}
+        self._slow_seconds = get_settings().log_slow_call_ms / 1000
 
     def start(self):
         settings = get_settings()
@@ -50,7 +52,16 @@ class EntrypointObserver(DependencyProvider):
         outcome = outcome_of(exc_info)
         metrics.ENTRYPOINT_CALLS.labels(service, name, kind, outcome).inc()
         metrics.ENTRYPOINT_DURATION.labels(service, name, kind).observe(elapsed)
-        level = logging.ERROR if outcome == "error" else logging.INFO
+        if outcome == "error":
+            level = logging.ERROR
+        elif outcome == "success" and elapsed < self._slow_seconds and name in getattr(
+            worker_ctx.service, "quiet_entrypoints", ()
+        ):
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
+        if not log.isEnabledFor(level):
+            return
         log.log(
             level,
             "entrypoint handled",

@@ -257,3 +257,24 @@ def analytics(tour: Tour, people: dict) -> None:
     today = date.today().isoformat()
     ok(http.get("/v1/analytics/kpis", params={"from": today, "to": today}, headers=advisor_h))
     ok(http.get("/v1/analytics/kpis/daily", params={"region": "Île-de-France"}, headers=tour.admin))
+
+
+def test_post_and_feed_reads_answer_304_while_unchanged(http, join):
+    """ETag / If-None-Match through the real platform (docs/api.md, conditional reads)."""
+    _, author, _ = join("job_seeker", "Autrice", AGENCY)
+    _, reader, _ = join("job_seeker", "Lecteur", AGENCY)
+    post = ok(http.post("/v1/posts", json={"kind": "question", "title": "Une question à relire",
+                                           "body": "Comment relancer un recruteur sans insister ?", "topics": []},
+                        headers=author), 201)
+    wait_for(lambda: http.get(f"/v1/posts/{post['id']}", headers=reader).status_code == 200,
+             timeout=15, message="the post to be published")
+    for path in (f"/v1/posts/{post['id']}", "/v1/feed"):
+        first = http.get(path, headers=reader)
+        assert first.status_code == 200 and first.headers["etag"]
+        again = http.get(path, headers={**reader, "If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+    etag = http.get(f"/v1/posts/{post['id']}", headers=reader).headers["etag"]
+    assert http.post(f"/v1/posts/{post['id']}/reactions", json={"type": "helpful"}, headers=reader).status_code == 204
+    changed = http.get(f"/v1/posts/{post['id']}", headers={**reader, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json()["my_reactions"] == ["helpful"]
+    assert changed.headers["etag"] != etag

@@ -179,3 +179,63 @@ def test_unanswered_lists_the_agency_questions_with_no_published_answer_yet(sess
     assert [i["id"] for i in page["items"]] == [waiting]
     every = call(sessions, handlers.list_posts, reader, {"kind": "question", "agency": agency})
     assert {i["id"] for i in every["items"]} == {waiting, answered}
+
+
+def statements_and_transaction(sessions, fn, *args):
+    """What `fn(uow, *args)` sent: its SQL statements, and whether a
+    transaction was left open (a BEGIN sent, a ROLLBACK to come)."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    sent = []
+    engine = sessions.kw["bind"]
+
+    def count(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with PostsUnitOfWork(sessions) as uow:
+            result = fn(uow, *args)
+            status = uow.session.connection().connection.dbapi_connection.info.transaction_status
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, sent, status != TransactionStatus.IDLE
+
+
+def test_a_post_is_read_in_one_query_without_a_transaction(sessions):
+    author, reader = member(), member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.authors.rename(ProfileUpdated(user_id=author.id, display_name="Autrice", topics=[], updated_at=T0))
+        uow.commit()
+    post_id = publish(sessions, author, "Une lecture", "corps")
+    call(sessions, conversation.add_reaction, reader, post_id, {"type": "thanks"}, T0)
+    view, sent, open_transaction = statements_and_transaction(sessions, handlers.get_post, reader, post_id)
+    assert len(sent) == 1 and not open_transaction
+    assert view["author"]["display_name"] == "Autrice" and view["my_reactions"] == ["thanks"]
+    assert view["reactions"]["thanks"] == 1
+    other, _, _ = statements_and_transaction(sessions, handlers.get_post, member(), post_id)
+    assert other["my_reactions"] == []
+
+
+def test_a_feed_page_is_read_in_three_queries_without_a_transaction(sessions):
+    agency = f"AG-{uuid.uuid4().hex[:6]}"
+    author, reader = member(agency=agency), member(agency=agency)
+    ids = [publish(sessions, author, f"Fil {n}", "corps", at=T0 + timedelta(minutes=n)) for n in range(3)]
+    call(sessions, conversation.add_reaction, reader, ids[0], {"type": "helpful"}, T0)
+    page, sent, open_transaction = statements_and_transaction(sessions, handlers.feed, reader, {"limit": 2})
+    # the member's topics, the page's ids, the posts with their authors and the reader's reactions
+    assert len(sent) == 3 and not open_transaction
+    assert [i["id"] for i in page["items"]] == [ids[2], ids[1]] and page["next_cursor"]
+    rest, _, _ = statements_and_transaction(sessions, handlers.feed, reader, {"limit": 2, "cursor": page["next_cursor"]})
+    assert [i["id"] for i in rest["items"]] == [ids[0]] and rest["items"][0]["my_reactions"] == ["helpful"]
+
+
+def test_creating_a_post_opens_no_transaction_after_its_commit(sessions):
+    author = member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.authors.rename(ProfileUpdated(user_id=author.id, display_name="Autrice", topics=[], updated_at=T0))
+        uow.commit()
+    view, _, open_transaction = statements_and_transaction(
+        sessions, handlers.create_post, author, {"kind": "question", "title": "Titre", "body": "Corps", "topics": []}, T0)
+    assert not open_transaction and view["author"]["display_name"] == "Autrice"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from kombu import Connection
 from prometheus_client import REGISTRY
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from shared.db.engine import drop_database, ensure_database, make_engine
 from shared.db.tables import messaging_metadata, outbox
@@ -72,3 +72,36 @@ def test_a_failed_publish_is_counted(relay):
     failures_before = REGISTRY.get_sample_value("outbox_publish_failures_total", {"service": SERVICE}) or 0
     relay.record_failure(ConnectionRefusedError("broker down"))
     assert REGISTRY.get_sample_value("outbox_publish_failures_total", {"service": SERVICE}) == failures_before + 1
+
+
+def bound_queue(platform, **arguments) -> str:
+    name = f"{SERVICE}-probe-{uuid.uuid4().hex[:8]}"
+    with Connection(platform.amqp_uri) as conn:
+        channel = conn.channel()
+        channel.queue_declare(name, durable=False, auto_delete=False, arguments=arguments or None)
+        channel.queue_bind(name, f"{SERVICE}.events", "probe_happened")
+    return name
+
+
+def count_and_delete(platform, queue: str) -> int:
+    with Connection(platform.amqp_uri) as conn:
+        channel = conn.channel()
+        count = channel.queue_declare(queue, passive=True).message_count
+        channel.queue_delete(queue)
+    return count
+
+
+def unsent(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))).scalar()
+
+
+def test_batches_are_published_once_each_and_marked_sent(relay, platform):
+    """Every row published once and marked sent: 250 rows, three batches."""
+    relay, engine = relay
+    queue = bound_queue(platform)
+    for _ in range(250):
+        add_row(engine, timedelta(0))
+    assert relay.drain() == 250
+    assert unsent(engine) == 0
+    assert count_and_delete(platform, queue) == 250

@@ -44,8 +44,18 @@ def test_every_declared_dependency_is_locked_at_a_version_it_allows(lock, requir
         assert name in lock, f"{requirement} is not in the lock: run make lock"
         assert requirement.specifier.contains(lock[name], prereleases=True), \
             f"{name}=={lock[name]} is locked but pyproject.toml asks {requirement}: run make lock"
-        for extra in requirement.extras:  # psycopg[binary] -> psycopg-binary, at the same version
-            assert lock.get(canonicalize_name(f"{name}-{extra}")) == lock[name]
+        for extra in requirement.extras:
+            companion = canonicalize_name(f"{name}-{extra}")
+            if companion in lock:  # psycopg[binary] -> psycopg-binary, at the same version
+                assert lock[companion] == lock[name]
+                continue
+            # uvicorn[standard]: every package the extra brings on this platform is locked
+            brought = [Requirement(line) for line in metadata.requires(requirement.name) or []]
+            brought = [r for r in brought if r.marker and r.marker.evaluate({"extra": extra})
+                       and not r.marker.evaluate({"extra": ""})]
+            assert brought, f"{requirement}: the extra {extra!r} brings nothing"
+            for dependency in brought:
+                assert canonicalize_name(dependency.name) in lock, f"{dependency} (from {requirement}) is not locked"
 
 
 def test_what_runs_is_locked_at_the_same_versions_for_the_tests():

@@ -125,6 +125,9 @@ class FakeUnitOfWork:
     def forget_published_events(self) -> None:
         self.forgot_published_events = True
 
+    def read_only(self) -> None:
+        self.read_only_used = True
+
     def commit(self) -> None:
         self.committed = True
         self.commits += 1
@@ -408,6 +411,10 @@ class FakePosts:
     def by_ids(self, ids):
         return [self.rows[i] for i in ids if i in self.rows]
 
+    def views(self, ids, viewer_id):
+        mine = self.reactions.of_user(viewer_id, list(ids))
+        return [(self.rows[i], self.authors.get(self.rows[i].author_id), mine.get(i, [])) for i in ids if i in self.rows]
+
     def by_author(self, author_id):
         return sorted((p for p in self.rows.values() if p.author_id == author_id), key=lambda p: p.created_at)
 
@@ -556,6 +563,7 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
         self.topics = FakeTopics()
         self.authors = FakeMemberCopy(Author)
         self.mutes = FakeMutes()
+        self.posts.authors, self.posts.reactions = self.authors, self.reactions  # what views joins
 
 
 # ---------------------------------------------------------------- moderation

@@ -200,3 +200,24 @@ def test_unreachable_broker_gives_503_not_a_hang(public_key_path, test_client_cl
         assert client.get("/healthz").status_code == 200
         assert assert_problem(client.get("/readyz"), 503)["checks"]["broker"] == "unreachable"
         assert_problem(client.get("/v1/agencies"), 503)
+
+
+def test_fast_successful_reads_log_at_debug_writes_at_info(client, fake_rpc, make_token):
+    stream = io.StringIO()
+    handler = json_handler(stream)
+    access = logging.getLogger("gateway.access")
+    old_level = access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    fake_rpc.replies[("posts", "get_post")] = RemoteError("NotFound", ["Introuvable."])
+    try:
+        assert client.get("/v1/agencies").status_code == 200
+        assert client.get("/v1/posts/p1", headers={"Authorization": f"Bearer {make_token()}"}).status_code == 404
+        client.post("/v1/auth/token", json={"email": "a@b.fr"})
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(old_level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["method"], line["route"], line["level"]) for line in lines] == [
+        ("GET", "/v1/posts/{id}", "INFO"), ("POST", "/v1/auth/token", "INFO")]
