@@ -61,10 +61,12 @@ def none_match(header: str | None, etag: str) -> bool:
 def conditional_json(content: Any, if_none_match: str | None) -> Response:
     """200 with the JSON and its ETag, or 304 with the ETag alone when the
     client already has this version. The body is per caller (their own
-    reactions): private, revalidated every time."""
+    reactions). `no-store`, as on every authenticated answer (issue 12):
+    shared caches and the browser's disk keep nothing; a client app that
+    keeps the body itself sends the ETag back and gets its 304."""
     body = dumps(content)
     etag = etag_of(body)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    headers = {"ETag": etag, "Cache-Control": "no-store", "Vary": "Authorization"}
     if not none_match(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

@@ -21,7 +21,7 @@ def test_an_unchanged_read_is_answered_304_without_a_body(client, fake_rpc, auth
     first = client.get(path, headers=auth)
     assert first.status_code == 200 and first.json() == reply
     etag = first.headers["etag"]
-    assert etag.startswith('"') and first.headers["cache-control"] == "private, no-cache"
+    assert etag.startswith('"') and first.headers["cache-control"] == "no-store"
     again = client.get(path, headers={**auth, "If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert client.get(path, headers={**auth, "If-None-Match": f'"autre", W/{etag}'}).status_code == 304
