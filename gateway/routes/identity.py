@@ -12,8 +12,10 @@ from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
+from gateway.ratelimit import client_key
 from shared.api.identity import (
-    Agency, AgencyIn, EmailIn, EmailLinkConfirmIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn, Me, ProfileIn, PasswordChangeIn, PasswordResetConfirmIn, PublicProfile, RefreshIn, RegisterIn,
+    Agency, AgencyIn, EmailIn, EmailLinkConfirmIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn,
+    LoginTokens, Me, ProfileIn, PasswordChangeIn, PasswordResetConfirmIn, PublicProfile, RefreshIn, RegisterIn,
     SessionPage, TokenPair, User,
 )
 from shared.api.base import Page
@@ -124,14 +126,20 @@ async def register(body: RegisterIn, services: Backend = Depends(backend)) -> An
     "/auth/token",
     summary="Se connecter : obtenir un jeton d'accès et un jeton de rafraîchissement",
     response_model=None,
-    responses=answers(200, TokenPair, "Jetons", 400, 401, 422, 429),
+    description="Après 10 échecs en 15 minutes, un compte refuse les appareils inconnus (429) ; un appareil qui "
+    "présente le `device_token` d'une connexion précédente à ce compte n'est bloqué que par ses propres échecs (5). "
+    "Une adresse cliente (un /64 en IPv6) est limitée à 50 échecs.",
+    responses=answers(200, LoginTokens, "Jetons, et un jeton d'appareil à conserver", 400, 401, 422, 429),
 )
 async def login(
     body: LoginIn, request: Request, response: Response, services: Backend = Depends(backend)
 ) -> Any:
     response.headers.update(NO_STORE)
-    client_key = request.client.host if request.client else "unknown"
-    return await services.call("identity", "login", body.model_dump(), client_key, user_agent(request))
+    # The address uvicorn resolved (X-Forwarded-For believed from
+    # FORWARDED_ALLOW_IPS only), an IPv6 client by its /64: the rate limits' key.
+    address = client_key(request.scope) or "unknown"
+    return await services.call("identity", "login", body.model_dump(exclude_none=True), address,
+                               user_agent(request))
 
 
 @router.post(

@@ -10,10 +10,14 @@ from shared.errors import Forbidden, ValidationFailed
 MIN_PASSWORD_LENGTH = 12
 ERASED_DISPLAY_NAME = "Membre supprimé"
 
-# Brute force: failed logins counted per account and per client over a window.
+# Brute force: failed logins counted over a window, per account and per
+# client address for unknown devices, per device for a device the member has
+# signed in from before (OWASP's device cookies: an attacker's failures lock
+# unknown devices out of the account, never its owner's known ones).
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 10
 MAX_FAILURES_PER_CLIENT = 50
+MAX_FAILURES_PER_DEVICE = 5
 ROLES_NEEDING_AGENCY = ("job_seeker", "advisor")
 INVITATION_REFUSED = "Invitation inconnue, épuisée ou expirée."
 
@@ -100,6 +104,22 @@ def may_revoke_invitation(caller: Caller, creator_agency: str | None) -> bool:
 
 def invitation_expiry(now: datetime, days: int) -> datetime:
     return now + timedelta(days=days)
+
+
+def throttle_keys(email: str, client_key: str | None, device: str | None) -> list[tuple[str, int]]:
+    """The failure counters a login attempt is checked against and counted on,
+    with their limits; the first is the one a success clears.
+
+    A known device (a valid device token of this account) has its own small
+    limit and nothing else: failures from elsewhere do not lock it out. An
+    unknown device meets the account's limit and its client address's.
+    """
+    if device:
+        return [(f"device:{device}", MAX_FAILURES_PER_DEVICE)]
+    keys = [(f"email:{email}", MAX_FAILURES_PER_ACCOUNT)]
+    if client_key:
+        keys.append((f"client:{client_key}", MAX_FAILURES_PER_CLIENT))
+    return keys
 
 
 def retry_after_seconds(failures: list[datetime], limit: int, now: datetime, window: timedelta = LOGIN_WINDOW) -> int | None:

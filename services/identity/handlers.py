@@ -229,37 +229,48 @@ def _start_session(uow, user: User, tokens: TokenIssuer, now: datetime, user_age
     return _issue_pair(uow, user, tokens, login, now)
 
 
-def _failure_keys(email: str, client_key: str | None) -> list[tuple[str, int]]:
-    keys = [(f"email:{email}", domain.MAX_FAILURES_PER_ACCOUNT)]
-    if client_key:
-        keys.append((f"client:{client_key}", domain.MAX_FAILURES_PER_CLIENT))
-    return keys
+TOO_MANY_ATTEMPTS = "Trop de tentatives de connexion. Réessayez dans quelques minutes."
+
+
+def _reserve_attempt(uow, keys: list[tuple[str, int]], now: datetime) -> list[int]:
+    """Count the attempt as a failure before the password is checked, under a
+    lock per counter, and commit: parallel attempts cannot all pass the check
+    before any is counted, so no more than the limit are ever evaluated. A
+    right password takes its rows back. 429 past a limit."""
+    uow.login_failures.lock([key for key, _ in keys])
+    for key, limit in keys:
+        wait = domain.retry_after_seconds(uow.login_failures.times(key, now - domain.LOGIN_WINDOW), limit, now)
+        if wait is not None:
+            raise TooManyRequests(TOO_MANY_ATTEMPTS, wait)  # the unit of work rolls back: locks released
+    reserved = [uow.login_failures.add(key, now) for key, _ in keys]
+    uow.commit()
+    return reserved
 
 
 def login(uow, data: dict, hasher, tokens: TokenIssuer, now: datetime, client_key: str | None = None,
           user_agent: str | None = None) -> dict:
+    """A password login. The answer carries a device token (OWASP's device
+    cookies): sent back with a later login of the same account, it spares
+    that device the account's lockout (it has its own small limit)."""
     creds = parse(LoginIn, data)
     email = domain.lookup_email(creds.email)
-    keys = _failure_keys(email, client_key)
-    for key, limit in keys:
-        wait = domain.retry_after_seconds(uow.login_failures.times(key, now - domain.LOGIN_WINDOW), limit, now)
-        if wait is not None:
-            raise TooManyRequests("Trop de tentatives de connexion. Réessayez dans quelques minutes.", wait)
     user = uow.users.by_email(email)
+    device = tokens.device_of(creds.device_token, user.id if user else None, now)
+    keys = domain.throttle_keys(email, client_key, device)
+    reserved = _reserve_attempt(uow, keys, now)
     # Verify against a dummy hash for an unknown e-mail: same answer, same time.
     valid = hasher.verify(user.password_hash if user and user.password_hash else hasher.dummy_hash, creds.password)
     # A suspended member gets exactly the wrong-password answer (and counts as
     # a failure): no answer tells whether a password is right.
     if not user or not valid or user.status == "erased" or domain.is_suspended(user.status, user.suspended_until, now):
-        for key, _ in keys:
-            uow.login_failures.add(key, now)
-        uow.commit()
-        raise Unauthorized(WRONG_CREDENTIALS)
+        raise Unauthorized(WRONG_CREDENTIALS)  # the attempt stays counted
+    uow.login_failures.release(reserved)
     uow.login_failures.clear(keys[0][0])
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(creds.password)
     _record_activity(user, now)
     pair = _start_session(uow, user, tokens, now, user_agent)
+    pair["device_token"] = tokens.device_token(str(user.id), now)
     uow.commit()
     return pair
 

@@ -28,21 +28,32 @@ class Argon2Hasher:
 
 
 class OffLoopHasher:
-    """Runs the hasher in eventlet's thread pool: argon2 is a long C call that
-    would otherwise stall every greenthread of the nameko process."""
+    """Runs the hasher in eventlet's thread pool, at most `concurrency` at once.
 
-    def __init__(self, inner: Argon2Hasher):
+    argon2 is a long C call; argon2-cffi's bindings release the GIL, so in a
+    pool thread it runs beside the hub instead of stalling every greenthread.
+    Each hash holds 64 MiB for its whole run: unbounded, the workers of a
+    burst of logins (NAMEKO_MAX_WORKERS, 10) would need 640 MiB at once and
+    the container be killed. A green semaphore makes the others wait their
+    turn without blocking the hub (PASSWORD_HASH_CONCURRENCY)."""
+
+    def __init__(self, inner: Argon2Hasher, concurrency: int = 2):
         from eventlet import tpool
+        from eventlet.semaphore import Semaphore
 
         self._inner = inner
         self._tpool = tpool
+        self._slots = Semaphore(concurrency)
+        self.concurrency = concurrency
         self.dummy_hash = inner.dummy_hash
 
     def hash(self, password: str) -> str:
-        return self._tpool.execute(self._inner.hash, password)
+        with self._slots:
+            return self._tpool.execute(self._inner.hash, password)
 
     def verify(self, password_hash: str, password: str) -> bool:
-        return self._tpool.execute(self._inner.verify, password_hash, password)
+        with self._slots:
+            return self._tpool.execute(self._inner.verify, password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._inner.needs_rehash(password_hash)

@@ -1,5 +1,5 @@
 """identity's unit of work and data access."""
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, text, tuple_, update
 
 from services.identity.models import (
     Agency, AuthToken, Email, Invitation, LoginFailure, LoginSession, RefreshToken, User,
@@ -164,6 +164,17 @@ class LoginFailureRepository:
     def __init__(self, session):
         self.session = session
 
+    def lock(self, keys: list[str]) -> None:
+        """Serialise the attempts on these counters until the transaction
+        ends: a transaction-scoped advisory lock per key (a counter has no row
+        to lock before its first failure), taken in one order so two attempts
+        never deadlock."""
+        self.session.execute(
+            text("SELECT pg_advisory_xact_lock(h) FROM "
+                 "(SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS s"),
+            {"keys": list(keys)},
+        )
+
     def times(self, key: str, since) -> list:
         return list(
             self.session.scalars(
@@ -171,8 +182,15 @@ class LoginFailureRepository:
             )
         )
 
-    def add(self, key: str, at) -> None:
-        self.session.add(LoginFailure(key=key, failed_at=at))
+    def add(self, key: str, at) -> int:
+        row = LoginFailure(key=key, failed_at=at)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def release(self, ids: list[int]) -> None:
+        """Take back attempts counted in advance that turned out right."""
+        self.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
 
     def clear(self, key: str) -> None:
         self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))

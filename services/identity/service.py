@@ -22,7 +22,8 @@ class IdentityService(Service):
     name = "identity"
     unit_of_work = IdentityUnitOfWork
 
-    hasher = Collaborator(lambda: OffLoopHasher(Argon2Hasher()))
+    hasher = Collaborator(
+        lambda: OffLoopHasher(Argon2Hasher(), get_settings(IdentitySettings).password_hash_concurrency))
     tokens = Collaborator(lambda: TokenIssuer.from_settings(get_settings(IdentitySettings)))
     common_passwords = Collaborator(common_passwords)
     config = Collaborator(lambda: get_settings(IdentitySettings))

@@ -9,6 +9,12 @@ class IdentitySettings(MailSettings):
     # A login lasts at most this long after the password was typed, however
     # often its refresh token is renewed.
     login_max_days: float = Field(30.0, gt=0)
+    # A device token (given at each sign-in) marks its device as known this
+    # long: failures from elsewhere do not lock the member out of it.
+    login_device_days: float = Field(180.0, gt=0)
+    # argon2 hashes at once per process, each taking 64 MiB: the container's
+    # memory limit is sized on it (infra/k8s/identity.yaml, docker-compose.yml).
+    password_hash_concurrency: int = Field(2, ge=1)
 
     # Pages of the web app the e-mailed links open; `?token=...` is appended.
     password_reset_url: str = "http://127.0.0.1:8080/mot-de-passe/nouveau"

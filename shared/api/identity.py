@@ -46,6 +46,11 @@ class LoginIn(RequestModel):
     # Any text: a malformed address matches nobody (the same 401 as a wrong one).
     email: Raw(1, 254)
     password: Password
+    # The device token a previous login of this account gave this device
+    # (`LoginTokens.device_token`); an invalid one counts as none.
+    device_token: Raw(1, 200) | None = Field(
+        None, description="Jeton d'appareil reçu lors d'une connexion précédente de ce compte sur cet appareil : "
+        "les échecs venus d'ailleurs ne bloquent pas cet appareil.")
 
 
 class RefreshIn(RequestModel):
@@ -111,6 +116,12 @@ class TokenPair(ResponseModel):
     refresh_token: str
     token_type: Literal["bearer"]
     expires_in: int
+
+
+class LoginTokens(TokenPair):
+    device_token: str | None = Field(
+        None, description="Jeton d'appareil à conserver (cookie) et à renvoyer dans `device_token` lors des "
+        "prochaines connexions à ce compte depuis cet appareil.")
 
 
 class Me(User):

@@ -202,19 +202,29 @@ class FakeUsers:
 
 class FakeLoginFailures:
     def __init__(self):
-        self.rows: list[tuple[str, object]] = []
+        self.rows: list[tuple[int, str, object]] = []
+        self.locked: list[list[str]] = []
+        self._ids = 0
+
+    def lock(self, keys) -> None:
+        self.locked.append(list(keys))
 
     def times(self, key, since):
-        return [at for k, at in self.rows if k == key and at > since]
+        return [at for _, k, at in self.rows if k == key and at > since]
 
-    def add(self, key, at) -> None:
-        self.rows.append((key, at))
+    def add(self, key, at) -> int:
+        self._ids += 1
+        self.rows.append((self._ids, key, at))
+        return self._ids
+
+    def release(self, ids) -> None:
+        self.rows = [row for row in self.rows if row[0] not in set(ids)]
 
     def clear(self, key) -> None:
-        self.rows = [(k, at) for k, at in self.rows if k != key]
+        self.rows = [row for row in self.rows if row[1] != key]
 
     def purge_before(self, before) -> None:
-        self.rows = [(k, at) for k, at in self.rows if at >= before]
+        self.rows = [row for row in self.rows if row[2] >= before]
 
 
 class FakeInvitations:

@@ -30,6 +30,32 @@ def local_target(target: str | None) -> str:
     return target
 
 
+# The device token identity gives at each password sign-in (OWASP's device
+# cookies): sent back with the next sign-ins, it keeps this browser known, so
+# other people's failed logins do not lock its member out. Its own cookie,
+# outside the session: it outlives signing out. Identity checks its signature,
+# account and expiry (LOGIN_DEVICE_DAYS, 180 by default).
+DEVICE_COOKIE = "appareil"
+DEVICE_COOKIE_MAX_AGE = 180 * 86400
+DEVICE_TOKEN_MAX = 200  # longer is no token of identity's (the gateway would answer 422)
+
+
+def login_body(ctx: Ctx, email: str, password: str) -> dict:
+    body = {"email": email, "password": password}
+    device = ctx.request.cookies.get(DEVICE_COOKIE)
+    if device and len(device) <= DEVICE_TOKEN_MAX:
+        body["device_token"] = device
+    return body
+
+
+def keep_device(ctx: Ctx, response: Response, tokens: dict) -> Response:
+    device = tokens.get("device_token")
+    if device:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_MAX_AGE, path="/", httponly=True,
+                            samesite="lax", secure=ctx.settings.secure_cookies)
+    return response
+
+
 async def open_session(ctx: Ctx, tokens: dict) -> None:
     me = (await ctx.gateway.request("GET", "/v1/me", token=tokens["access_token"], client_ip=ctx.client_ip,
                                     request_id=ctx.request_id)).data
@@ -54,10 +80,10 @@ async def sign_in(ctx: Ctx = Depends(page)) -> Response:
         errors.add("password", "Indiquez votre mot de passe.")
     if not errors:
         try:
-            tokens = (await ctx.call("POST", "/v1/auth/token", json={"email": email, "password": password},
+            tokens = (await ctx.call("POST", "/v1/auth/token", json=login_body(ctx, email, password),
                                      anonymous=True)).data
             await open_session(ctx, tokens)
-            return ctx.redirect(target, f"Bonjour {ctx.session.user['display_name']} !")
+            return keep_device(ctx, ctx.redirect(target, f"Bonjour {ctx.session.user['display_name']} !"), tokens)
         except GatewayProblem as problem:
             if problem.status == 401:
                 errors.summary = "Adresse e-mail ou mot de passe incorrect. Vérifiez-les et réessayez."
@@ -104,10 +130,10 @@ async def register(ctx: Ctx = Depends(page)) -> Response:
         try:
             await ctx.call("POST", "/v1/auth/register", json=body, anonymous=True,
                            idempotency_key=ctx.idempotency_key())
-            tokens = (await ctx.call("POST", "/v1/auth/token",
-                                     json={"email": body["email"], "password": body["password"]}, anonymous=True)).data
+            tokens = (await ctx.call("POST", "/v1/auth/token", json=login_body(ctx, body["email"], body["password"]),
+                                     anonymous=True)).data
             await open_session(ctx, tokens)
-            return ctx.redirect("/", "Bienvenue ! Votre compte est créé.")
+            return keep_device(ctx, ctx.redirect("/", "Bienvenue ! Votre compte est créé."), tokens)
         except GatewayProblem as problem:
             errors = form_errors(problem.status, problem.problem, REGISTER_FIELDS)
             if problem.status == 403:

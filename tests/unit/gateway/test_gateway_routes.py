@@ -49,6 +49,31 @@ def test_login_passes_client_key_and_user_agent_and_is_not_cached(client, fake_r
     assert call.args == (body, "testclient", "Firefox/128.0")
 
 
+@pytest.mark.parametrize(("address", "key"), [
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one subscriber's /64 is one client
+    ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+    ("::ffff:198.51.100.4", "198.51.100.4"),
+    ("198.51.100.4", "198.51.100.4"),
+])
+def test_login_counts_a_client_by_its_resolved_address_and_ipv6_by_its_64(settings, fake_rpc, address, key):
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+
+    fake_rpc.replies[("identity", "login")] = TOKENS
+    with TestClient(create_app(settings, rpc_client=fake_rpc), client=(address, 50000)) as client:
+        assert client.post("/v1/auth/token", json={"email": "a@b.fr", "password": "secret secret"}).status_code == 200
+    assert fake_rpc.last().args[1] == key
+
+
+def test_login_forwards_the_device_token_and_returns_a_new_one(client, fake_rpc):
+    fake_rpc.replies[("identity", "login")] = {**TOKENS, "device_token": "d1.new"}
+    body = {"email": "a@b.fr", "password": "secret secret", "device_token": "d1.old"}
+    response = client.post("/v1/auth/token", json=body)
+    assert response.status_code == 200 and response.json()["device_token"] == "d1.new"
+    assert fake_rpc.last().args[0] == body
+
+
 def test_refresh(client, fake_rpc):
     fake_rpc.replies[("identity", "refresh")] = TOKENS
     response = client.post("/v1/auth/refresh", json={"refresh_token": "r1"})
