@@ -11,6 +11,7 @@ from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, RpcConsumer
 
+from shared.api import idempotency
 from shared.caller import Caller
 from shared.errors import EXPECTED_ERRORS, TemporarilyUnavailable
 from shared.messaging.consumer import QUORUM, DecodeSafeQueueConsumer
@@ -29,6 +30,14 @@ class CallerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return Caller.from_context(worker_ctx.data)
+
+
+class IdempotencyKeyProvider(DependencyProvider):
+    """`self.idempotency_key`: the client's Idempotency-Key the gateway
+    forwarded in the context for a creating request, or None."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.data.get(idempotency.CONTEXT_ENTRY) or None
 
 
 class PlatformRpcConsumer(RpcConsumer):
