@@ -226,3 +226,12 @@ def test_an_erased_members_stored_answers_are_forgotten_with_them():
     (statement,) = service.uow.session.log
     assert statement.is_delete and statement.table is idempotency_keys
     assert statement.compile().params["caller_id_1"] == "0b3f2c1e-0000-4000-8000-000000000001"
+
+
+def test_a_deadline_counts_only_once_passed_and_a_malformed_one_is_ignored():
+    from shared.messaging.rpc import past_deadline
+
+    assert past_deadline({"nameko.deadline": 99.5}, now=100.0) == 99.5
+    assert past_deadline({"nameko.deadline": 100.5}, now=100.0) is None
+    assert past_deadline({"nameko.deadline": "soon"}, now=100.0) is None
+    assert past_deadline({}, now=100.0) is None and past_deadline(None, now=100.0) is None
