@@ -4,7 +4,9 @@ logins ended by logout or by a replayed refresh token.
 Each gateway replica keeps the list in memory, loads it from identity once
 when it starts (`identity.access_blocks`), then follows identity's
 `access_revoked` / `access_restored` events on its own exclusive queue: no
-RPC per request, and every replica sees every change.
+RPC per request, and every replica sees every change. That queue goes with
+the connection: what identity publishes while the broker connection is
+down is lost, so on every reconnect the snapshot is loaded again (issue 15).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class AccessBlocklist:
         # Told of each revocation as it arrives: open live streams end with
         # their login instead of at their next check.
         self._listeners: list[Callable[[str | None, str | None], None]] = []
+        # While a snapshot is being reloaded: the events followed meanwhile,
+        # replayed over it (the snapshot may predate some of them).
+        self._since_reload: list[dict] | None = None
 
     def on_revoked(self, listener: Callable[[str | None, str | None], None]) -> None:
         """Call `listener(user_id, session_id)` on each revocation followed."""
@@ -67,8 +72,32 @@ class AccessBlocklist:
         for entry in snapshot.get("sessions", []):
             self.block_session(entry["session_id"], _parse_until(entry["until"]))
 
+    def begin_reload(self) -> None:
+        """Call once subscribed again, before asking for the snapshot."""
+        self._since_reload = []
+
+    def replace(self, snapshot: dict) -> None:
+        """The state becomes the snapshot, then the events followed since
+        `begin_reload` in their order: a restoration missed while
+        disconnected unblocks, a revocation missed blocks, and an event newer
+        than the snapshot is not undone by it."""
+        followed, self._since_reload = self._since_reload or [], None
+        self._users.clear()
+        self._sessions.clear()
+        self.load(snapshot)
+        for envelope in followed:
+            self._apply(envelope)
+
     def apply(self, envelope: dict) -> None:
         """Follow one identity event (its envelope, as published by the outbox)."""
+        if self._since_reload is not None:
+            self._since_reload.append(envelope)
+        payload = self._apply(envelope)
+        if envelope.get("event_type") == "identity.access_revoked":
+            for listener in self._listeners:
+                listener(payload.get("user_id"), payload.get("session_id"))
+
+    def _apply(self, envelope: dict) -> dict:
         payload = envelope.get("payload", {})
         if envelope.get("event_type") == "identity.access_revoked":
             until = _parse_until(payload.get("until"))
@@ -76,16 +105,17 @@ class AccessBlocklist:
                 self.block_user(payload["user_id"], until)
             if payload.get("session_id") and until is not None:
                 self.block_session(payload["session_id"], until)
-            for listener in self._listeners:
-                listener(payload.get("user_id"), payload.get("session_id"))
         elif envelope.get("event_type") == "identity.access_restored":
             self.unblock_user(payload["user_id"])
+        return payload
 
 
 class AccessEventsFollower:
-    """Subscribes first, then loads the snapshot, so nothing falls in between."""
+    """Subscribes first, then loads the snapshot, so nothing falls in between;
+    and again after every reconnect of its broker connection."""
 
     ROUTING_KEYS = ("access_revoked", "access_restored")
+    CONNECTION_NAME = "gateway-access-events"
 
     def __init__(self, amqp_uri: str, blocklist: AccessBlocklist, load_snapshot) -> None:
         self._amqp_uri = amqp_uri
@@ -93,7 +123,9 @@ class AccessEventsFollower:
         self._load_snapshot = load_snapshot  # async () -> dict
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._task: asyncio.Task | None = None
+        self._reload_task: asyncio.Task | None = None
         self.ready = asyncio.Event()
+        self.reloads = 0  # snapshots loaded again after a reconnect
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -108,9 +140,31 @@ class AccessEventsFollower:
         await self._subscribe()
         self._blocklist.load(await self._load_snapshot())
 
+    def _on_reconnect(self, *_) -> None:
+        # aio-pika has declared the queue again and resumed consuming: what
+        # was published meanwhile is in the snapshot.
+        log.warning("access revocations: broker connection back, loading the snapshot again")
+        if self._reload_task is not None:
+            self._reload_task.cancel()
+        self._blocklist.begin_reload()
+        self._reload_task = asyncio.create_task(self._reload())
+
+    async def _reload(self) -> None:
+        await backoff.until_done(
+            self._replace, log, "access revocations not reloaded yet, retrying", first=0.5, most=10
+        )
+        self.reloads += 1
+        log.info("access revocations reloaded after a reconnect")
+
+    async def _replace(self) -> None:
+        self._blocklist.replace(await self._load_snapshot())
+
     async def _subscribe(self) -> None:
         if self._connection is None:
-            self._connection = await aio_pika.connect_robust(self._amqp_uri)
+            self._connection = await aio_pika.connect_robust(
+                self._amqp_uri, client_properties={"connection_name": self.CONNECTION_NAME}
+            )
+            self._connection.reconnect_callbacks.add(self._on_reconnect)
             channel = await self._connection.channel()
             exchange = await channel.declare_exchange("identity.events", aio_pika.ExchangeType.TOPIC, durable=True)
             queue = await channel.declare_queue(
@@ -127,6 +181,8 @@ class AccessEventsFollower:
             log.exception("unreadable access event ignored")
 
     async def close(self) -> None:
+        if self._reload_task is not None:
+            self._reload_task.cancel()
         if self._task is not None:
             self._task.cancel()
         if self._connection is not None:

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 
 from fastapi import Request
 
+from shared.api.idempotency import CONTEXT_ENTRY
 from shared.observability.logging import correlation_id
+from gateway.idempotency import REPLAYED_STATE
 from gateway.metrics import GatewayMetrics
 from gateway.rpc_client import RemoteError, RpcTimeout, ServiceUnavailable
 
@@ -49,11 +51,29 @@ class Backend:
             data["caller_session"] = getattr(caller, "session_id", None)
         return {key: value for key, value in data.items() if value is not None}
 
-    async def call(self, service: str, method: str, *args: Any, timeout: float | None = None) -> Any:
+    async def create(self, service: str, method: str, *args: Any) -> Any:
+        """The creating call of a POST that answers 201 (`dependencies=[idempotent]`):
+        with the client's Idempotency-Key, forwarded to the service (whose
+        entrypoint is `@creates`), which answers `{replayed, result}`."""
+        key = getattr(self._request.state, "idempotency_key", None)
+        if key is None:
+            return await self.call(service, method, *args)
+        answer = await self.call(service, method, *args, extra_context={CONTEXT_ENTRY: key})
+        if answer["replayed"]:
+            setattr(self._request.state, REPLAYED_STATE, True)
+        return answer["result"]
+
+    async def call(
+        self, service: str, method: str, *args: Any, timeout: float | None = None,
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
         outcome = "error"
+        context = self.context()
+        if extra_context:
+            context.update(extra_context)
         try:
             result = await self._client.call(
-                service, method, args, context=self.context(), timeout=timeout
+                service, method, args, context=context, timeout=timeout
             )
             outcome = "ok"
             return result

@@ -65,6 +65,9 @@ REMOTE_ERROR_STATUS: dict[str, int] = {
     # A transient failure in the service (its database restarting, too many
     # clients, a deadlock...): the client may try again (shared/transient.py).
     "TemporarilyUnavailable": 503,
+    # The request reached the service after the gateway's deadline: refused
+    # unstarted (seldom seen: the gateway has usually answered 503 already).
+    "DeadlineExceeded": 503,
 }
 
 DEFAULT_RETRY_AFTER_SECONDS = 60

@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import ProblemError, problem_response
+from gateway.idempotency import REPLAYED_HEADER, REPLAYED_STATE
 from shared.observability.logging import correlation_id
 from gateway.metrics import GatewayMetrics
 
@@ -85,6 +86,8 @@ class RequestContextMiddleware:
                         headers[name] = value
                 if private:
                     headers["Cache-Control"] = NO_STORE
+                if scope.get("state", {}).get(REPLAYED_STATE):  # set by Backend.create
+                    headers[REPLAYED_HEADER] = "true"
             await send(message)
 
         try:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 EXCHANGE = "notifications.events"
 ROUTING_KEY = NotificationCreated.routing_key()
+CONNECTION_NAME = "gateway-notification-stream"  # as the broker (management API) lists it
 
 
 def notification_item(event: NotificationCreated) -> dict[str, Any]:
@@ -137,6 +138,20 @@ class NotificationStream:
             ended += 1
         return ended
 
+    def end_all(self) -> int:
+        """End every open stream here; how many were ended."""
+        streams = [s for subs in self._subscribers.values() for s in subs]
+        for subscription in streams:
+            subscription.ended.set()
+        return len(streams)
+
+    def _on_reconnect(self, *_) -> None:
+        # The exclusive queue went with the old connection, and with it what
+        # was published meanwhile: a stream kept open would silently miss it.
+        # Ended, its client reconnects with Last-Event-ID and catches up.
+        ended = self.end_all()
+        log.warning("notification stream: broker connection back, live streams ended", extra={"streams": ended})
+
     def unsubscribe(self, subscription: Subscription) -> None:
         streams = self._subscribers.get(subscription.user_id)
         if streams is not None:
@@ -185,8 +200,9 @@ class NotificationStream:
         self._connection = await aio_pika.connect_robust(
             self._uri,
             reconnect_interval=self._reconnect_interval,
-            client_properties={"connection_name": "gateway-notification-stream"},
+            client_properties={"connection_name": CONNECTION_NAME},
         )
+        self._connection.reconnect_callbacks.add(self._on_reconnect)
         channel = await self._connection.channel()
         exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
         # Exclusive and auto-delete: this replica's own queue, gone with it.

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from gateway.errors import PROBLEM_MEDIA_TYPE, TITLES, problem_responses
+from gateway.idempotency import REPLAYED_DESCRIPTION
+from shared.api.idempotency import HEADER, REPLAYED_HEADER
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -48,12 +50,27 @@ def _rate_limits(path: str, operation: dict[str, Any]) -> None:
             headers.setdefault("Retry-After", {"$ref": "#/components/headers/Retry-After"})
 
 
+def _idempotent_replays(operation: dict[str, Any]) -> None:
+    """A creating POST's success answer may be a replay: say which header
+    tells it; and the key brings its own answers (409 while the first
+    request runs, 422 when reused with another body)."""
+    if not any(p.get("in") == "header" and p.get("name") == HEADER for p in operation.get("parameters", [])):
+        return
+    responses = operation.setdefault("responses", {})
+    for code, response in responses.items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})[REPLAYED_HEADER] = REPLAYED_DESCRIPTION
+    for code in (409, 422):
+        responses.setdefault(str(code), {"description": TITLES[code]})
+
+
 def _problem_bodies(schema: dict[str, Any]) -> None:
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             if "requestBody" in operation:  # RequestGuardMiddleware answers 413 to any of them
                 operation["responses"].setdefault("413", {"description": TITLES[413]})
             _rate_limits(path, operation)
+            _idempotent_replays(operation)
             for code, response in operation.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -47,6 +48,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishError
 
 from shared import backoff
+from shared.api.context import DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +236,12 @@ class RpcClient:
             content_encoding="utf-8",
             correlation_id=correlation_id,
             reply_to=self._reply_to,
-            headers=self._headers(context),
+            # The broker drops the request unconsumed past the deadline
+            # (expiration); a service that picks it up later refuses it
+            # unstarted (the `deadline` context entry, shared/messaging/rpc.py).
+            # As text: an AMQP float header is single precision (minutes off
+            # at today's epoch).
+            headers=self._headers({DEADLINE: f"{time.time() + deadline:.3f}", **(context or {})}),
             expiration=deadline,
         )
         try:

@@ -27,6 +27,11 @@ chassis keeps it from identity's user_registered and profile_updated
 `Collaborator(factory)`: built once when the service starts, so a bad
 configuration stops it at once.
 
+A creating RPC entrypoint (one behind a gateway POST that answers 201) is
+decorated `@creates` under `@rpc`: with an Idempotency-Key it does its work
+once per key (shared/db/idempotency.py), and such a service gets a timer
+purging keys past their 24 hours and forgets an erased member's keys.
+
 `Service` itself has no entrypoint: `nameko run <module>` starts every class
 of the module's namespace that has one, and `Service` is imported by name
 into every service module. `health` is given to each subclass when it is
@@ -37,13 +42,17 @@ import logging
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 from sqlalchemy import text
 
 from shared.contracts import Envelope, parse_payload
+from shared.db import idempotency
 from shared.db.nameko import UnitOfWorkProvider
 from shared.messaging.consumer import event_handler
 from shared.messaging.topology import declare_service
-from shared.messaging.rpc import CallerProvider, publish_replies_without_confirms, rpc  # noqa: F401 (services take rpc from here)
+from shared.messaging.rpc import (  # noqa: F401 (services take rpc from here)
+    CallerProvider, IdempotencyKeyProvider, publish_replies_without_confirms, rpc,
+)
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
 from shared.settings import get_settings
@@ -51,6 +60,10 @@ from shared.settings import get_settings
 log = logging.getLogger(__name__)
 
 publish_replies_without_confirms()  # replies need no broker round trip each (shared/messaging/rpc.py)
+
+# Expired keys go within the hour after their 24 hours (the contract only
+# promises a replay inside the 24 hours; an expired row found first is ignored).
+IDEMPOTENCY_PURGE_SECONDS = 3600
 
 # Sent events may carry the member's data: handling an erasure forgets them (GDPR).
 ERASURE_EVENT = "identity.user_erased"
@@ -92,11 +105,13 @@ class ServiceTopology(DependencyProvider):
 class Service:
     name: str
     unit_of_work: type  # the service's SqlUnitOfWork subclass
+    keeps_idempotency_keys = False  # set when a creating entrypoint (`creates`) is defined
     member_copy: str | None = None  # its unit of work's copy of members (shared/db/members.py), if any
     # Reads whose successful calls log at DEBUG unless slow (shared/observability/entrypoints.py).
     quiet_entrypoints: frozenset[str] = frozenset({"health"})
 
     caller = CallerProvider()
+    idempotency_key = IdempotencyKeyProvider()
     observer = EntrypointObserver()
     topology = ServiceTopology()
 
@@ -111,6 +126,15 @@ class Service:
             return {"status": "ok"}
 
         cls.health = health
+        if any(getattr(member, "creates", False) for member in cls.__dict__.values()):
+            cls.keeps_idempotency_keys = True
+
+            @timer(interval=IDEMPOTENCY_PURGE_SECONDS)
+            def purge_idempotency_keys(self):
+                idempotency.purge_expired(self.uow.session, self.now())
+                self.uow.commit()
+
+            cls.purge_idempotency_keys = purge_idempotency_keys
         if cls.member_copy and "on_user_registered" not in cls.__dict__:
             cls.on_user_registered = keeps_member_copy("user_registered", "remember", cls.member_copy)
             cls.on_profile_updated = keeps_member_copy("profile_updated", "rename", cls.member_copy)
@@ -139,12 +163,47 @@ def consumes(entrypoint):
             method(self, parse_payload(envelope))
             if envelope.event_type == ERASURE_EVENT:
                 self.uow.forget_published_events()
+                if self.keeps_idempotency_keys:  # stored answers may hold the member's data
+                    idempotency.forget_caller(self.uow.session, str(envelope.payload["user_id"]))
             self.uow.commit()
 
         del handle.__wrapped__  # nameko checks calls against handle's own signature (self, body)
         return entrypoint(handle)
 
     return decorate
+
+
+def creates(method):
+    """A creating RPC entrypoint that honours the Idempotency-Key, under `@rpc`.
+
+    Without a key, the method's answer as it is. With one, the answer is
+    `{"replayed": bool, "result": ...}` (the gateway's `Backend.create`
+    unwraps it): the first call runs the method and records the key, a hash
+    of its arguments and its result in the transaction of its write; a
+    later call with the same key and arguments gets the stored result,
+    `replayed` true, and nothing runs twice (shared/db/idempotency.py)."""
+
+    @functools.wraps(method)
+    def create(self, *args):
+        key = self.idempotency_key
+        if key is None:
+            return method(self, *args)
+        now = self.now()
+        request = idempotency.IdempotentRequest(
+            caller_id=self.caller.id or idempotency.ANONYMOUS,
+            key=key,
+            request_hash=idempotency.request_hash(f"{self.name}.{method.__name__}", list(args)),
+        )
+        replay = self.uow.begin_idempotent(request, now)
+        if replay is not None:
+            metrics.IDEMPOTENT_REPLAYS.labels(self.name, method.__name__).inc()
+            return {"replayed": True, "result": replay.response}
+        result = method(self, *args)
+        self.uow.finish_idempotent(result, now)
+        return {"replayed": False, "result": result}
+
+    create.creates = True
+    return create
 
 
 def handles(source_service: str, event_type: str, **options):

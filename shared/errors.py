@@ -63,4 +63,10 @@ class TemporarilyUnavailable(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class DeadlineExceeded(DomainError):
+    """The caller's deadline passed before the service picked the request
+    up: it was refused unstarted (the caller gave up; a retry with the same
+    Idempotency-Key is safe). The gateway answers 503."""
+
+
 EXPECTED_ERRORS = (DomainError,)

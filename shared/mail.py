@@ -8,7 +8,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
@@ -34,11 +34,15 @@ class MailSettings(Settings):
     smtp_timeout_seconds: float = Field(10.0, gt=0)
 
     # The e-mail sender loop: poll interval (a commit wakes it at once),
-    # exponential backoff between attempts, attempts before giving up.
+    # exponential backoff between attempts; a temporary failure (a 4xx, the
+    # server unreachable) is retried for EMAIL_RETRY_HOURS after the e-mail
+    # was queued, as mail servers do (RFC 5321 suggests 4-5 days); a refusal
+    # (5xx) fails at once. EMAIL_MAX_ATTEMPTS caps the attempts too, when set.
     email_poll_seconds: float = Field(2.0, gt=0)
     email_retry_base_seconds: float = Field(30.0, gt=0)
     email_retry_max_seconds: float = Field(3600.0, gt=0)
-    email_max_attempts: int = Field(8, ge=1)
+    email_retry_hours: float = Field(72.0, gt=0)
+    email_max_attempts: int | None = Field(None, ge=1)
 
 
 class DeliveryFailed(Exception):
@@ -48,6 +52,15 @@ class DeliveryFailed(Exception):
         super().__init__(detail)
         self.detail = detail
         self.permanent = permanent
+
+
+def gives_up(permanent: bool, attempts: int, queued_at: datetime, now: datetime, config: MailSettings) -> bool:
+    """After a failed attempt: stop (the e-mail is `failed`) or try again later."""
+    if permanent:
+        return True
+    if config.email_max_attempts is not None and attempts >= config.email_max_attempts:
+        return True
+    return now >= queued_at + timedelta(hours=config.email_retry_hours)
 
 
 def mail_domain(sender: str) -> str:

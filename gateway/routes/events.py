@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
+from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.base import Page
@@ -65,6 +66,7 @@ async def check_references(body: EventIn, services: Backend) -> None:
     "/events",
     summary="Organiser un événement (conseiller pour son agence, entreprise, admin)",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Event, "Événement créé", 400, 401, 403, 422),
 )
@@ -75,7 +77,7 @@ async def create_event(
 ) -> Any:
     check_event_rules(body, caller, datetime.now(timezone.utc))
     await check_references(body, services)
-    return await services.call("events", "create_event", body.model_dump(mode="json", exclude_none=True))
+    return await services.create("events", "create_event", body.model_dump(mode="json", exclude_none=True))
 
 
 @router.get(
@@ -123,6 +125,7 @@ async def event_ics(id: ResourceId, caller: Caller = Depends(current_user), serv
     "/events/{id}/registrations",
     summary="S'inscrire : une place tant qu'il en reste, sinon la liste d'attente",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses={
         201: {"model": Registration, "description": "Inscription créée (confirmée ou en attente)"},
@@ -133,7 +136,7 @@ async def event_ics(id: ResourceId, caller: Caller = Depends(current_user), serv
 async def register(
     id: ResourceId, response: Response, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    result = await services.call("events", "register", id)
+    result = await services.create("events", "register", id)
     if not result["created"]:
         response.status_code = 200
     return result["registration"]

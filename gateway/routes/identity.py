@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway.auth import Caller, current_user, optional_user, require_roles
 from gateway.backend import Backend, backend
+from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from gateway.ratelimit import client_key
@@ -46,6 +47,7 @@ async def list_agencies(services: Backend = Depends(backend)) -> Any:
     "/agencies",
     summary="Créer une agence (admin)",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Agency, "Agence créée", 400, 401, 403, 409, 422),
 )
@@ -54,13 +56,14 @@ async def create_agency(
     caller: Caller = Depends(require_roles("admin")),
     services: Backend = Depends(backend),
 ) -> Any:
-    return await services.call("identity", "create_agency", body.model_dump())
+    return await services.create("identity", "create_agency", body.model_dump())
 
 
 @router.post(
     "/invitations",
     summary="Créer une invitation (conseiller : demandeurs de son agence ; admin : tout rôle)",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Invitation, "Invitation créée", 400, 401, 403, 404, 422),
 )
@@ -74,7 +77,7 @@ async def create_invitation(
             raise ProblemError(403, "Un conseiller n'invite que des demandeurs d'emploi.")
         if body.agency_code not in (None, caller.agency_code):
             raise ProblemError(403, "Un conseiller n'invite que dans son agence.")
-    return await services.call("identity", "create_invitation", body.model_dump(exclude_none=True))
+    return await services.create("identity", "create_invitation", body.model_dump(exclude_none=True))
 
 
 @router.get(
@@ -115,11 +118,12 @@ async def revoke_invitation(
     "/auth/register",
     summary="Créer son compte avec une invitation",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, User, "Compte créé", 400, 403, 409, 422),
 )
 async def register(body: RegisterIn, services: Backend = Depends(backend)) -> Any:
-    return await services.call("identity", "register", body.model_dump())
+    return await services.create("identity", "register", body.model_dump())
 
 
 @router.post(

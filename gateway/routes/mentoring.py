@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
+from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from shared.api.mentoring import (
@@ -30,6 +31,7 @@ async def check_topics(topics: list[str], services: Backend) -> None:
     "/mentors",
     summary="Proposer du mentorat (entreprise) : un profil par membre",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Mentor, "Profil de mentor créé", 400, 401, 403, 409, 422),
 )
@@ -37,7 +39,7 @@ async def create_mentor(
     body: MentorIn, caller: Caller = Depends(require_roles("company")), services: Backend = Depends(backend)
 ) -> Any:
     await check_topics(body.topics, services)
-    return await services.call("mentoring", "create_mentor", body.model_dump())
+    return await services.create("mentoring", "create_mentor", body.model_dump())
 
 
 @router.get(
@@ -56,6 +58,7 @@ async def list_mentors(
     "/mentoring/requests",
     summary="Demander un mentorat (demandeur d'emploi)",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, MentoringRequest, "Demande envoyée, statut « pending »", 400, 401, 403, 404, 409, 422),
 )
@@ -64,7 +67,7 @@ async def request_mentoring(
     caller: Caller = Depends(require_roles("job_seeker")),
     services: Backend = Depends(backend),
 ) -> Any:
-    return await services.call("mentoring", "request_mentoring", body.model_dump())
+    return await services.create("mentoring", "request_mentoring", body.model_dump())
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
+from gateway.idempotency import idempotent
 from gateway.errors import problem_responses
 from gateway.openapi import answers
 from shared.api.base import Page
@@ -34,13 +35,14 @@ PAGINATION = (
     description="Une fois par membre et par contenu (409 ensuite). Au troisième membre, le contenu est masqué "
     "jusqu'à la décision d'un conseiller ; chaque membre ayant signalé est informé de l'issue.",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, ReportOut, "Signalement reçu", 400, 401, 403, 404, 409, 422),
 )
 async def create_report(
     body: ReportIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("moderation", "report", body.model_dump(exclude_none=True))
+    return await services.create("moderation", "report", body.model_dump(exclude_none=True))
 
 
 @router.get(
@@ -79,13 +81,14 @@ async def decide_case(
     description="Conseiller : les demandeurs d'emploi et entreprises de son agence ; admin : tout membre. "
     "La sanction est levée automatiquement à son expiration.",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, SanctionOut, "Sanction prononcée", 400, 401, 403, 404, 422),
 )
 async def impose_sanction(
     body: SanctionIn, caller: Caller = Depends(staff), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("moderation", "impose_sanction", body.model_dump(exclude_none=True))
+    return await services.create("moderation", "impose_sanction", body.model_dump(exclude_none=True))
 
 
 @router.post(
@@ -93,13 +96,14 @@ async def impose_sanction(
     summary="Faire appel d'une décision sur son contenu",
     description="Réservé à l'auteur du contenu, une fois par dossier ; le dossier revient dans la file.",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, AppealOut, "Recours déposé", 400, 401, 403, 404, 409, 422),
 )
 async def file_appeal(
     body: AppealIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("moderation", "file_appeal", body.model_dump())
+    return await services.create("moderation", "file_appeal", body.model_dump())
 
 
 @router.get(

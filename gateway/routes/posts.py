@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from gateway.auth import Caller, current_user, require_roles
 from gateway.backend import Backend, backend
+from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from gateway.responses import ETAG_HEADER, NOT_MODIFIED_DESCRIPTION, conditional_json
@@ -81,13 +82,14 @@ async def list_topics(services: Backend = Depends(backend)) -> Any:
     "/topics",
     summary="Ajouter un thème, un secteur ou un code ROME (admin)",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Topic, "Thème ajouté", 400, 401, 403, 409, 422),
 )
 async def add_topic(
     body: TopicIn, caller: Caller = Depends(require_roles("admin")), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("posts", "add_topic", body.model_dump())
+    return await services.create("posts", "add_topic", body.model_dump())
 
 
 # ---------------------------------------------------------------- posts
@@ -97,12 +99,13 @@ async def add_topic(
     summary="Publier un contenu (en attente de modération)",
     description="Un membre restreint (sourdine) reçoit 403.",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Post, "Contenu créé, statut « pending »", 400, 401, 403, 422),
 )
 async def create_post(body: PostIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)) -> Any:
     check_post_rules(body, caller)
-    return await services.call("posts", "create_post", body.model_dump(exclude_none=True))
+    return await services.create("posts", "create_post", body.model_dump(exclude_none=True))
 
 
 @router.get(
@@ -183,13 +186,14 @@ async def remove_post(id: PostId, caller: Caller = Depends(current_user), servic
     summary="Commenter (répondre) : en attente de modération",
     description="Seulement sur un contenu publié ; un membre restreint (sourdine) reçoit 403.",
     status_code=201,
+    dependencies=[idempotent],
     response_model=None,
     responses=answers(201, Comment, "Commentaire créé", 400, 401, 403, 404, 409, 422),
 )
 async def add_comment(
     id: PostId, body: CommentIn, caller: Caller = Depends(current_user), services: Backend = Depends(backend)
 ) -> Any:
-    return await services.call("posts", "add_comment", id, body.model_dump())
+    return await services.create("posts", "add_comment", id, body.model_dump())
 
 
 @router.get(

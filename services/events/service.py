@@ -7,7 +7,7 @@ from nameko.timer import timer
 from services.events import handlers
 from services.events.repository import EventsUnitOfWork
 from services.events.settings import EventsSettings
-from shared.chassis import Service, handles, rpc
+from shared.chassis import Service, creates, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
@@ -20,6 +20,7 @@ class EventsService(Service):
     member_copy = "members"  # kept from identity's events by the chassis
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def create_event(self, data):
         return handlers.create_event(self.uow, self.caller, data, self.now())
 
@@ -40,6 +41,7 @@ class EventsService(Service):
         return handlers.cancel_event(self.uow, self.caller, event_id, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def register(self, event_id):
         return handlers.register(self.uow, self.caller, event_id, self.now())
 

@@ -28,7 +28,7 @@ from shared.contracts.identity import (
 from shared.contracts.moderation import SanctionImposed, SanctionLifted
 from shared.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from shared import backoff, paging
-from shared.mail import DeliveryFailed, build_message, mail_domain
+from shared.mail import DeliveryFailed, build_message, gives_up, mail_domain
 from shared.validation import parse
 
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -716,7 +716,7 @@ def send_next_email(uow, transport, now: datetime, config: IdentitySettings) -> 
     except Exception as error:  # the server or the network failed: try again later, or give up
         permanent = isinstance(error, DeliveryFailed) and error.permanent
         email.last_error = (error.detail if isinstance(error, DeliveryFailed) else repr(error))[:2000]
-        if permanent or email.attempts >= config.email_max_attempts:
+        if gives_up(permanent, email.attempts, email.created_at, now, config):
             _close_email(email, "failed", now)
             uow.commit()
             metrics.EMAILS_FAILED.labels(email.kind).inc()

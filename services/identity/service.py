@@ -9,7 +9,7 @@ from services.identity.passwords import Argon2Hasher, OffLoopHasher, common_pass
 from services.identity.repository import IdentityUnitOfWork
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import TokenIssuer
-from shared.chassis import Collaborator, Service, handles, rpc
+from shared.chassis import Collaborator, Service, creates, handles, rpc
 from shared.mail import MailSender
 from shared.errors import EXPECTED_ERRORS
 from shared.messaging.dead_letter_erasure import remove_parked_mentioning
@@ -35,10 +35,12 @@ class IdentityService(Service):
         return handlers.list_agencies(self.uow)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def create_agency(self, data):
         return handlers.create_agency(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def create_invitation(self, data):
         return handlers.create_invitation(self.uow, self.caller, data, self.now())
 
@@ -51,6 +53,7 @@ class IdentityService(Service):
         return handlers.revoke_invitation(self.uow, self.caller, code, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def register(self, data):
         return handlers.register(self.uow, data, self.hasher, self.common_passwords, self.now())
 

@@ -4,7 +4,7 @@ from nameko.timer import timer
 from services.mentoring import handlers
 from services.mentoring.repository import MentoringUnitOfWork
 from services.mentoring.settings import MentoringSettings
-from shared.chassis import Service, handles, rpc
+from shared.chassis import Service, creates, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
@@ -17,6 +17,7 @@ class MentoringService(Service):
     member_copy = "members"  # kept from identity's events by the chassis
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def create_mentor(self, data):
         return handlers.create_mentor(self.uow, self.caller, data, self.now())
 
@@ -25,6 +26,7 @@ class MentoringService(Service):
         return handlers.list_mentors(self.uow, self.caller, query or {})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def request_mentoring(self, data):
         return handlers.request_mentoring(self.uow, self.caller, data, self.now())
 

@@ -6,7 +6,7 @@ from services.moderation import handlers, metrics
 from services.moderation.config import ModerationSettings, load_rules
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening_pool import ScreeningPool
-from shared.chassis import Collaborator, Service, handles, rpc
+from shared.chassis import Collaborator, Service, creates, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
@@ -34,6 +34,7 @@ class ModerationService(Service):
     # ------------------------------------------------------------ HTTP-facing RPCs
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def report(self, data):
         return handlers.report(self.uow, self.caller, data, self.now(), self.screener.rules.thresholds.reports_to_hide)
 
@@ -46,10 +47,12 @@ class ModerationService(Service):
         return handlers.decide(self.uow, self.caller, case_id, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def impose_sanction(self, data):
         return handlers.impose_sanction(self.uow, self.caller, data, self.now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def file_appeal(self, data):
         return handlers.file_appeal(self.uow, self.caller, data, self.now())
 

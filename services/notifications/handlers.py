@@ -20,7 +20,7 @@ from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportR
 from shared.contracts.notifications import NotificationCreated
 from shared.contracts.posts import AnswerAccepted, CommentCreated, CommentPublished, ReactionAdded
 from shared.errors import NotFound, ValidationFailed
-from shared.mail import DeliveryFailed, build_message, mail_domain
+from shared.mail import DeliveryFailed, build_message, gives_up, mail_domain
 from shared.validation import parse
 
 NOTIFICATION_NOT_FOUND = "Notification introuvable."
@@ -350,7 +350,7 @@ def send_next_email(uow, transport, now: datetime, config: NotificationSettings)
     except Exception as error:  # the server or the network failed: try again later, or give up
         permanent = isinstance(error, DeliveryFailed) and error.permanent
         email.last_error = (error.detail if isinstance(error, DeliveryFailed) else repr(error))[:2000]
-        if permanent or email.attempts >= config.email_max_attempts:
+        if gives_up(permanent, email.attempts, email.created_at, now, config):
             email.status = "failed"
             uow.commit()
             metrics.EMAILS_FAILED.labels(email.kind).inc()
@@ -366,3 +366,22 @@ def send_next_email(uow, transport, now: datetime, config: NotificationSettings)
     uow.commit()
     metrics.EMAILS_SENT.labels(email.kind).inc()
     return "sent"
+
+
+def failed_emails(uow) -> list[dict]:
+    """What an operator sees of the e-mails that gave up (no address: logs and terminals are not for them)."""
+    return [{"id": str(e.id), "kind": e.kind, "attempts": e.attempts, "created_at": e.created_at.isoformat(),
+             "last_error": e.last_error} for e in uow.emails.failed()]
+
+
+def resend_failed_emails(uow, ids: list[str] | None, now: datetime) -> int:
+    """Queue failed e-mails again (all, or those of `ids`), due now, with a
+    new retry window; the sender loop of any running replica sends them. How many."""
+    emails = uow.emails.failed([uuid.UUID(i) for i in ids] if ids is not None else None)
+    for email in emails:
+        email.status = "pending"
+        email.attempts = 0
+        email.next_attempt_at = now
+        email.created_at = now  # the retry window (EMAIL_RETRY_HOURS) counts from the new queueing
+    uow.commit()
+    return len(emails)

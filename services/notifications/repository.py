@@ -159,6 +159,13 @@ class EmailRepository:
             .order_by(Email.next_attempt_at).limit(1).with_for_update(skip_locked=True)
         ).first()
 
+    def failed(self, ids: list[uuid.UUID] | None = None) -> list[Email]:
+        """Failed e-mails (those of `ids` only, when given), oldest first, locked."""
+        query = select(Email).where(Email.status == "failed")
+        if ids is not None:
+            query = query.where(Email.id.in_(ids))
+        return list(self.session.scalars(query.order_by(Email.created_at).with_for_update()))
+
     def of_user(self, user_id: uuid.UUID) -> list[Email]:
         return list(self.session.scalars(select(Email).where(Email.user_id == user_id).order_by(Email.created_at)))
 

@@ -3,7 +3,7 @@ comments and reactions, search and feed (nameko entrypoints only)."""
 
 from services.posts import conversation, handlers, lifecycle
 from services.posts.repository import PostsUnitOfWork
-from shared.chassis import Service, handles, rpc
+from shared.chassis import Service, creates, handles, rpc
 from shared.errors import EXPECTED_ERRORS
 
 
@@ -20,12 +20,14 @@ class PostsService(Service):
         return handlers.list_topics(self.uow)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def add_topic(self, data):
         return handlers.add_topic(self.uow, self.caller, data)
 
     # ------------------------------------------------------------ posts
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def create_post(self, data):
         return handlers.create_post(self.uow, self.caller, data, self.now())
 
@@ -52,6 +54,7 @@ class PostsService(Service):
     # ------------------------------------------------------------ conversation
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @creates
     def add_comment(self, post_id, data):
         return conversation.add_comment(self.uow, self.caller, post_id, data, self.now())
 

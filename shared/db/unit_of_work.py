@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.contracts import Envelope, EventPayload
+from shared.db import idempotency
 from shared.db.tables import inbox, outbox
 
 
@@ -29,11 +30,15 @@ class SqlUnitOfWork:
         self._pending: list[Envelope] = []
         self.incoming: Envelope | None = None  # the event being handled, if any
         self._read_only = False
+        self._idempotent: idempotency.IdempotentRequest | None = None
+        self._published = False
 
     def __enter__(self):
         self.session = self._session_factory()
         self._pending = []
         self._read_only = False
+        self._idempotent = None
+        self._published = False  # outbox rows written in this transaction
         self._start()
         return self
 
@@ -82,9 +87,41 @@ class SqlUnitOfWork:
         nothing of the member stays behind in the outbox."""
         self.session.execute(outbox.delete().where(outbox.c.published_at.is_not(None)))
 
+    def begin_idempotent(self, request: idempotency.IdempotentRequest, now) -> idempotency.Replay | None:
+        """Start a creating request that carries an Idempotency-Key: the
+        stored answer if it was done before (nothing to do), else None and
+        the handler's `commit()` is held until `finish_idempotent` records
+        the answer with the write, in one transaction."""
+        replay = idempotency.claim(self.session, request, now)
+        if replay is None:
+            self._idempotent = request
+        return replay
+
+    def finish_idempotent(self, response, now) -> None:
+        request, self._idempotent = self._idempotent, None
+        idempotency.remember(self.session, request, response, now)
+        self._commit_now()
+
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if self._idempotent is not None:
+            # The handler is done writing; its answer is not known yet. Write
+            # what it recorded and surface constraint errors where they used
+            # to appear; the transaction commits in finish_idempotent.
+            self._write_outbox()
+            self.session.flush()
+            return
+        self._commit_now()
+
+    def _commit_now(self) -> None:
+        self._write_outbox()
+        self.session.commit()
+        published, self._published = self._published, False
+        if published and self._on_commit:
+            self._on_commit()  # wake the relay: events leave now, not at the next poll
+
+    def _write_outbox(self) -> None:
         if self._pending:
             self.session.execute(
                 outbox.insert(),
@@ -99,7 +136,5 @@ class SqlUnitOfWork:
                     for env in self._pending
                 ],
             )
-        self.session.commit()
-        published, self._pending = self._pending, []
-        if published and self._on_commit:
-            self._on_commit()  # wake the relay: events leave now, not at the next poll
+            self._published = True
+        self._pending = []

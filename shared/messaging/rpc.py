@@ -5,14 +5,17 @@ Services do not call each other (they react to events); the gateway bounds
 its calls with RPC_TIMEOUT_SECONDS (gateway/rpc_client.py).
 """
 import logging
+import time
 
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, RpcConsumer
 
+from shared.api import context, idempotency
 from shared.caller import Caller
-from shared.errors import EXPECTED_ERRORS, TemporarilyUnavailable
+from shared.errors import EXPECTED_ERRORS, DeadlineExceeded, TemporarilyUnavailable
+from shared.observability import metrics
 from shared.messaging.consumer import QUORUM, DecodeSafeQueueConsumer
 from shared.transient import is_transient
 
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 # away: come back in about the time a PostgreSQL restart takes.
 UNAVAILABLE_DETAIL = "Le service est momentanément indisponible. Réessayez dans quelques instants."
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+PAST_DEADLINE_DETAIL = "La requête est arrivée après le délai d'attente de l'appelant ; elle n'a pas été traitée."
 
 
 class CallerProvider(DependencyProvider):
@@ -29,6 +33,26 @@ class CallerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return Caller.from_context(worker_ctx.data)
+
+
+def past_deadline(headers: dict | None, now: float) -> float | None:
+    """The caller's deadline (context `deadline`, epoch seconds as text) when it has
+    passed; None when there is none or it is still ahead. A malformed one is
+    ignored: the call is served as without one."""
+    raw = (headers or {}).get(f"nameko.{context.DEADLINE}")
+    try:
+        deadline = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return deadline if now > deadline else None
+
+
+class IdempotencyKeyProvider(DependencyProvider):
+    """`self.idempotency_key`: the client's Idempotency-Key the gateway
+    forwarded in the context for a creating request, or None."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.data.get(idempotency.CONTEXT_ENTRY) or None
 
 
 class PlatformRpcConsumer(RpcConsumer):
@@ -54,6 +78,19 @@ class PlatformRpc(Rpc):
 
     def __init__(self, expected_exceptions=EXPECTED_ERRORS, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_message(self, body, message):
+        deadline = past_deadline(message.headers, time.time())
+        if deadline is not None:
+            # The caller gave up (the gateway answered 503): doing the work now
+            # would be a write nobody waits for, and its retry may race it.
+            metrics.RPC_PAST_DEADLINE.labels(self.container.service_name, self.method_name).inc()
+            log.warning("request refused past its caller's deadline",
+                        extra={"entrypoint": self.method_name, "late_seconds": round(time.time() - deadline, 3)})
+            refused = DeadlineExceeded(PAST_DEADLINE_DETAIL)
+            self.handle_result(message, None, None, (DeadlineExceeded, refused, None))
+            return
+        super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         if exc_info is not None and is_transient(exc_info[1]):

@@ -32,6 +32,16 @@ OUTBOX_OLDEST_AGE = Gauge(
 INBOX_DUPLICATES = Counter(
     "inbox_duplicates_skipped_total", "Events skipped because they were already handled.", ["service", "consumer"]
 )
+RPC_PAST_DEADLINE = Counter(
+    "rpc_refused_past_deadline_total",
+    "RPC requests picked up after their caller's deadline, refused without doing the work.",
+    ["service", "entrypoint"],
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "idempotent_replays_total",
+    "Creating requests answered from their Idempotency-Key's stored answer, nothing done twice.",
+    ["service", "entrypoint"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Events parked in the dead-letter queue after the last try.", ["service", "queue"]
 )

@@ -121,6 +121,63 @@ def test_rebuild_re_derives_the_same_tables_from_the_facts(month, rpc, admin, pl
     assert rpc(admin).analytics.kpis(MARCH) == before
 
 
+def test_kpis_answer_and_events_are_handled_during_a_rebuild(month, rpc, admin, platform):
+    """Issue 15: the rebuild builds new tables beside the live ones, so KPIs
+    and event handling go on; facts that arrive meanwhile are in the result."""
+    import threading
+    import time
+    from datetime import datetime, timezone
+
+    from services.analytics import rebuild
+    from shared.contracts.posts import PostCreated
+    from shared.db.engine import make_engine
+
+    def posts_rows():
+        with db_connect(platform, "analytics") as conn:
+            return conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+
+    before = rpc(admin).analytics.kpis(MARCH)
+    patient = platform.model_copy(update={"db_lock_timeout_ms": 60_000})  # the build waits on the test's lock
+    engine = make_engine(platform.database_url("analytics"), pool_size=2, settings=patient)
+    built: list = []
+    try:
+        rebuild.prepare(engine)
+        with db_connect(platform, "analytics") as holder:
+            # Hold the build half-way: it waits on a table of its own, never on a live one.
+            holder.execute("BEGIN")
+            holder.execute(f"LOCK TABLE {rebuild.SCHEMA}.posts IN ACCESS EXCLUSIVE MODE")
+            builder = threading.Thread(target=lambda: built.append(rebuild.build(engine)), daemon=True)
+            builder.start()
+            wait_for(lambda: _waiting_on_lock(platform), timeout=20, message="the build to be under way")
+
+            started = time.monotonic()
+            assert rpc(admin).analytics.kpis(MARCH) == before
+            assert time.monotonic() - started < 3, "KPIs waited for the rebuild"
+            late = Envelope.wrap(PostCreated(
+                post_id=str(uuid.uuid4()), author_id=str(uuid.uuid4()), agency_code=LILLE, kind="question",
+                title="Pendant la reconstruction", body="…", topics=[], created_at=datetime.now(timezone.utc)))
+            publish(platform, [late])
+            wait_for(lambda: facts_of(platform, {late.event_id}) == 1, timeout=20, message="an event handled")
+            live_rows = posts_rows()
+            holder.execute("COMMIT")
+        builder.join(60)
+        assert built, "the build did not finish"
+        rebuild.swap(engine)
+    finally:
+        engine.dispose()
+    assert posts_rows() == live_rows  # the late fact was replayed into the new tables
+    assert rpc(admin).analytics.kpis(MARCH) == before
+    with db_connect(platform, "analytics") as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (rebuild.SCHEMA,)).fetchone()[0] == 0
+
+
+def _waiting_on_lock(platform) -> bool:
+    with db_connect(platform, "analytics") as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0] > 0
+
+
 def test_the_headline_kpis_are_prometheus_gauges_per_agency(month, analytics, rpc, admin):
     def gauges():
         text = httpx.get(analytics.metrics_url).text

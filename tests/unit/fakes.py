@@ -1035,6 +1035,9 @@ class FakeEmails:
         due = [e for e in self.rows if e.status == "pending" and e.next_attempt_at <= now]
         return min(due, key=lambda e: e.next_attempt_at) if due else None
 
+    def failed(self, ids=None):
+        return [e for e in self.rows if e.status == "failed" and (ids is None or e.id in ids)]
+
     def of_user(self, user_id):
         return [e for e in self.rows if e.user_id == user_id]
 

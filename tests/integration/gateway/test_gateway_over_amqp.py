@@ -48,6 +48,7 @@ def test_readyz_and_an_authenticated_call(nameko_services, key):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["id"] == "u-7"
+    assert float(body["context"].pop("deadline")) > time.time()  # the gateway's deadline rides along
     assert body["context"] == {"correlation_id": "req-e2e", "caller_id": "u-7", "caller_role": "company"}
     assert body["parent_call_id"].startswith("gateway.")
 

@@ -101,7 +101,7 @@ def test_table_is_the_documented_one():
     assert REMOTE_ERROR_STATUS == {
         "ValidationFailed": 422, "NotFound": 404, "Forbidden": 403,
         "Conflict": 409, "Unauthorized": 401, "TooManyRequests": 429, "BadRequest": 400,
-        "TemporarilyUnavailable": 503,
+        "TemporarilyUnavailable": 503, "DeadlineExceeded": 503,
     }
 
 

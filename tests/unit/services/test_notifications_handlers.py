@@ -381,6 +381,34 @@ def test_a_permanent_refusal_is_not_retried(uow):
     assert outcome == "failed" and email.attempts == 1
 
 
+def test_a_temporary_failure_is_retried_for_72_hours_then_given_up(uow):
+    """Issue 15: no cap on attempts by default; the window decides."""
+    config = CONFIG.model_copy(update={"email_max_attempts": None})
+    assert config.email_retry_hours == 72
+    email = queued_email(uow)
+    email.created_at = NOW
+    transport = FakeSmtpTransport([DeliveryFailed("451 greylisted")] * 30)
+    moment = NOW
+    for _ in range(20):  # far more than the old limit of 8, all inside the 72 hours
+        assert handlers.send_next_email(uow, transport, moment, config) == "retry"
+        moment = email.next_attempt_at
+    assert moment < NOW + timedelta(hours=72) and email.status == "pending"
+    assert handlers.send_next_email(uow, transport, NOW + timedelta(hours=72), config) == "failed"
+    assert email.status == "failed" and email.last_error == "451 greylisted"
+
+
+def test_failed_emails_are_listed_and_resent_with_a_new_window(uow):
+    email = queued_email(uow)
+    handlers.send_next_email(uow, FakeSmtpTransport([DeliveryFailed("550 refused", True)]), NOW, CONFIG)
+    assert [e["id"] for e in handlers.failed_emails(uow)] == [str(email.id)]
+    later = NOW + timedelta(days=4)
+    assert handlers.resend_failed_emails(uow, None, later) == 1
+    assert (email.status, email.attempts, email.next_attempt_at, email.created_at) == ("pending", 0, later, later)
+    transport = FakeSmtpTransport()
+    assert handlers.send_next_email(uow, transport, later, CONFIG) == "sent" and len(transport.sent) == 1
+    assert handlers.failed_emails(uow) == []
+
+
 # ---------------------------------------------------------------- digests
 
 
