@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import aio_pika
 
 from shared import backoff
+from gateway import broker
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class AccessEventsFollower:
 
     async def _subscribe(self) -> None:
         if self._connection is None:
-            self._connection = await aio_pika.connect_robust(self._amqp_uri)
+            self._connection = await broker.connect(self._amqp_uri)
             channel = await self._connection.channel()
             exchange = await channel.declare_exchange("identity.events", aio_pika.ExchangeType.TOPIC, durable=True)
             queue = await channel.declare_queue(

@@ -47,6 +47,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishError
 
 from shared import backoff
+from gateway import broker
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class RpcClient:
         )
 
     async def _connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
+        self._connection = await broker.connect(
             self._uri,
             reconnect_interval=self._reconnect_interval,
             client_properties={"connection_name": f"{self._client_name}-rpc"},
