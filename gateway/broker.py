@@ -42,8 +42,10 @@ class FailoverConnection(RobustConnection):
             await super()._RobustConnection__connect_transport()
         except BaseException:
             if len(self._urls) > 1:
+                failed = f"{self.url.host}:{self.url.port}"
                 self._next_address()
-                log.warning("broker unreachable, next address", extra={"node": f"{self.url.host}:{self.url.port}"})
+                log.warning("broker node unreachable, trying the next one",
+                            extra={"node": failed, "next_node": f"{self.url.host}:{self.url.port}"})
             raise
 
 

@@ -107,13 +107,18 @@ def duplicates() -> Experiment:
     return Experiment("duplicate deliveries", inject, lambda chaos: 0.0)
 
 
-def server_down(name: str, stop: str, start: str) -> Experiment:
-    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started."""
+def server_down(name: str, stop: str, start: str, keeps_writing: bool = False) -> Experiment:
+    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started.
+    `keeps_writing`: the platform promises to accept writes meanwhile (one
+    node of a cluster), so the writes accepted during the fault are counted."""
 
     def inject(chaos: Chaos) -> int:
+        before = chaos.ledger.accepted() if chaos.ledger else 0
         faults.run(stop)
         try:
             time.sleep(chaos.fault_seconds)
+            if keeps_writing and chaos.ledger:
+                chaos.accepted_during_fault = chaos.ledger.accepted() - before
         finally:
             faults.run(start)
         return 0
