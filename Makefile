@@ -120,7 +120,7 @@ chaos: venv ## fault experiments against the running platform, with a ledger of 
 
 # Not against `make up`: starts its own three RabbitMQ nodes (5681-5683, management
 # 15681-15683, never the machine's broker), its own databases and processes; needs
-# root (or the rabbitmq user) to run rabbitmq-server. About 4 minutes.
+# root (or the rabbitmq user) to run rabbitmq-server. About 6 minutes.
 chaos-cluster: venv servers ## the platform on a three-node RabbitMQ cluster, one node killed under load (docs/chaos.md)
 	$(PY) -m tools.chaos --cluster $(CHAOS_ARGS)
 
