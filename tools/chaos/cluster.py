@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -151,6 +152,14 @@ class Cluster:
         return ";".join(node.amqp_uri(vhost, user, password) for node in self.nodes)
 
     def start(self) -> "Cluster":
+        # A run killed before it stopped its nodes leaves them running (they
+        # are in a session of their own): say so rather than fail obscurely.
+        for node in self.nodes:
+            for port in (node.port, node.management_port, node.dist_port):
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", port)) == 0:
+                        raise RuntimeError(f"port {port} is taken (a chaos node left by an earlier run? "
+                                           f"`ss -ltnp 'sport = :{port}'` names its process)")
         cookie = self.home / ".erlang.cookie"
         cookie.write_text(secrets.token_hex(20))
         cookie.chmod(0o400)
