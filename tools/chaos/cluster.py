@@ -147,7 +147,7 @@ class Cluster:
 
     def amqp_uri(self, vhost: str = "/", user: str = "guest", password: str = "guest") -> str:
         """Every node's address, `;`-separated: kombu (hence nameko) and the
-        gateway's failover connections (shared/messaging/uris.py) take the next
+        gateway's failover connections (gateway/broker.py) take the next
         one when a node goes away."""
         return ";".join(node.amqp_uri(vhost, user, password) for node in self.nodes)
 
