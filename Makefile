@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock servers tools up-tools test bench up bootstrap status stop logs clean chaos
+.PHONY: help venv lock servers tools up-tools test bench up bootstrap status stop logs clean chaos chaos-cluster
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -117,6 +117,12 @@ stop: ## stop a `make up` that lost its terminal (same as Ctrl-C in it)
 # 20 minutes. CHAOS_ARGS passes options, e.g. CHAOS_ARGS='--only kill --load-seconds 20'.
 chaos: venv ## fault experiments against the running platform, with a ledger of every write (docs/chaos.md)
 	$(PY) -m tools.chaos $(CHAOS_ARGS)
+
+# Not against `make up`: starts its own three RabbitMQ nodes (5681-5683, management
+# 15681-15683, never the machine's broker), its own databases and processes; needs
+# root (or the rabbitmq user) to run rabbitmq-server. About 6 minutes.
+chaos-cluster: venv servers ## the platform on a three-node RabbitMQ cluster, one node killed under load (docs/chaos.md)
+	$(PY) -m tools.chaos --cluster $(CHAOS_ARGS)
 
 logs: ## follow the logs of every supervised process
 	@mkdir -p var/log

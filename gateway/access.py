@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 import aio_pika
 
 from shared import backoff
+from gateway import broker
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class AccessEventsFollower:
 
     async def _subscribe(self) -> None:
         if self._connection is None:
-            self._connection = await aio_pika.connect_robust(
+            self._connection = await broker.connect(
                 self._amqp_uri, client_properties={"connection_name": self.CONNECTION_NAME}
             )
             self._connection.reconnect_callbacks.add(self._on_reconnect)

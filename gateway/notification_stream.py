@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from shared import backoff
 from shared.contracts import Envelope
 from shared.contracts.notifications import NotificationCreated
+from gateway import broker
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class NotificationStream:
         )
 
     async def _connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
+        self._connection = await broker.connect(
             self._uri,
             reconnect_interval=self._reconnect_interval,
             client_properties={"connection_name": CONNECTION_NAME},

@@ -49,6 +49,7 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishErr
 
 from shared import backoff
 from shared.api.context import DEADLINE
+from gateway import broker
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class RpcClient:
         )
 
     async def _connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
+        self._connection = await broker.connect(
             self._uri,
             reconnect_interval=self._reconnect_interval,
             client_properties={"connection_name": f"{self._client_name}-rpc"},

@@ -29,6 +29,7 @@ from shared.messaging.amqp import (
     rpc_queue_name,
 )
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
+from shared.messaging.uris import vhost_of  # noqa: F401 (also where callers import it from)
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,6 @@ def subscriptions_of(service_cls) -> list[Subscription]:
             elif isinstance(entrypoint, ReliableEventHandler):
                 found.append(Subscription(entrypoint.source_service, entrypoint.event_type, service_cls.name, attr))
     return found
-
-
-def vhost_of(amqp_uri: str) -> str:
-    path = urlsplit(amqp_uri).path
-    return path[1:] if len(path) > 1 else "/"
 
 
 def _declare_common(channel) -> Exchange:

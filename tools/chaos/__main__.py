@@ -18,15 +18,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway", default=None, help="the gateway's address (default: this machine's, GATEWAY_PORT)")
     parser.add_argument("--only", action="append", default=[], help="run the experiments whose name contains this")
     parser.add_argument("--load-seconds", type=float, default=30.0, help="write load per experiment")
-    parser.add_argument("--fault-seconds", type=float, default=60.0, help="how long a server stays down")
+    parser.add_argument("--fault-seconds", type=float, default=None,
+                        help="how long a server stays down (60 s; 30 s for a cluster node)")
     parser.add_argument("--smtp-down-seconds", type=float, default=300.0)
-    parser.add_argument("--rate", type=float, default=2.0, help="questions a second (each one answered)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="questions a second, each one answered (2; 1 with --cluster, whose enrolment is slower)")
     parser.add_argument("--agency", default="HDF-LILLE")
+    parser.add_argument("--cluster", action="store_true",
+                        help="start a three-node RabbitMQ cluster and the platform on it, kill a node under load "
+                             "(not against make up; docs/chaos.md)")
+    parser.add_argument("--keep-logs", action="store_true", help="with --cluster: keep the processes' logs")
+    parser.add_argument("--fault-command", help="run only this fault: a command that breaks something the platform "
+                                                "must write through (e.g. kubectl delete pod rabbitmq-server-0)")
+    parser.add_argument("--recover-command", default="true",
+                        help="with --fault-command: run after --fault-seconds, returns once things are back")
     args = parser.parse_args(argv)
 
     settings = get_settings()
+    if args.cluster:
+        return _on_cluster(args, settings)
+    args.fault_seconds = 60.0 if args.fault_seconds is None else args.fault_seconds
+    args.rate = 2.0 if args.rate is None else args.rate
     gateway = args.gateway or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
-    chosen = [e for e in experiments.full_run() if not args.only or any(o in e.name for o in args.only)]
+    if args.fault_command:
+        # Anywhere (Kubernetes): only the given fault, and writes must go on through it.
+        chosen = [experiments.server_down(args.fault_command, args.fault_command, args.recover_command,
+                                          keeps_writing=True)]
+    else:
+        chosen = [e for e in experiments.full_run() if not args.only or any(o in e.name for o in args.only)]
     with httpx.Client(base_url=gateway, timeout=15) as client:
         try:
             client.get("/readyz").raise_for_status()
@@ -47,6 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     total = experiments.total(audits)
     print(total.line())
     return 0 if total.ok else 1
+
+
+def _on_cluster(args, settings) -> int:
+    from tools.chaos import on_cluster
+
+    result, short = on_cluster.run(settings, load_seconds=args.load_seconds,
+                                   fault_seconds=30.0 if args.fault_seconds is None else args.fault_seconds,
+                                   rate=1.0 if args.rate is None else args.rate, agency=args.agency, keep_logs=args.keep_logs)
+    print(result.line())
+    if short:
+        print(f"quorum queues not replicated on every node: {short}")
+    return 0 if result.ok and not short else 1
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ class Chaos:
     fault_seconds: float = 60.0
     smtp_down_seconds: float = 300.0
     rate: float = 2.0
+    # The running experiment's ledger, and what its fault may report: the
+    # writes accepted while it lasted (see Audit.during_fault).
+    ledger: Ledger | None = None
+    accepted_during_fault: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Experiment:
 
 def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     ledger, marker = Ledger(), f"chaos-{uuid.uuid4().hex[:8]}"
+    chaos.ledger, chaos.accepted_during_fault = ledger, None
     # Fresh members for each experiment, so their tokens outlive it.
     members = enrol(chaos.client, chaos.admin, members_needed(chaos.rate, chaos.load_seconds + experiment.lasts(chaos)), chaos.agency)
     kpi = KpiProbe(chaos.client, chaos.admin, chaos.agency)
@@ -58,8 +63,10 @@ def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     finally:
         load.stop()
     parked = _when_reachable(lambda: faults.dead_letter_count(chaos.settings)) - parked_before
-    return audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
-                 expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+    result = audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
+                   expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+    result.during_fault = chaos.accepted_during_fault
+    return result
 
 
 def _when_reachable(read: Callable[[], int], timeout: float = 60.0) -> int:
@@ -100,13 +107,18 @@ def duplicates() -> Experiment:
     return Experiment("duplicate deliveries", inject, lambda chaos: 0.0)
 
 
-def server_down(name: str, stop: str, start: str) -> Experiment:
-    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started."""
+def server_down(name: str, stop: str, start: str, keeps_writing: bool = False) -> Experiment:
+    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started.
+    `keeps_writing`: the platform promises to accept writes meanwhile (one
+    node of a cluster), so the writes accepted during the fault are counted."""
 
     def inject(chaos: Chaos) -> int:
+        before = chaos.ledger.accepted() if chaos.ledger else 0
         faults.run(stop)
         try:
             time.sleep(chaos.fault_seconds)
+            if keeps_writing and chaos.ledger:
+                chaos.accepted_during_fault = chaos.ledger.accepted() - before
         finally:
             faults.run(start)
         return 0

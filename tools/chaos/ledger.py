@@ -51,6 +51,10 @@ class Ledger:
         with self.lock:
             self.comments[comment.comment_id] = comment
 
+    def accepted(self) -> int:
+        with self.lock:
+            return len(self.questions) + len(self.comments)
+
     def published_questions(self) -> list[Question]:
         with self.lock:
             return list(self.questions.values())
@@ -67,16 +71,23 @@ class Audit:
     duplicated: int = 0
     server_errors: int = 0
     parked: int = 0
+    # Writes accepted while the fault lasted, for an experiment that promises
+    # the platform keeps taking writes through it (a cluster node down): then
+    # none is a failure.
+    during_fault: int | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.stuck or self.duplicated or self.server_errors or self.parked)
+        return not (self.lost or self.stuck or self.duplicated or self.server_errors or self.parked
+                    or self.during_fault == 0)
 
     def line(self) -> str:
         verdict = "ok" if self.ok else "FAILED"
         text = (f"{self.name:<28} accepted {self.accepted:>4}  lost {self.lost}  duplicated {self.duplicated}  "
-                f"stuck {self.stuck}  500s {self.server_errors}  parked {self.parked}  {verdict}")
+                f"stuck {self.stuck}  500s {self.server_errors}  parked {self.parked}"
+                + (f"  during the fault {self.during_fault}" if self.during_fault is not None else "")
+                + f"  {verdict}")
         return text + "".join(f"\n    {note}" for note in self.notes)
 
 

@@ -131,6 +131,10 @@ class WriteLoad:
             if answer is not None and answer.status_code == 201:
                 self.ledger.accept_comment(Comment(answer.json()["id"], post_id, author.id))
                 return
-            if answer is not None and answer.status_code not in (404, 409, 503):
+            # Only a comment refused because its question is not published yet
+            # is tried again: after a 503 the comment may exist (its answer was
+            # lost with the broker connection), and the load never retries what
+            # may have been done (see the module's docstring).
+            if answer is None or answer.status_code not in (404, 409):
                 return
             time.sleep(0.5)

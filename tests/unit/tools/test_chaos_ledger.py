@@ -68,3 +68,12 @@ def test_each_broken_promise_is_counted():
 def test_a_poison_message_that_is_not_parked_is_stuck():
     client = gateway({}, [], [], [0])
     assert run(client, Ledger(), parked=0, expected_parked=3).stuck == 3
+
+
+def test_no_write_accepted_during_a_fault_that_promises_some_fails():
+    clean = run(gateway({"p1": "published"}, ["Question run-1 n°0"], ["p1"], [10, 11]), ledger_of("p1"))
+    assert clean.ok and "during the fault" not in clean.line()
+    clean.during_fault = 0
+    assert not clean.ok
+    clean.during_fault = 7
+    assert clean.ok and "during the fault 7" in clean.line()
