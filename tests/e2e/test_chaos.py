@@ -3,9 +3,21 @@ experiments on the test stack (a service killed under write load, a poison
 message), each accepted write followed to its effects. `make chaos` runs the
 full set against `make up` (docs/chaos.md)."""
 import httpx
+import pytest
 
+from stack.services import SERVICES
 from tools.chaos import experiments
 from tools.chaos.load import admin_headers
+
+
+@pytest.fixture(scope="module")
+def services(start_service):
+    """Every service; moderation with a screening budget for a machine busy
+    with the load (past it, texts are held for a person, which the ledger
+    would count as stuck: tests/integration/test_moderation_screening_budget.py
+    tests the budget itself)."""
+    env = {"moderation": {"SCREENING_BUDGET_SECONDS": 10}}
+    return {name: start_service(name, **env.get(name, {})) for name in SERVICES}
 
 
 class StackProcesses:

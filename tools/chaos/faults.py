@@ -23,6 +23,7 @@ import psycopg
 from kombu import Connection, Exchange, Queue
 
 from shared.messaging.amqp import DEAD_LETTER_QUEUE, confirming_connection, events_exchange
+from shared.messaging.uris import vhost_of
 from shared.settings import REPO_ROOT, Settings
 
 
@@ -77,15 +78,30 @@ def dead_letter_count(settings: Settings) -> int:
 
 
 def bound_queues(settings: Settings, producer: str, event: str) -> int:
-    """How many consumer queues receive `producer`'s `event`: a poison message
-    is parked once in each. (AMQP cannot list queues: the management API can.)"""
+    """How many queues receive `producer`'s `event` (its own consumers and any
+    catch-all binding, such as analytics' `#`): a poison message is parked
+    once in each. AMQP cannot list bindings: the management API can."""
     management = httpx.URL(settings.rabbitmq_management_url)
-    vhost = quote(Connection(settings.amqp_uri).virtual_host or "/", safe="")
-    answer = httpx.get(f"{management.scheme}://{management.host}:{management.port}/api/queues/{vhost}",
-                       auth=(management.username or "guest", management.password or "guest"),
-                       params={"columns": "name"}, timeout=10)
+    vhost = quote(vhost_of(settings.amqp_uri), safe="")
+    exchange = quote(events_exchange(producer).name, safe="")
+    answer = httpx.get(f"{management.scheme}://{management.host}:{management.port}"
+                       f"/api/exchanges/{vhost}/{exchange}/bindings/source",
+                       auth=(management.username or "guest", management.password or "guest"), timeout=10)
     answer.raise_for_status()
-    return sum(1 for queue in answer.json() if queue["name"].startswith(f"evt-{producer}-{event}--"))
+    return len({b["destination"] for b in answer.json()
+                if b["destination_type"] == "queue" and topic_matches(b["routing_key"], event)})
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """RabbitMQ's topic matching: `*` one word, `#` zero or more words."""
+    def match(words: list[str], keys: list[str]) -> bool:
+        if not words:
+            return not keys
+        if words[0] == "#":
+            return any(match(words[1:], keys[i:]) for i in range(len(keys) + 1))
+        return bool(keys) and words[0] in ("*", keys[0]) and match(words[1:], keys[1:])
+
+    return match(pattern.split("."), routing_key.split("."))
 
 
 def publish_poison(settings: Settings, producer: str = "posts", event: str = "post_created") -> str:

@@ -77,3 +77,13 @@ def test_no_write_accepted_during_a_fault_that_promises_some_fails():
     assert not clean.ok
     clean.during_fault = 7
     assert clean.ok and "during the fault 7" in clean.line()
+
+
+def test_topic_bindings_match_as_rabbitmq_does():
+    from tools.chaos.faults import topic_matches
+
+    assert topic_matches("post_created", "post_created")
+    assert topic_matches("#", "post_created")
+    assert topic_matches("*", "post_created")
+    assert not topic_matches("post_updated", "post_created")
+    assert topic_matches("a.#", "a.b.c") and not topic_matches("a.*", "a.b.c")
