@@ -93,11 +93,14 @@ class Stack:
         self.vhost = f"bench-{self.run_id}"
         parts = urlsplit(base.amqp_uri)
         private, public = write_key_pair(log_dir / "keys")
+        caller_private, caller_public = write_key_pair(log_dir / "keys", "caller_ed25519")
         self.settings = base.model_copy(update={
             "amqp_uri": f"{parts.scheme}://{parts.netloc}/{quote(self.vhost, safe='')}",
             "db_name_prefix": f"b{self.run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
+            "caller_private_key_path": caller_private,
+            "caller_public_key_path": caller_public,
         })
         self.services: list[ServiceProcess] = []
         self.others: list[subprocess.Popen] = []

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # not a replay: it gets a new pair instead of revoking the login.
     refresh_reuse_grace_seconds: int = 30
 
+    # The caller context of every RPC (shared/caller_token.py): the gateway
+    # signs it with the private key, each service verifies it with the public
+    # one (a service cannot sign). Made like the JWT pair.
+    caller_private_key_path: Path = REPO_ROOT / "var/keys/caller_ed25519.pem"
+    caller_public_key_path: Path = REPO_ROOT / "var/keys/caller_ed25519.pub.pem"
+
     # The HMAC key signing list cursors (at least 16 characters); when empty,
     # the key file below, generated on first use like the JWT keys. Every
     # replica of a service must share it.

@@ -25,18 +25,25 @@ log = logging.getLogger("bootstrap")
 
 def ensure_keys(settings: Settings) -> None:
     """The cursor key when not given (CURSOR_KEY); in development, the JWT key
-    pair. Elsewhere the deployment provides the pair to identity and the
-    gateway alone (a Kubernetes Secret; compose's `keys` step, python -m
-    stack.keys), and the bootstrap, which does not use it, never sees it."""
+    pair and the caller-context pair. Elsewhere the deployment provides them
+    (a Kubernetes Secret; compose's `keys` step, python -m stack.keys): the
+    JWT private key to identity alone, the caller private key to the gateway
+    alone, and the bootstrap, which uses neither, never sees them."""
     secret_key(settings.cursor_key, settings.cursor_key_path, "CURSOR_KEY")
-    private, public = Path(settings.jwt_private_key_path), Path(settings.jwt_public_key_path)
-    if private.exists() and public.exists():
-        return
-    if not settings.is_development:
-        log.info("JWT keys not made here: outside development the deployment provides them")
-        return
-    write_jwt_keys(private, public)
-    log.info("generated a development signing key pair", extra={"path": str(private.parent)})
+    pairs = {
+        "JWT": (settings.jwt_private_key_path, settings.jwt_public_key_path),
+        "caller": (settings.caller_private_key_path, settings.caller_public_key_path),
+    }
+    for what, (private, public) in pairs.items():
+        private, public = Path(private), Path(public)
+        if private.exists() and public.exists():
+            continue
+        if not settings.is_development:
+            log.info("signing keys not made here: outside development the deployment provides them",
+                     extra={"keys": what})
+            continue
+        write_jwt_keys(private, public)
+        log.info("generated a development signing key pair", extra={"keys": what, "path": str(private.parent)})
 
 
 def seed(settings: Settings) -> dict:

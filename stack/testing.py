@@ -94,7 +94,13 @@ def jwt_keys(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
+def caller_keys(tmp_path_factory) -> tuple[Path, Path]:
+    """The pair signing the caller context of RPCs (the gateway's)."""
+    return write_key_pair(tmp_path_factory.mktemp("caller-keys"), "caller_ed25519")
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys) -> Settings:
     private, public = jwt_keys
     return base_settings.model_copy(
         update={
@@ -102,6 +108,8 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
             "db_name_prefix": f"t{run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
+            "caller_private_key_path": caller_keys[0],
+            "caller_public_key_path": caller_keys[1],
             "outbox_poll_seconds": 0.2,
             "platform_env": "development",
             # Short, so tests of a replayed refresh token wait little past it.
@@ -133,6 +141,8 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
             "DB_NAME_PREFIX": settings.db_name_prefix,
             "JWT_PRIVATE_KEY_PATH": str(settings.jwt_private_key_path),
             "JWT_PUBLIC_KEY_PATH": str(settings.jwt_public_key_path),
+            "CALLER_PRIVATE_KEY_PATH": str(settings.caller_private_key_path),
+            "CALLER_PUBLIC_KEY_PATH": str(settings.caller_public_key_path),
             "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
             "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
             "EVENT_REDELIVERY_LIMIT": str(settings.event_redelivery_limit),
@@ -266,9 +276,14 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: s
 def rpc(platform):
     """`rpc(caller=None)`: a nameko standalone RPC proxy on this run's vhost,
     calling as `caller` (a dict with id, role, agency_code, and optionally
-    the session_id of its login) when given."""
+    the session_id of its login) when given, signed as the gateway signs it
+    (one token for every service: a proxy calls any of them)."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    from shared.caller_token import CallerSigner
+
+    # Longer than the gateway's minute: a test may hold its proxy a while.
+    signer = CallerSigner.from_file(platform.caller_private_key_path, ttl_seconds=600)
     proxies = []
 
     def open_proxy(caller: dict | None = None, timeout: float = 15):
@@ -279,6 +294,7 @@ def rpc(platform):
             )
             if caller.get("session_id"):
                 context["caller_session"] = caller["session_id"]
+        context = signer.sign_context(context, audience=list(SERVICES))
         proxy = ClusterRpcProxy({"AMQP_URI": platform.amqp_uri, "serializer": "json"}, context_data=context, timeout=timeout)
         proxies.append(proxy)
         return proxy.start()
