@@ -4,7 +4,8 @@
 first each service's check (outside development, PLATFORM_ENV, identity
 refuses a weak or documented admin password), then the cursor key when
 missing and, in development only, the JWT key pair; one database per
-service, every service's Alembic migrations, the gateway's database
+service, every service's Alembic migrations, each service's own database
+role (stack/db_roles.py: its database alone), the gateway's database
 (rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
@@ -17,7 +18,7 @@ from shared.db.engine import ensure_database
 from shared.keys import secret_key, write_jwt_keys
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
-from stack import topology
+from stack import broker_users, db_roles, topology
 from stack.services import SERVICES, deploy_module
 
 log = logging.getLogger("bootstrap")
@@ -81,10 +82,12 @@ def bootstrap(settings: Settings) -> dict:
         if ensure_database(settings, service):
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
+        db_roles.ensure_role(settings, service)
     ensure_gateway_database(settings)
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit,
                                 settings.dead_letter_retention_days)
     log.info("declared topology", extra=declared)
+    broker_users.ensure_data_team_user(settings)
     seeded = seed(settings)
     log.info("seeded pilot data", extra=seeded)
     return seeded

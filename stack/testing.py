@@ -26,12 +26,15 @@ from shared.keys import write_key_pair
 from shared.messaging.topology import management_api
 from shared.settings import REPO_ROOT, Settings
 from stack.bootstrap import bootstrap
+from stack.broker_users import delete_user
+from stack.db_roles import drop_role
 from stack.services import SERVICES
 
 
 STALE_AFTER_SECONDS = 30 * 60
 _RUN_VHOST = re.compile(r"^test-(\d{10})[0-9a-f]{6}$")
 _RUN_DATABASE = re.compile(r"^t(\d{10})[0-9a-f]{6}_")
+_RUN_USER = re.compile(r"^data-team-(\d{10})[0-9a-f]{6}$")
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +56,10 @@ def remove_stale_runs(settings: Settings) -> None:
                 match = _RUN_VHOST.match(vhost["name"])
                 if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
                     api.delete(f"/api/vhosts/{quote(vhost['name'], safe='')}")
+            for user in api.get("/api/users").json():
+                match = _RUN_USER.match(user["name"])
+                if match and int(match.group(1)) < cutoff:
+                    api.delete(f"/api/users/{quote(user['name'], safe='')}")
     except httpx.HTTPError:
         pass  # cleaning up is a courtesy; the run itself does not depend on it
     with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
@@ -64,6 +71,12 @@ def remove_stale_runs(settings: Settings) -> None:
             match = _RUN_DATABASE.match(name)
             if match and int(match.group(1)) < cutoff:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        # The services' roles of those runs (named like their databases).
+        for (name,) in conn.execute("SELECT rolname FROM pg_roles").fetchall():
+            match = _RUN_DATABASE.match(name)
+            if match and int(match.group(1)) < cutoff:
+                with contextlib.suppress(psycopg.Error):  # still granted on a database in use
+                    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +123,9 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys) -> Sett
             "jwt_public_key_path": public,
             "caller_private_key_path": caller_keys[0],
             "caller_public_key_path": caller_keys[1],
+            # Users are the broker's, not the vhost's: one per run.
+            "data_team_amqp_user": f"data-team-{run_id}",
+            "data_team_amqp_password": uuid.uuid4().hex,
             "outbox_poll_seconds": 0.2,
             "platform_env": "development",
             # Short, so tests of a replayed refresh token wait little past it.
@@ -126,6 +142,9 @@ def platform(settings):
     yield settings
     for name in (*SERVICES, "gateway"):
         drop_database(settings, name)
+    for name in SERVICES:
+        drop_role(settings, name)
+    delete_user(settings, settings.data_team_amqp_user)
 
 
 def service_env(settings: Settings, service: str | None = None) -> dict:

@@ -207,6 +207,19 @@ def test_the_secrets_each_part_needs_are_required():
     assert {"CURSOR_KEY", "ANALYTICS_PSEUDONYM_KEY", "PLATFORM_ADMIN_PASSWORD"} <= set(example)
 
 
+def test_each_service_reads_its_own_database_password_and_the_bootstrap_all_of_them():
+    def from_db_roles(kind, name) -> dict[str, str]:
+        return {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container(kind, name).get("env", [])
+                if e.get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "platform-db-roles"}
+
+    for service in SERVICES:
+        assert from_db_roles("Deployment", service) == {"DB_PASSWORD": service}, service
+    assert from_db_roles("Job", "bootstrap") == {"DB_PASSWORDS": "DB_PASSWORDS"}
+    assert from_db_roles("Deployment", "gateway") == {}
+    example = resources()[("Secret", "platform-db-roles")]["stringData"]
+    assert set(example) == {*SERVICES, "DB_PASSWORDS"}
+
+
 def test_the_example_admin_password_would_be_refused_by_the_bootstrap():
     from shared.settings import Settings
     from stack.bootstrap import check
