@@ -43,6 +43,7 @@ import httpx
 import psycopg
 
 from shared.db.engine import drop_database
+from stack.db_roles import drop_role
 from shared.keys import write_key_pair
 from shared.messaging.topology import management_api
 from shared.settings import REPO_ROOT, Settings
@@ -157,6 +158,8 @@ class Stack:
         for name in SERVICES:
             with contextlib.suppress(Exception):
                 drop_database(self.settings, name)
+            with contextlib.suppress(Exception):
+                drop_role(self.settings, name)  # the service's role, made by the bootstrap
 
 
 def wait_http(url: str, what: str, timeout: float = 60) -> None:
