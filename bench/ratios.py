@@ -155,7 +155,7 @@ class Stack:
         with contextlib.suppress(Exception):
             with management_api(self.settings.rabbitmq_management_url, timeout=120) as api:
                 api.delete(f"/api/vhosts/{quote(self.vhost, safe='')}")
-        for name in SERVICES:
+        for name in (*SERVICES, "gateway"):
             with contextlib.suppress(Exception):
                 drop_database(self.settings, name)
             with contextlib.suppress(Exception):

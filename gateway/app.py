@@ -58,8 +58,9 @@ def create_app(
     settings = settings or GatewaySettings()
     owned_store = None
     if settings.rate_limits_enabled and rate_limit_store is None and rpc_client is None:
+        # As the gateway's own role, allowed on its database alone (stack/db_roles.py).
         owned_store = PostgresCounterStore(
-            f"{settings.postgres_url.rstrip('/')}/{settings.database_name(RATE_LIMIT_DATABASE)}"
+            settings.service_database_url(RATE_LIMIT_DATABASE).replace("postgresql+psycopg://", "postgresql://", 1)
         )
     counter_store = rate_limit_store or owned_store
     metrics = GatewayMetrics()

@@ -84,6 +84,7 @@ def bootstrap(settings: Settings) -> dict:
         migrations.upgrade(settings, service)
         db_roles.ensure_role(settings, service)
     ensure_gateway_database(settings)
+    db_roles.ensure_role(settings, "gateway")  # its rate-limit counters, as its own role
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit,
                                 settings.dead_letter_retention_days)
     log.info("declared topology", extra=declared)

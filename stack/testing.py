@@ -142,7 +142,7 @@ def platform(settings):
     yield settings
     for name in (*SERVICES, "gateway"):
         drop_database(settings, name)
-    for name in SERVICES:
+    for name in (*SERVICES, "gateway"):
         drop_role(settings, name)
     delete_user(settings, settings.data_team_amqp_user)
 

@@ -124,18 +124,19 @@ def test_service_metrics_listen_on_every_interface_inside_containers_only():
 
 SECRETS = ["PLATFORM_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "CURSOR_KEY",
            "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD", "DATA_TEAM_AMQP_PASSWORD",
-           *(f"DB_PASSWORD_{service.upper()}" for service in SERVICES)]
+           *(f"DB_PASSWORD_{service.upper()}" for service in (*SERVICES, "gateway"))]
 
 
 def test_each_service_has_its_own_database_password_and_the_bootstrap_all_of_them():
     import json
 
-    for service in SERVICES:
+    roles = (*SERVICES, "gateway")
+    for service in roles:
         assert STACK[service]["environment"]["DB_PASSWORD"] == (
             f"${{DB_PASSWORD_{service.upper()}:?set DB_PASSWORD_{service.upper()}}}")
     passwords = json.loads(STACK["bootstrap"]["environment"]["DB_PASSWORDS"])
-    assert set(passwords) == set(SERVICES)
-    assert all(passwords[s] == STACK[s]["environment"]["DB_PASSWORD"] for s in SERVICES)
+    assert set(passwords) == set(roles)
+    assert all(passwords[s] == STACK[s]["environment"]["DB_PASSWORD"] for s in roles)
     assert not any("DB_PASSWORDS" in STACK[name].get("environment", {}) for name in STACK if name != "bootstrap")
 
 

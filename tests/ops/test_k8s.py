@@ -215,9 +215,9 @@ def test_each_service_reads_its_own_database_password_and_the_bootstrap_all_of_t
     for service in SERVICES:
         assert from_db_roles("Deployment", service) == {"DB_PASSWORD": service}, service
     assert from_db_roles("Job", "bootstrap") == {"DB_PASSWORDS": "DB_PASSWORDS"}
-    assert from_db_roles("Deployment", "gateway") == {}
+    assert from_db_roles("Deployment", "gateway") == {"DB_PASSWORD": "gateway"}
     example = resources()[("Secret", "platform-db-roles")]["stringData"]
-    assert set(example) == {*SERVICES, "DB_PASSWORDS"}
+    assert set(example) == {*SERVICES, "gateway", "DB_PASSWORDS"}
 
 
 def test_the_example_admin_password_would_be_refused_by_the_bootstrap():
