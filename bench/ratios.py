@@ -43,6 +43,7 @@ import httpx
 import psycopg
 
 from shared.db.engine import drop_database
+from stack.db_roles import drop_role
 from shared.keys import write_key_pair
 from shared.messaging.topology import management_api
 from shared.settings import REPO_ROOT, Settings
@@ -93,11 +94,14 @@ class Stack:
         self.vhost = f"bench-{self.run_id}"
         parts = urlsplit(base.amqp_uri)
         private, public = write_key_pair(log_dir / "keys")
+        caller_private, caller_public = write_key_pair(log_dir / "keys", "caller_ed25519")
         self.settings = base.model_copy(update={
             "amqp_uri": f"{parts.scheme}://{parts.netloc}/{quote(self.vhost, safe='')}",
             "db_name_prefix": f"b{self.run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
+            "caller_private_key_path": caller_private,
+            "caller_public_key_path": caller_public,
         })
         self.services: list[ServiceProcess] = []
         self.others: list[subprocess.Popen] = []
@@ -151,9 +155,11 @@ class Stack:
         with contextlib.suppress(Exception):
             with management_api(self.settings.rabbitmq_management_url, timeout=120) as api:
                 api.delete(f"/api/vhosts/{quote(self.vhost, safe='')}")
-        for name in SERVICES:
+        for name in (*SERVICES, "gateway"):
             with contextlib.suppress(Exception):
                 drop_database(self.settings, name)
+            with contextlib.suppress(Exception):
+                drop_role(self.settings, name)  # the service's role, made by the bootstrap
 
 
 def wait_http(url: str, what: str, timeout: float = 60) -> None:

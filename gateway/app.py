@@ -25,6 +25,7 @@ from gateway.ratelimit import CounterStore, PostgresCounterStore, RateLimitMiddl
 from gateway.responses import FastJSONResponse
 from gateway.routes import all_routers
 from gateway.rpc_client import RpcClient
+from shared.caller_token import CallerSigner
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,9 @@ def create_app(
     settings = settings or GatewaySettings()
     owned_store = None
     if settings.rate_limits_enabled and rate_limit_store is None and rpc_client is None:
+        # As the gateway's own role, allowed on its database alone (stack/db_roles.py).
         owned_store = PostgresCounterStore(
-            f"{settings.postgres_url.rstrip('/')}/{settings.database_name(RATE_LIMIT_DATABASE)}"
+            settings.service_database_url(RATE_LIMIT_DATABASE).replace("postgresql+psycopg://", "postgresql://", 1)
         )
     counter_store = rate_limit_store or owned_store
     metrics = GatewayMetrics()
@@ -68,8 +70,10 @@ def create_app(
         audience=settings.jwt_audience,
         leeway=settings.jwt_leeway_seconds,
     )
+    caller_signer = CallerSigner.lazy(settings.caller_private_key_path)
     owned_client = (
-        RpcClient(settings.amqp_uri, default_timeout=settings.rpc_timeout_seconds)
+        RpcClient(settings.amqp_uri, default_timeout=settings.rpc_timeout_seconds,
+                  caller_signer=caller_signer)
         if rpc_client is None
         else None
     )
@@ -129,6 +133,8 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.token_verifier = verifier
+    # None with an injected RPC client (unit tests): nothing is signed then.
+    app.state.caller_signer = caller_signer if rpc_client is None else None
     blocklist = AccessBlocklist()
     app.state.access_blocklist = blocklist
     app.state.rpc_client = rpc_client if rpc_client is not None else owned_client

@@ -14,7 +14,9 @@ Wire format (nameko 2.14, ``nameko/rpc.py``):
   ``reply_to`` (the routing key of our reply queue) and ``correlation_id``.
   Worker context travels in headers prefixed ``nameko.`` (nameko strips the
   prefix into ``worker_ctx.data``): ``nameko.correlation_id``,
-  ``nameko.call_id_stack`` and whatever else the caller passes.
+  ``nameko.call_id_stack`` and whatever else the caller passes; with a
+  ``caller_signer`` the caller travels as ``nameko.caller_token``, signed
+  for the target service (shared/caller_token.py).
 * reply: published by the service to the same exchange with routing key
   ``reply_to`` and the same ``correlation_id``; JSON body
   ``{"result": ..., "error": null | {"exc_type", "exc_path", "exc_args",
@@ -50,6 +52,7 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishErr
 from shared import backoff
 from shared.api.context import DEADLINE
 from gateway import broker
+from shared.caller_token import CallerSigner, CallerTokenError
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +112,13 @@ class RpcClient:
         client_name: str = "gateway",
         exchange_name: str = RPC_EXCHANGE,
         reconnect_interval: float = 1.0,
+        caller_signer: CallerSigner | None = None,
     ) -> None:
         self._uri = amqp_uri
+        # Signs the caller_* context of each call for its target service
+        # (services refuse an unsigned caller); None sends the context as
+        # given (the RPC client's own tests against a plain nameko service).
+        self._caller_signer = caller_signer
         self._default_timeout = default_timeout
         self._client_name = client_name
         self._exchange_name = exchange_name
@@ -225,6 +233,11 @@ class RpcClient:
         exchange = self._exchange
         if not self.is_connected or exchange is None:
             raise ServiceUnavailable(service, method, "broker not connected")
+        # The broker drops the request unconsumed past the deadline
+        # (expiration); a service that picks it up later refuses it unstarted
+        # (the `deadline` context entry, shared/messaging/rpc.py). As text: an
+        # AMQP float header is single precision (minutes off at today's epoch).
+        headers = self._signed_headers({DEADLINE: f"{time.time() + deadline:.3f}", **(context or {})}, service, method)
 
         correlation_id = str(uuid.uuid4())
         future: asyncio.Future[dict[str, Any]] = (
@@ -237,12 +250,7 @@ class RpcClient:
             content_encoding="utf-8",
             correlation_id=correlation_id,
             reply_to=self._reply_to,
-            # The broker drops the request unconsumed past the deadline
-            # (expiration); a service that picks it up later refuses it
-            # unstarted (the `deadline` context entry, shared/messaging/rpc.py).
-            # As text: an AMQP float header is single precision (minutes off
-            # at today's epoch).
-            headers=self._headers({DEADLINE: f"{time.time() + deadline:.3f}", **(context or {})}),
+            headers=headers,
             expiration=deadline,
         )
         try:
@@ -275,8 +283,17 @@ class RpcClient:
         except CONNECTION_EXCEPTIONS as exc:
             raise ServiceUnavailable(service, method, "broker unreachable") from exc
 
-    def _headers(self, context: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _signed_headers(self, context: Mapping[str, Any] | None, service: str, method: str) -> dict[str, Any]:
+        try:
+            return self._headers(context, service)
+        except CallerTokenError:
+            # No signing key: every service would refuse the call (/readyz says why).
+            raise ServiceUnavailable(service, method, "caller signing key missing") from None
+
+    def _headers(self, context: Mapping[str, Any] | None, service: str) -> dict[str, Any]:
         data = {key: value for key, value in (context or {}).items() if value is not None}
+        if self._caller_signer is not None:
+            data = self._caller_signer.sign_context(data, audience=service)
         data.setdefault("call_id_stack", [f"{self._client_name}.{uuid.uuid4()}"])
         return {HEADER_PREFIX + key: value for key, value in data.items()}
 

@@ -142,7 +142,7 @@ class MailSender(WakeableLoop):
     def setup(self):
         super().setup()
         self.config = get_settings(self.settings_class)
-        self.engine = make_engine(self.config.database_url(self.service), pool_size=2)
+        self.engine = make_engine(self.config.service_database_url(self.service), pool_size=2)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.transport = self.transport_factory(self.config)
 

@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from urllib.parse import quote, urlsplit
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +28,21 @@ class Settings(BaseSettings):
 
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     rabbitmq_management_url: str = "http://guest:guest@127.0.0.1:15672"
+    # The data team's broker user (stack/broker_users.py): reads the
+    # analytics stream alone. The bootstrap makes it when a password is set.
+    data_team_amqp_user: str = "data-team"
+    data_team_amqp_password: str = ""
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
     db_name_prefix: str = "platform_"
+    # A service process connects as its own PostgreSQL role, allowed on its
+    # own database alone (stack/db_roles.py; the role is named like the
+    # database). DB_PASSWORD is that role's password in the service's
+    # environment; DB_PASSWORDS, in the bootstrap's, every role's, as JSON
+    # {"posts": "...", ...}. Empty: no password (a development server that
+    # trusts local logins). POSTGRES_URL's own user is the bootstrap's (it
+    # owns the schemas and runs the migrations).
+    db_password: str = ""
+    db_passwords: dict[str, str] = {}
 
     # Deliveries of one event before it is parked in the dead letters.
     event_max_deliveries: int = 5
@@ -61,6 +76,12 @@ class Settings(BaseSettings):
     # not a replay: it gets a new pair instead of revoking the login.
     refresh_reuse_grace_seconds: int = 30
 
+    # The caller context of every RPC (shared/caller_token.py): the gateway
+    # signs it with the private key, each service verifies it with the public
+    # one (a service cannot sign). Made like the JWT pair.
+    caller_private_key_path: Path = REPO_ROOT / "var/keys/caller_ed25519.pem"
+    caller_public_key_path: Path = REPO_ROOT / "var/keys/caller_ed25519.pub.pem"
+
     # The HMAC key signing list cursors (at least 16 characters); when empty,
     # the key file below, generated on first use like the JWT keys. Every
     # replica of a service must share it.
@@ -88,9 +109,28 @@ class Settings(BaseSettings):
         return f"{self.db_name_prefix}{service}"
 
     def database_url(self, service: str) -> str:
-        """SQLAlchemy URL of one service's own database."""
+        """SQLAlchemy URL of one service's own database, with POSTGRES_URL's
+        credentials (migrations, deploy steps, tools)."""
         base = self.postgres_url.replace("postgresql://", "postgresql+psycopg://", 1)
         return f"{base.rstrip('/')}/{self.database_name(service)}"
+
+    def database_role(self, service: str) -> str:
+        return self.database_name(service)
+
+    def service_database_url(self, service: str) -> str:
+        """SQLAlchemy URL of one service's own database, as that service's
+        role (what the service process itself uses)."""
+        parts = urlsplit(self.postgres_url)
+        user = quote(self.database_role(service), safe="")
+        if self.db_password:
+            user += ":" + quote(self.db_password, safe="")
+        host = parts.hostname or "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        if parts.port:
+            host += f":{parts.port}"
+        query = f"?{parts.query}" if parts.query else ""
+        return f"postgresql+psycopg://{user}@{host}/{self.database_name(service)}{query}"
 
 
 S = TypeVar("S", bound=Settings)

@@ -4,7 +4,8 @@
 first each service's check (outside development, PLATFORM_ENV, identity
 refuses a weak or documented admin password), then the cursor key when
 missing and, in development only, the JWT key pair; one database per
-service, every service's Alembic migrations, the gateway's database
+service, every service's Alembic migrations, each service's own database
+role (stack/db_roles.py: its database alone), the gateway's database
 (rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
@@ -17,7 +18,7 @@ from shared.db.engine import ensure_database
 from shared.keys import secret_key, write_jwt_keys
 from shared.observability.logging import configure as configure_logging
 from shared.settings import Settings, get_settings
-from stack import topology
+from stack import broker_users, db_roles, topology
 from stack.services import SERVICES, deploy_module
 
 log = logging.getLogger("bootstrap")
@@ -25,18 +26,25 @@ log = logging.getLogger("bootstrap")
 
 def ensure_keys(settings: Settings) -> None:
     """The cursor key when not given (CURSOR_KEY); in development, the JWT key
-    pair. Elsewhere the deployment provides the pair to identity and the
-    gateway alone (a Kubernetes Secret; compose's `keys` step, python -m
-    stack.keys), and the bootstrap, which does not use it, never sees it."""
+    pair and the caller-context pair. Elsewhere the deployment provides them
+    (a Kubernetes Secret; compose's `keys` step, python -m stack.keys): the
+    JWT private key to identity alone, the caller private key to the gateway
+    alone, and the bootstrap, which uses neither, never sees them."""
     secret_key(settings.cursor_key, settings.cursor_key_path, "CURSOR_KEY")
-    private, public = Path(settings.jwt_private_key_path), Path(settings.jwt_public_key_path)
-    if private.exists() and public.exists():
-        return
-    if not settings.is_development:
-        log.info("JWT keys not made here: outside development the deployment provides them")
-        return
-    write_jwt_keys(private, public)
-    log.info("generated a development signing key pair", extra={"path": str(private.parent)})
+    pairs = {
+        "JWT": (settings.jwt_private_key_path, settings.jwt_public_key_path),
+        "caller": (settings.caller_private_key_path, settings.caller_public_key_path),
+    }
+    for what, (private, public) in pairs.items():
+        private, public = Path(private), Path(public)
+        if private.exists() and public.exists():
+            continue
+        if not settings.is_development:
+            log.info("signing keys not made here: outside development the deployment provides them",
+                     extra={"keys": what})
+            continue
+        write_jwt_keys(private, public)
+        log.info("generated a development signing key pair", extra={"keys": what, "path": str(private.parent)})
 
 
 def seed(settings: Settings) -> dict:
@@ -74,10 +82,13 @@ def bootstrap(settings: Settings) -> dict:
         if ensure_database(settings, service):
             log.info("created database", extra={"database": settings.database_name(service)})
         migrations.upgrade(settings, service)
+        db_roles.ensure_role(settings, service)
     ensure_gateway_database(settings)
+    db_roles.ensure_role(settings, "gateway")  # its rate-limit counters, as its own role
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit,
                                 settings.dead_letter_retention_days)
     log.info("declared topology", extra=declared)
+    broker_users.ensure_data_team_user(settings)
     seeded = seed(settings)
     log.info("seeded pilot data", extra=seeded)
     return seeded

@@ -26,12 +26,15 @@ from shared.keys import write_key_pair
 from shared.messaging.topology import management_api
 from shared.settings import REPO_ROOT, Settings
 from stack.bootstrap import bootstrap
+from stack.broker_users import delete_user
+from stack.db_roles import drop_role
 from stack.services import SERVICES
 
 
 STALE_AFTER_SECONDS = 30 * 60
 _RUN_VHOST = re.compile(r"^test-(\d{10})[0-9a-f]{6}$")
 _RUN_DATABASE = re.compile(r"^t(\d{10})[0-9a-f]{6}_")
+_RUN_USER = re.compile(r"^data-team-(\d{10})[0-9a-f]{6}$")
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +56,10 @@ def remove_stale_runs(settings: Settings) -> None:
                 match = _RUN_VHOST.match(vhost["name"])
                 if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
                     api.delete(f"/api/vhosts/{quote(vhost['name'], safe='')}")
+            for user in api.get("/api/users").json():
+                match = _RUN_USER.match(user["name"])
+                if match and int(match.group(1)) < cutoff:
+                    api.delete(f"/api/users/{quote(user['name'], safe='')}")
     except httpx.HTTPError:
         pass  # cleaning up is a courtesy; the run itself does not depend on it
     with psycopg.connect(f"{settings.postgres_url.rstrip('/')}/postgres", autocommit=True) as conn:
@@ -64,6 +71,12 @@ def remove_stale_runs(settings: Settings) -> None:
             match = _RUN_DATABASE.match(name)
             if match and int(match.group(1)) < cutoff:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        # The services' roles of those runs (named like their databases).
+        for (name,) in conn.execute("SELECT rolname FROM pg_roles").fetchall():
+            match = _RUN_DATABASE.match(name)
+            if match and int(match.group(1)) < cutoff:
+                with contextlib.suppress(psycopg.Error):  # still granted on a database in use
+                    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +107,13 @@ def jwt_keys(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
+def caller_keys(tmp_path_factory) -> tuple[Path, Path]:
+    """The pair signing the caller context of RPCs (the gateway's)."""
+    return write_key_pair(tmp_path_factory.mktemp("caller-keys"), "caller_ed25519")
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys) -> Settings:
     private, public = jwt_keys
     return base_settings.model_copy(
         update={
@@ -102,6 +121,11 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
             "db_name_prefix": f"t{run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
+            "caller_private_key_path": caller_keys[0],
+            "caller_public_key_path": caller_keys[1],
+            # Users are the broker's, not the vhost's: one per run.
+            "data_team_amqp_user": f"data-team-{run_id}",
+            "data_team_amqp_password": uuid.uuid4().hex,
             "outbox_poll_seconds": 0.2,
             "platform_env": "development",
             # Short, so tests of a replayed refresh token wait little past it.
@@ -118,6 +142,9 @@ def platform(settings):
     yield settings
     for name in (*SERVICES, "gateway"):
         drop_database(settings, name)
+    for name in (*SERVICES, "gateway"):
+        drop_role(settings, name)
+    delete_user(settings, settings.data_team_amqp_user)
 
 
 def service_env(settings: Settings, service: str | None = None) -> dict:
@@ -133,6 +160,8 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
             "DB_NAME_PREFIX": settings.db_name_prefix,
             "JWT_PRIVATE_KEY_PATH": str(settings.jwt_private_key_path),
             "JWT_PUBLIC_KEY_PATH": str(settings.jwt_public_key_path),
+            "CALLER_PRIVATE_KEY_PATH": str(settings.caller_private_key_path),
+            "CALLER_PUBLIC_KEY_PATH": str(settings.caller_public_key_path),
             "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
             "EVENT_MAX_DELIVERIES": str(settings.event_max_deliveries),
             "EVENT_REDELIVERY_LIMIT": str(settings.event_redelivery_limit),
@@ -266,9 +295,14 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: s
 def rpc(platform):
     """`rpc(caller=None)`: a nameko standalone RPC proxy on this run's vhost,
     calling as `caller` (a dict with id, role, agency_code, and optionally
-    the session_id of its login) when given."""
+    the session_id of its login) when given, signed as the gateway signs it
+    (one token for every service: a proxy calls any of them)."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    from shared.caller_token import CallerSigner
+
+    # Longer than the gateway's minute: a test may hold its proxy a while.
+    signer = CallerSigner.from_file(platform.caller_private_key_path, ttl_seconds=600)
     proxies = []
 
     def open_proxy(caller: dict | None = None, timeout: float = 15):
@@ -279,6 +313,7 @@ def rpc(platform):
             )
             if caller.get("session_id"):
                 context["caller_session"] = caller["session_id"]
+        context = signer.sign_context(context, audience=list(SERVICES))
         proxy = ClusterRpcProxy({"AMQP_URI": platform.amqp_uri, "serializer": "json"}, context_data=context, timeout=timeout)
         proxies.append(proxy)
         return proxy.start()

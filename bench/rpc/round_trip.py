@@ -13,6 +13,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -20,6 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.caller_token import CallerSigner
+from shared.keys import write_key_pair
 from shared.messaging.topology import management_api, put_queue_policies
 from shared.settings import REPO_ROOT, get_settings
 
@@ -44,11 +47,14 @@ def main() -> None:
     amqp_uri = f"{parts.scheme}://{parts.netloc}/{quote(vhost, safe='')}"
     put_queue_policies(settings.rabbitmq_management_url, vhost, settings.event_redelivery_limit)
     nameko = Path(sys.executable).parent / "nameko"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "AMQP_URI": amqp_uri}
+    # The platform's RPC entrypoint refuses an unsigned caller: sign as the gateway does.
+    private, public = write_key_pair(Path(tempfile.mkdtemp()), "caller_ed25519")
+    context = CallerSigner.from_file(private, ttl_seconds=3600).sign_context({}, audience=["rpcclassic", "rpcquorum"])
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "AMQP_URI": amqp_uri, "CALLER_PUBLIC_KEY_PATH": str(public)}
     proc = subprocess.Popen([str(nameko), "run", "--config", str(REPO_ROOT / "infra/nameko.yaml"), "bench.rpc.probe"],
                             cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with ClusterRpcProxy({"AMQP_URI": amqp_uri, "serializer": "json"}, timeout=10) as cluster:
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri, "serializer": "json"}, context_data=context, timeout=10) as cluster:
             deadline = time.monotonic() + 60
             while True:
                 try:

@@ -57,6 +57,9 @@ async def readyz(request: Request) -> Any:
         checks.update({service: "not checked" for service in settings.gateway_services})
     if not request.app.state.token_verifier.load():
         checks["jwt_public_key"] = "missing"
+    signer = getattr(request.app.state, "caller_signer", None)
+    if signer is not None and not signer.load():
+        checks["caller_private_key"] = "missing"
     follower = getattr(request.app.state, "access_follower", None)
     if follower is not None and not follower.ready.is_set():
         checks["access_revocations"] = "not loaded"

@@ -32,7 +32,7 @@ class UnitOfWorkProvider(WakeableLoop):
         super().setup()
         settings = get_settings()
         max_workers = int(self.container.config.get("max_workers", 10))
-        self.engine = make_engine(settings.database_url(self.service), pool_size=max_workers + 2)
+        self.engine = make_engine(settings.service_database_url(self.service), pool_size=max_workers + 2)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.relay = OutboxRelay(self.engine, self.container.config["AMQP_URI"], self.service)
         self._poll_seconds = settings.outbox_poll_seconds

@@ -14,7 +14,8 @@ from nameko.rpc import Rpc, RpcConsumer
 
 from shared.api import context, idempotency
 from shared.caller import Caller
-from shared.errors import EXPECTED_ERRORS, DeadlineExceeded, TemporarilyUnavailable
+from shared.caller_token import CallerTokenError, verifier_for
+from shared.errors import EXPECTED_ERRORS, DeadlineExceeded, TemporarilyUnavailable, Unauthorized
 from shared.observability import metrics
 from shared.messaging.consumer import QUORUM, DecodeSafeQueueConsumer
 from shared.transient import is_transient
@@ -26,10 +27,13 @@ log = logging.getLogger(__name__)
 UNAVAILABLE_DETAIL = "Le service est momentanément indisponible. Réessayez dans quelques instants."
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 PAST_DEADLINE_DETAIL = "La requête est arrivée après le délai d'attente de l'appelant ; elle n'a pas été traitée."
+# Answered to an RPC whose caller context is not signed by the gateway for this service.
+REFUSED_CALLER_DETAIL = "Appel refusé : l'identité de l'appelant n'est pas signée par la passerelle."
 
 
 class CallerProvider(DependencyProvider):
-    """`self.caller`: the identity the gateway forwarded in the context."""
+    """`self.caller`: the identity the gateway forwarded in the context, as
+    PlatformRpc verified it (an event handler or a timer has no caller)."""
 
     def get_dependency(self, worker_ctx):
         return Caller.from_context(worker_ctx.data)
@@ -92,6 +96,24 @@ class PlatformRpc(Rpc):
             return
         super().handle_message(body, message)
 
+    def setup(self):
+        super().setup()
+        from shared.settings import get_settings
+
+        self.caller_verifier = verifier_for(self.container.service_name, get_settings().caller_public_key_path)
+
+    def unpack_message_headers(self, message):
+        """The worker context, its caller taken from the gateway's signed
+        token alone (shared/caller_token.py). A request without a valid one
+        is refused before any worker runs: the consumer answers Unauthorized
+        and acks it (nameko's RpcConsumer.handle_message)."""
+        data = super().unpack_message_headers(message)
+        try:
+            return self.caller_verifier.verified_context(data)
+        except CallerTokenError as exc:
+            log.warning("RPC refused: %s", exc, extra={"method": self.method_name})
+            raise Unauthorized(REFUSED_CALLER_DETAIL) from None
+
     def handle_result(self, message, worker_ctx, result, exc_info):
         if exc_info is not None and is_transient(exc_info[1]):
             log.warning("transient failure answered as unavailable", extra={"error": type(exc_info[1]).__name__})
@@ -101,6 +123,8 @@ class PlatformRpc(Rpc):
 
 
 rpc = PlatformRpc.decorator
+
+
 class ReplyPublisher(Publisher):
     """Publishes RPC replies without publisher confirms.
 

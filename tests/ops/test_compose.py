@@ -100,6 +100,22 @@ def test_the_jwt_private_key_is_mounted_into_identity_only():
     assert STACK["bootstrap"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
 
 
+def test_the_caller_private_key_is_mounted_into_the_gateway_only():
+    """The gateway signs the caller of every RPC, each service verifies it:
+    the private key's volume is the gateway's, the public key's every
+    service's (shared/caller_token.py)."""
+    from stack.services import SERVICES
+
+    env = STACK["gateway"]["environment"]
+    assert env["CALLER_PRIVATE_KEY_PATH"].startswith("var/keys/caller-private/")
+    assert env["CALLER_PUBLIC_KEY_PATH"].startswith("var/keys/caller-public/")
+    mounts = {name: [v.split(":")[0] for v in service.get("volumes", [])] for name, service in STACK.items()}
+    assert {n for n, sources in mounts.items() if "caller-private" in sources} == {"keys", "gateway"}
+    assert {n for n, sources in mounts.items() if "caller-public" in sources} == {"keys", *SERVICES}
+    for name in SERVICES:
+        assert "caller-public:/app/var/keys/caller-public:ro" in STACK[name]["volumes"], name
+
+
 def test_service_metrics_listen_on_every_interface_inside_containers_only():
     # Prometheus scrapes them over the compose network; no port is published.
     assert STACK["identity"]["environment"]["METRICS_HOST"] == "0.0.0.0"
@@ -107,7 +123,21 @@ def test_service_metrics_listen_on_every_interface_inside_containers_only():
 
 
 SECRETS = ["PLATFORM_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "CURSOR_KEY",
-           "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD"]
+           "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD", "DATA_TEAM_AMQP_PASSWORD",
+           *(f"DB_PASSWORD_{service.upper()}" for service in (*SERVICES, "gateway"))]
+
+
+def test_each_service_has_its_own_database_password_and_the_bootstrap_all_of_them():
+    import json
+
+    roles = (*SERVICES, "gateway")
+    for service in roles:
+        assert STACK[service]["environment"]["DB_PASSWORD"] == (
+            f"${{DB_PASSWORD_{service.upper()}:?set DB_PASSWORD_{service.upper()}}}")
+    passwords = json.loads(STACK["bootstrap"]["environment"]["DB_PASSWORDS"])
+    assert set(passwords) == set(roles)
+    assert all(passwords[s] == STACK[s]["environment"]["DB_PASSWORD"] for s in roles)
+    assert not any("DB_PASSWORDS" in STACK[name].get("environment", {}) for name in STACK if name != "bootstrap")
 
 
 @pytest.mark.parametrize("name", SECRETS)

@@ -153,6 +153,27 @@ def test_the_jwt_private_key_is_mounted_into_identity_only():
     assert holders == {"identity"}
 
 
+def test_the_caller_private_key_is_mounted_into_the_gateway_only():
+    """The gateway signs the caller of every RPC; each service mounts the
+    public key alone, at the path the ConfigMap names."""
+    from stack.services import SERVICES
+
+    mounted: dict[str, set[str]] = {}
+    for (kind, name), resource in resources().items():
+        if kind not in ("Deployment", "Job"):
+            continue
+        for volume in resource["spec"]["template"]["spec"].get("volumes", []):
+            secret = volume.get("secret", {})
+            if secret.get("secretName") == "platform-caller-keys":
+                keys = {item["key"] for item in secret.get("items", [])}
+                assert keys, f"{name} mounts every key of platform-caller-keys"
+                mounted[name] = keys
+    assert mounted == {"gateway": {"caller_ed25519.pem"}, **{s: {"caller_ed25519.pub.pem"} for s in SERVICES}}
+    config = resources()[("ConfigMap", "platform-config")]["data"]
+    assert config["CALLER_PRIVATE_KEY_PATH"] == "/app/var/caller-keys/caller_ed25519.pem"
+    assert config["CALLER_PUBLIC_KEY_PATH"] == "/app/var/caller-keys/caller_ed25519.pub.pem"
+
+
 def test_service_metrics_listen_on_the_pod_address():
     # The default is 127.0.0.1; Prometheus and the probes reach the pod's address.
     assert resources()[("ConfigMap", "platform-config")]["data"]["METRICS_HOST"] == "0.0.0.0"
@@ -184,6 +205,19 @@ def test_the_secrets_each_part_needs_are_required():
     assert "ANALYTICS_PSEUDONYM_KEY" in required_secrets("Deployment", "analytics")
     example = resources()[("Secret", "platform-secrets")]["stringData"]
     assert {"CURSOR_KEY", "ANALYTICS_PSEUDONYM_KEY", "PLATFORM_ADMIN_PASSWORD"} <= set(example)
+
+
+def test_each_service_reads_its_own_database_password_and_the_bootstrap_all_of_them():
+    def from_db_roles(kind, name) -> dict[str, str]:
+        return {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container(kind, name).get("env", [])
+                if e.get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "platform-db-roles"}
+
+    for service in SERVICES:
+        assert from_db_roles("Deployment", service) == {"DB_PASSWORD": service}, service
+    assert from_db_roles("Job", "bootstrap") == {"DB_PASSWORDS": "DB_PASSWORDS"}
+    assert from_db_roles("Deployment", "gateway") == {"DB_PASSWORD": "gateway"}
+    example = resources()[("Secret", "platform-db-roles")]["stringData"]
+    assert set(example) == {*SERVICES, "gateway", "DB_PASSWORDS"}
 
 
 def test_the_example_admin_password_would_be_refused_by_the_bootstrap():

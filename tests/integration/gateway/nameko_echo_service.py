@@ -5,6 +5,7 @@ monkey-patches the pytest process.
 """
 
 import eventlet
+import jwt
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
@@ -56,7 +57,11 @@ class FakeIdentity:
 
     @rpc
     def get_me(self):
-        return {"id": self.worker_ctx.data.get("caller_id"), **_seen(self.worker_ctx)}
+        # The caller comes signed (shared/caller_token.py); the real identity
+        # verifies it, this stand-in only reads who it names.
+        token = self.worker_ctx.data.get("caller_token")
+        caller_id = jwt.decode(token, options={"verify_signature": False}).get("sub") if token else None
+        return {"id": caller_id, **_seen(self.worker_ctx)}
 
     @rpc
     def access_blocks(self):

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from shared.caller_token import verifier_for
+from shared.keys import write_key_pair
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -26,12 +28,15 @@ def key(tmp_path):
     path = tmp_path / "jwt.pub.pem"
     path.write_bytes(private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    # The gateway's caller-context pair beside it (the gateway signs with the private one).
+    write_key_pair(tmp_path, "caller_ed25519")
     return private, path
 
 
 def _gateway(amqp_uri, key_path, services):
     settings = GatewaySettings(amqp_uri=amqp_uri, jwt_public_key_path=str(key_path),
-                        gateway_services=services, rpc_timeout_seconds=3)
+                               caller_private_key_path=str(key_path.parent / "caller_ed25519.pem"),
+                               gateway_services=services, rpc_timeout_seconds=3)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
@@ -49,7 +54,12 @@ def test_readyz_and_an_authenticated_call(nameko_services, key):
     body = response.json()
     assert body["id"] == "u-7"
     assert float(body["context"].pop("deadline")) > time.time()  # the gateway's deadline rides along
-    assert body["context"] == {"correlation_id": "req-e2e", "caller_id": "u-7", "caller_role": "company"}
+    # The caller travels only signed, for the service called (identity: its audience).
+    context = dict(body["context"])
+    token = context.pop("caller_token")
+    assert context == {"correlation_id": "req-e2e"}
+    caller_public = path.parent / "caller_ed25519.pub.pem"
+    assert verifier_for("identity", caller_public).verify(token) == {"caller_id": "u-7", "caller_role": "company"}
     assert body["parent_call_id"].startswith("gateway.")
 
 
