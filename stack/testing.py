@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -37,7 +38,7 @@ _RUN_DATABASE = re.compile(r"^t(\d{10})[0-9a-f]{6}_")
 def run_id() -> str:
     """Starts with the epoch second, so a later run can tell a stale leftover
     (a run killed before its teardown) from a run still going."""
-    return f"{int(time.time())}{uuid.uuid4().hex[:6]}"
+    return new_run_id()
 
 
 def remove_stale_runs(settings: Settings) -> None:
@@ -70,10 +71,21 @@ def base_settings() -> Settings:
     return Settings()
 
 
+def new_run_id() -> str:
+    return f"{int(time.time())}{uuid.uuid4().hex[:6]}"
+
+
 @pytest.fixture(scope="session")
 def rabbit_vhost(base_settings, run_id):
     """A throwaway vhost; yields its AMQP URI."""
     remove_stale_runs(base_settings)
+    with throwaway_vhost(base_settings, run_id) as uri:
+        yield uri
+
+
+@contextmanager
+def throwaway_vhost(base_settings: Settings, run_id: str):
+    """A vhost of its own for `run_id`, deleted on exit; yields its AMQP URI."""
     vhost = f"test-{run_id}"
     q = quote(vhost, safe="")
     # Creating a vhost can take a while on a busy broker (many quorum queues).
@@ -94,10 +106,15 @@ def jwt_keys(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
+    return run_settings(base_settings, rabbit_vhost, run_id, jwt_keys)
+
+
+def run_settings(base_settings: Settings, amqp_uri: str, run_id: str, jwt_keys: tuple[Path, Path]) -> Settings:
+    """The settings of a test run: its vhost, its databases, its keys."""
     private, public = jwt_keys
     return base_settings.model_copy(
         update={
-            "amqp_uri": rabbit_vhost,
+            "amqp_uri": amqp_uri,
             "db_name_prefix": f"t{run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
@@ -111,10 +128,19 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys) -> Settings:
 def platform(settings):
     """A fresh install, as `make up` makes it: databases created and migrated,
     topology declared, pilot data seeded."""
+    with installed(settings):
+        yield settings
+
+
+@contextmanager
+def installed(settings: Settings):
+    """The platform installed for `settings`; its databases dropped on exit."""
     bootstrap(settings)
-    yield settings
-    for name in (*SERVICES, "gateway"):
-        drop_database(settings, name)
+    try:
+        yield settings
+    finally:
+        for name in (*SERVICES, "gateway"):
+            drop_database(settings, name)
 
 
 def service_env(settings: Settings, service: str | None = None) -> dict:
