@@ -9,8 +9,9 @@ number of examples so the run fits CI), and every answer must be:
 - as the document says: a documented status, its media type and a body
   that matches its schema (`status_code_conformance`,
   `content_type_conformance`, `response_schema_conformance`);
-- a 405 with `Allow` for a method a path does not have
-  (`unsupported_method`).
+- a 405 with `Allow` for a method a path does not have, `Allow` listing
+  exactly the path's methods (`unsupported_method`,
+  `allow_header_conformance`).
 
 The fuzzing writes whatever the generator draws (agencies, topics, posts,
 invitations...): this module installs a platform of its own, which no other
@@ -44,7 +45,7 @@ SEED = int(os.environ.get("FUZZ_SEED", "20261130"))
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 CHECKS = os.environ.get("FUZZ_CHECKS", ",".join((
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
-    "unsupported_method")))
+    "unsupported_method", "allow_header_conformance")))
 # FastAPI's operation ids (function name, path, method). Schemathesis
 # reuses the ids that answers show (the caller's own login, from
 # GET /v1/me/sessions), so each operation that can end a caller's access is
