@@ -18,6 +18,21 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _omitted_not_null(schema: dict) -> None:
+    # A field left out has no value to show: a `default: null` beside a
+    # non-null type would tell clients (and fuzzers) that null is taken.
+    for field in schema.get("properties", {}).values():
+        if "default" in field and field["default"] is None:
+            del field["default"]
+
+
+class PatchModel(RequestModel):
+    """A partial update: each field may be left out, none may be null (declare
+    them `name: Type = None`: the default is not validated)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_omitted_not_null)
+
+
 class QueryModel(BaseModel):
     """Query parameters: unknown ones are ignored at the gateway, as clients
     expect of an HTTP API; services refuse them (`shared.validation.parse`)."""
