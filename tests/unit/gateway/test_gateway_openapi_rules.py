@@ -48,3 +48,8 @@ def test_an_event_starts_in_the_future_and_ends_after_it_starts(document):
     fields = body_schema(document, "/v1/events", "post")["properties"]
     assert "futur" in fields["starts_at"]["description"] and "422" in fields["starts_at"]["description"]
     assert "`starts_at`" in fields["ends_at"]["description"]
+
+
+def test_reactions_are_never_emailed_says_the_document(document):
+    channels = body_schema(document, "/v1/notifications/preferences", "put")["properties"]["channels"]
+    assert channels["properties"]["reaction"]["properties"]["email"] == {"const": False}
