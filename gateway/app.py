@@ -36,6 +36,8 @@ API de la plateforme d'entraide des demandeurs d'emploi.
 Authentification : `Authorization: Bearer <jeton d'accès>` (POST /v1/auth/token).
 Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail`,
 `errors` pour la validation, `request_id`). Chaque réponse porte `X-Request-ID`.
+Une méthode qu'un chemin n'a pas : 405 avec l'en-tête `Allow`, qui liste les
+méthodes du chemin (réponse `MethodNotAllowed` des composants).
 """
 RATE_LIMITS_DESCRIPTION = """
 Limites de débit, par fenêtre de {window} secondes : par membre, {requests} requêtes

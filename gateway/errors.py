@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.observability.logging import correlation_id
 from gateway.rpc_client import RemoteError, RpcError, RpcTimeout, ServiceUnavailable
@@ -71,6 +72,8 @@ REMOTE_ERROR_STATUS: dict[str, int] = {
 }
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
+# The methods a 405's `Allow` may list (the gateway serves no other).
+ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class FieldError(BaseModel):
@@ -205,7 +208,24 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSON
             extra=exc.extra,
         )
     # Starlette's own (404 unknown route, 405...): its English detail stays out.
-    return problem_response(exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of the request's path (RFC 9110: `Allow` lists what the
+    resource supports). Starlette's own 405 names the methods of the first
+    route of the path only: `PUT /v1/posts/{id}` would say `GET` alone. Each
+    method is asked of the router as a request would be (routes are nested
+    in included routers)."""
+    allowed = []
+    for method in ALLOW_CANDIDATES:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

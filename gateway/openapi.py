@@ -31,6 +31,19 @@ RATE_LIMIT_HEADERS = {
         "schema": {"type": "string"},
     },
 }
+ALLOW_HEADER = {
+    "description": "Les méthodes du chemin, par exemple `GET, PATCH, DELETE`.",
+    "schema": {"type": "string"},
+}
+# A method a path does not have is answered 405 with `Allow` (gateway/errors.py).
+# OpenAPI has no place for what a path does not serve, so the answer is
+# documented once, as a reusable response that the document's description names.
+METHOD_NOT_ALLOWED = {
+    "description": "Méthode non autorisée : le chemin existe, pas avec cette méthode ; "
+    "`Allow` liste les siennes.",
+    "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
+}
 RETRY_AFTER_HEADER = {
     "description": "Secondes à attendre avant de réessayer.",
     "schema": {"type": "integer", "minimum": 1},
@@ -77,7 +90,9 @@ def _problem_bodies(schema: dict[str, Any]) -> None:
                     if code == "422":
                         response["description"] = TITLES[422]
             operation["responses"] = dict(sorted(operation.get("responses", {}).items()))
-    schema.setdefault("components", {})["headers"] = {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER_HEADER}
+    components = schema.setdefault("components", {})
+    components["headers"] = {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER_HEADER, "Allow": ALLOW_HEADER}
+    components["responses"] = {"MethodNotAllowed": METHOD_NOT_ALLOWED}
     schemas = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)

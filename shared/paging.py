@@ -22,6 +22,10 @@ from shared.settings import get_settings
 
 BAD_CURSOR = "Curseur invalide : reprenez la liste depuis le début."
 TAG_BYTES = 16
+# What every cursor looks like (`encode`): base64url payload, a dot, the
+# base64url tag (16 bytes: 22 characters). The OpenAPI document says it, so a
+# client (or a fuzzer) knows the format; only the tag says it was made here.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$"
 
 
 @lru_cache

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -41,7 +42,7 @@ _RUN_USER = re.compile(r"^data-team-(\d{10})[0-9a-f]{6}$")
 def run_id() -> str:
     """Starts with the epoch second, so a later run can tell a stale leftover
     (a run killed before its teardown) from a run still going."""
-    return f"{int(time.time())}{uuid.uuid4().hex[:6]}"
+    return new_run_id()
 
 
 def remove_stale_runs(settings: Settings) -> None:
@@ -84,10 +85,21 @@ def base_settings() -> Settings:
     return Settings()
 
 
+def new_run_id() -> str:
+    return f"{int(time.time())}{uuid.uuid4().hex[:6]}"
+
+
 @pytest.fixture(scope="session")
 def rabbit_vhost(base_settings, run_id):
     """A throwaway vhost; yields its AMQP URI."""
     remove_stale_runs(base_settings)
+    with throwaway_vhost(base_settings, run_id) as uri:
+        yield uri
+
+
+@contextmanager
+def throwaway_vhost(base_settings: Settings, run_id: str):
+    """A vhost of its own for `run_id`, deleted on exit; yields its AMQP URI."""
     vhost = f"test-{run_id}"
     q = quote(vhost, safe="")
     # Creating a vhost can take a while on a busy broker (many quorum queues).
@@ -114,10 +126,16 @@ def caller_keys(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys) -> Settings:
+    return run_settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys)
+
+
+def run_settings(base_settings: Settings, amqp_uri: str, run_id: str, jwt_keys: tuple[Path, Path],
+                 caller_keys: tuple[Path, Path]) -> Settings:
+    """The settings of a test run: its vhost, its databases, its keys."""
     private, public = jwt_keys
     return base_settings.model_copy(
         update={
-            "amqp_uri": rabbit_vhost,
+            "amqp_uri": amqp_uri,
             "db_name_prefix": f"t{run_id}_",
             "jwt_private_key_path": private,
             "jwt_public_key_path": public,
@@ -138,13 +156,22 @@ def settings(base_settings, rabbit_vhost, run_id, jwt_keys, caller_keys) -> Sett
 def platform(settings):
     """A fresh install, as `make up` makes it: databases created and migrated,
     topology declared, pilot data seeded."""
+    with installed(settings):
+        yield settings
+
+
+@contextmanager
+def installed(settings: Settings):
+    """The platform installed for `settings`; its databases dropped on exit."""
     bootstrap(settings)
-    yield settings
-    for name in (*SERVICES, "gateway"):
-        drop_database(settings, name)
-    for name in (*SERVICES, "gateway"):
-        drop_role(settings, name)
-    delete_user(settings, settings.data_team_amqp_user)
+    try:
+        yield settings
+    finally:
+        for name in (*SERVICES, "gateway"):
+            drop_database(settings, name)
+        for name in (*SERVICES, "gateway"):
+            drop_role(settings, name)
+        delete_user(settings, settings.data_team_amqp_user)
 
 
 def service_env(settings: Settings, service: str | None = None) -> dict:

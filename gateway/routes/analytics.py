@@ -32,7 +32,8 @@ def kpi_query(query: KpiQuery, caller: Caller) -> dict[str, Any]:
 @router.get(
     "/kpis",
     summary="Indicateurs du pilote sur une période (agence, région ou pilote entier)",
-    description="Définitions et formules : docs/kpis.md. Un ratio sans dénominateur vaut null.",
+    description="Définitions et formules : docs/kpis.md. Un ratio sans dénominateur vaut null. "
+    "La période (`from` à `to` inclus) couvre 366 jours au plus, et `from` ne suit pas `to` (sinon 422 sur `from`).",
     response_model=None,
     responses=answers(200, Kpis, "Les indicateurs", 401, 403, 404, 422),
 )
@@ -45,6 +46,8 @@ async def kpis(
 @router.get(
     "/kpis/daily",
     summary="Les mêmes indicateurs, une ligne par jour (92 jours au plus)",
+    description="La période (`from` à `to` inclus) couvre 92 jours au plus, et `from` ne suit pas `to` "
+    "(sinon 422 sur `from`).",
     response_model=None,
     responses=answers(200, DailyKpis, "Une ligne par jour", 401, 403, 404, 422),
 )

@@ -394,11 +394,7 @@ def get_user(uow, caller: Caller, user_id: str) -> dict:
 
 def update_me(uow, caller: Caller, data: dict, now: datetime) -> dict:
     caller.require_user()
-    changes = parse(ProfileIn, data).model_dump(exclude_unset=True)
-    if any(value is None for value in changes.values()):
-        raise ValidationFailed(
-            [{"loc": ["body", k], "msg": "Valeur obligatoire."} for k, v in changes.items() if v is None]
-        )
+    changes = parse(ProfileIn, data).model_dump(exclude_unset=True)  # a null is refused there
     user = uow.users.get_for_update(uuid.UUID(caller.id))
     if user is None or user.status == "erased":
         raise NotFound("Compte introuvable.")

@@ -19,8 +19,10 @@ class EventIn(RequestModel):
     title: Text(3, 200)
     description: Prose(10000)
     kind: Kind
-    starts_at: AwareDatetime = Field(description="Dans le futur")
-    ends_at: AwareDatetime = Field(description="Après le début")
+    # JSON Schema cannot compare with the present: the rule is said in words.
+    starts_at: AwareDatetime = Field(description="Dans le futur, avec un fuseau horaire (RFC 3339) : un début "
+                                     "déjà passé au moment de la requête est refusé (422 sur `starts_at`)")
+    ends_at: AwareDatetime = Field(description="Après `starts_at` (sinon 422 sur `ends_at`)")
     location: Text(1, 300) | None = Field(None, description="Un lieu, un lien en ligne, ou les deux")
     online_url: Text(max_length=500, pattern=r"^https://[^\s/]+\S*$") | None = None
     capacity: int = Field(ge=1, le=100000)

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.api.base import Page, RequestModel, ResponseModel
+from shared.api.base import Page, PatchModel, RequestModel, ResponseModel
 from shared.api.text import Email, Raw, Text
 
 Role = Literal["job_seeker", "advisor", "company", "admin"]
@@ -79,12 +79,12 @@ class EmailLinkConfirmIn(RequestModel):
     token: LinkToken
 
 
-class ProfileIn(RequestModel):
+class ProfileIn(PatchModel):
     """What members change about themselves; role, agency_code, email or anything else is 422."""
 
-    display_name: DisplayName | None = None
-    bio: Raw(max_length=2000) | None = None
-    topics: list[Text(pattern=r"^[A-Za-z0-9-]{1,80}$")] | None = Field(None, max_length=30)
+    display_name: DisplayName = None
+    bio: Raw(max_length=2000) = None
+    topics: list[Text(pattern=r"^[A-Za-z0-9-]{1,80}$")] = Field(None, max_length=30)
 
 
 class Agency(ResponseModel):

@@ -22,10 +22,21 @@ class ChannelChoice(RequestModel):
     email: bool
 
 
+# The document says it too: `reaction` takes `email: false` only (the gateway
+# and the service refuse `true` with their own French message).
+NEVER_EMAILED_SCHEMA = {
+    "type": "object",
+    "properties": {"in_app": {"type": "boolean"}, "email": {"const": False}},
+    "required": ["in_app", "email"],
+    "additionalProperties": False,
+}
+
+
 class PreferencesIn(RequestModel):
     channels: dict[NotificationType, ChannelChoice] = Field(
         description="Par type de notification ; les types absents reprennent leur réglage par défaut. "
-        "Les réactions ne sont jamais envoyées par e-mail."
+        "Les réactions ne sont jamais envoyées par e-mail.",
+        json_schema_extra={"properties": {name: NEVER_EMAILED_SCHEMA for name in sorted(NEVER_EMAILED)}},
     )
     digest: Digest
 

@@ -1,11 +1,11 @@
 """posts' API: topics, posts, comments, reactions, accepted answers, pins, search and feed."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
-from shared.api.base import Page, RequestModel, ResponseModel
+from shared.api.base import Page, PatchModel, RequestModel, ResponseModel
 from shared.api.identity import Role
 from shared.api.text import Id, Prose, Slug, Text
 
@@ -42,12 +42,22 @@ class PostIn(RequestModel):
     details: JobDetails | None = Field(None, description="Fiches métier (`job_info`) seulement")
 
 
-class PostPatch(RequestModel):
-    """Only `title`, `body` and `topics` change; any other field is a 422."""
+def _at_least_one_field(schema: dict) -> None:
+    PatchModel.model_config["json_schema_extra"](schema)
+    schema["minProperties"] = 1
 
-    title: Title | None = None
-    body: Prose(20000) | None = None
-    topics: Topics | None = Field(None, max_length=10, description=TOPICS_HELP)
+
+class PostPatch(PatchModel):
+    """Only `title`, `body` and `topics` change; any other field is a 422,
+    and so is a patch that changes nothing (`{}`: the service says so)."""
+
+    # The document says what is refused: at least one field, none of them null
+    # (a null was taken for "unchanged", so `{"title": null}` was a 422 too).
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_at_least_one_field)
+
+    title: Title = None
+    body: Prose(20000) = None
+    topics: Topics = Field(None, max_length=10, description=TOPICS_HELP)
 
 
 class CommentIn(RequestModel):
@@ -73,7 +83,8 @@ class TopicIn(RequestModel):
 class PostFilters(Page):
     topic: Text(1, 80) | None = None
     kind: Kind | None = None
-    author: Text(1, 64) | None = Field(None, description="Identifiant d'un membre")
+    author: Annotated[Text(1, 64), WithJsonSchema({"type": "string", "format": "uuid"})] | None = Field(
+        None, description="Identifiant d'un membre (un UUID, sinon 422 sur `author`)")
     agency: Text(1, 40) | None = Field(None, description="Code d'agence")
     q: Text(max_length=200) | None = Field(None, description="Recherche plein texte en français")
     unanswered: bool = Field(

@@ -19,7 +19,19 @@ def test_unknown_route_is_404_problem(client, assert_problem):
 def test_wrong_method_is_405_problem_with_allow(client, assert_problem):
     response = client.delete("/v1/topics")
     assert_problem(response, 405)
-    assert "GET" in response.headers["allow"]
+    assert response.headers["allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize("method, path, allow", [
+    ("PUT", "/v1/posts/p1", "GET, PATCH, DELETE"),
+    ("OPTIONS", "/v1/me", "GET, PATCH, DELETE"),
+    ("GET", "/v1/auth/token", "POST"),
+    ("PATCH", "/v1/notifications/preferences", "GET, PUT"),
+])
+def test_a_405_allows_every_method_of_its_path_not_only_its_first_route(client, assert_problem, method, path, allow):
+    response = client.request(method, path)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == allow
 
 
 def test_malformed_json_is_400(client, fake_rpc, assert_problem):
@@ -178,3 +190,11 @@ def test_unexpected_exception_is_500_without_leak(client, fake_rpc, auth, assert
     assert response.headers["x-request-id"] == "req-500"
     assert body["request_id"] == "req-500"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_openapi_document_describes_the_405_and_its_allow_header(client):
+    document = client.get("/openapi.json").json()
+    answer = document["components"]["responses"]["MethodNotAllowed"]
+    assert answer["headers"]["Allow"] == {"$ref": "#/components/headers/Allow"}
+    assert document["components"]["headers"]["Allow"]["schema"] == {"type": "string"}
+    assert "405" in document["info"]["description"] and "`Allow`" in document["info"]["description"]

@@ -355,6 +355,15 @@ def test_the_audit_log_shows_who_did_what_when_and_why_in_scope(moderation_uow):
         handlers.audit_log(moderation_uow, author, {})
 
 
+def test_a_bad_audit_cursor_is_refused_even_beside_a_target_that_is_no_id(moderation_uow):
+    """Found by fuzzing (tests/e2e/test_fuzz_openapi.py): `target_id=¥` and an
+    altered cursor answered an empty page instead of the 422 on `cursor`."""
+    assert handlers.audit_log(moderation_uow, ADMIN, {"target_id": "¥"}) == {"items": [], "next_cursor": None}
+    with pytest.raises(ValidationFailed) as caught:
+        handlers.audit_log(moderation_uow, ADMIN, {"target_id": "¥", "cursor": "W10.AAAAAAAAAAAAAAAAAAAAAA"})
+    assert caught.value.errors[0]["loc"] == ["query", "cursor"]
+
+
 # ---------------------------------------------------------------- unanswered questions
 
 

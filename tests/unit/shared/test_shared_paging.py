@@ -72,3 +72,17 @@ def test_a_text_sort_key_comes_back_as_text_and_nothing_else_passes_for_it():
     assert paging.decode(cursor, "identity.invitations", (datetime, str), key=KEY) == (WHEN, "Xy_9-abc")
     signed_number = paging.encode("identity.invitations", WHEN, 12, key=KEY)
     assert refused(signed_number, "identity.invitations", (datetime, str))["loc"] == ["query", "cursor"]
+
+
+def test_every_cursor_has_the_format_the_openapi_document_states():
+    """The OpenAPI document gives `cursor` this pattern (shared/api/base.py),
+    so a client or a fuzzer knows what one looks like: every cursor made must
+    match it, and one that does but was not made here is still refused."""
+    from shared.api.base import Page
+
+    for values in ((True, 0.25, WHEN, ID, 7), ("é" * 300,), (None,), ()):
+        assert re.fullmatch(paging.CURSOR_PATTERN, paging.encode("posts.feed", *values, key=KEY))
+    assert Page.model_json_schema()["properties"]["cursor"]["anyOf"][0]["pattern"] == paging.CURSOR_PATTERN
+    made_up = "W10." + "A" * 22
+    assert re.fullmatch(paging.CURSOR_PATTERN, made_up)
+    assert refused(made_up)["msg"] == paging.BAD_CURSOR
