@@ -104,6 +104,10 @@ class ModerationService(Service):
     def on_comment_published(self, event):
         handlers.comment_published(self.uow, event)
 
+    @handles("identity", "profile_submitted")
+    def on_profile_submitted(self, event):
+        handlers.screen_profile(self.uow, event, self.now(), self.screener)
+
     @handles("identity", "user_erased")
     def on_user_erased(self, event):
         handlers.erase_user(self.uow, event)

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from services.notifications.domain import Draft
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.mentoring import MentoringAccepted, MentoringDeclined, MentoringRequested, MentorshipEnded
-from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed
+from shared.contracts.moderation import (
+    CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed, TextDecided, TextScreened,
+)
 from shared.contracts.posts import AnswerAccepted, CommentPublished, ReactionAdded
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -122,6 +124,43 @@ def case_decided(event: CaseDecided, people: People) -> list[Draft]:
                 "Si vous pensez qu'il s'agit d'une erreur, vous pouvez faire appel de cette décision.")
     return [Draft(event.target_author_id, "moderation_decision", title, body,
                   _target_link(people, event.target_type, event.target_id))]
+
+
+# The other screened texts (issue 13): what to call them, and where the member sees them.
+TEXTS = {
+    "profile": ("Votre profil", "votre nom affiché ou votre présentation", "/v1/me"),
+    "mentoring_request": ("Votre demande de mentorat", "le message de votre demande de mentorat", MENTORING_LINK),
+    "calendar_event": ("Votre événement", "le titre ou la description de votre événement", None),
+}
+
+
+def text_decided(event: TextDecided, people: People) -> list[Draft]:
+    heading, what, link = TEXTS[event.target_type]
+    if event.target_type == "calendar_event":
+        link = event_link(event.target_id)
+    if event.verdict == "published":
+        title = f"{heading} est à jour"
+        body = f"Après vérification, {what} est visible par les autres membres."
+    else:
+        reason = f" Motif : {event.reason.strip()}" if event.reason.strip() else ""
+        title = f"{heading} n'a pas été modifié"
+        body = (f"Un modérateur n'a pas pu publier {what}.{reason} Les autres membres voient toujours la version "
+                "précédente ; vous pouvez proposer un nouveau texte.")
+    return [Draft(event.author_id, "moderation_decision", title, body, link)]
+
+
+def text_screened(event: TextScreened, people: People) -> list[Draft]:
+    """Only a refusal by the rules tells the member anything: a clean text is
+    simply shown, a held one waits for a person (who then decides)."""
+    if event.verdict != "refused":
+        return []
+    heading, what, link = TEXTS[event.target_type]
+    if event.target_type == "calendar_event":
+        link = event_link(event.target_id)
+    body = (f"Nous n'avons pas pu publier {what} : il ne respecte pas les règles de la communauté "
+            "(par exemple des coordonnées personnelles ou des propos injurieux). Les autres membres voient "
+            "toujours la version précédente ; vous pouvez proposer un nouveau texte.")
+    return [Draft(event.author_id, "moderation_decision", f"{heading} n'a pas été modifié", body, link)]
 
 
 def report_resolved(event: ReportResolved, people: People) -> list[Draft]:

@@ -117,6 +117,12 @@ class Me(User):
     bio: str | None
     topics: list[str]
     created_at: str
+    profile_moderation: Literal["pending", "held", "refused"] | None = Field(
+        None,
+        description="Where the last display name and bio submitted stand: `pending` (being screened), `held` "
+        "(waiting for a moderator), `refused`; absent or null when others see what the member sees. Until "
+        "then others see the previous name and bio.",
+    )
 
 
 class PublicProfile(ResponseModel):
