@@ -587,6 +587,8 @@ def erase_user(uow, event: UserErased) -> None:
     user = uuid.UUID(event.user_id)
     uow.members.erase(event)
     uow.reports.erase_reporter(user)
+    # An erased member's pending texts (profile, requests, events) are gone with them: nothing to decide.
+    uow.cases.close_open(user, domain.TEXT_TARGETS)
     uow.cases.erase_author(user, domain.ERASED_EXCERPT)
     uow.targets.erase_author(user)
     uow.appeals.erase_appellant(user, domain.ERASED_APPEAL)

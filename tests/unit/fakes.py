@@ -588,6 +588,11 @@ class FakeModerationCases:
         for c in self.about_author(author_id):
             c.author_id, c.excerpt = ERASED_USER, excerpt
 
+    def close_open(self, author_id, target_types) -> None:
+        for c in self.about_author(author_id):
+            if c.target_type in target_types and c.status == "open":
+                c.status = "closed"
+
 
 class FakeModerationTargets:
     def __init__(self):

@@ -94,3 +94,14 @@ def test_screening_verdicts_and_decisions_map_to_what_the_owner_does():
     assert domain.TEXT_VERDICT == {"publish": "clean", "hold": "held", "reject": "refused"}
     assert domain.text_decision("approve") == "published" and domain.text_decision("reject") == "refused"
     assert domain.is_stale(1, 2) and not domain.is_stale(2, 2) and not domain.is_stale(1, None)
+
+
+def test_an_erased_members_held_profile_leaves_the_queue(moderation_uow):
+    from shared.contracts.identity import UserErasedV2
+
+    user = str(uuid.uuid4())
+    screen(moderation_uow, submitted(user, bio="Appelez-moi au 06 12 34 56 78"))
+    handlers.erase_user(moderation_uow, UserErasedV2(user_id=user, erased_at=NOW, member_version=3))
+    [case] = moderation_uow.cases.rows
+    assert case.status == "closed" and case.excerpt == domain.ERASED_EXCERPT
+    assert handlers.queue(moderation_uow, ADVISOR, {})["items"] == []
