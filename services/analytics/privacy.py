@@ -150,6 +150,7 @@ ACTOR_FIELDS: dict[str, str | None] = {
     "events.event_cancelled": "cancelled_by",
     "events.reminder_due": None,
     "mentoring.request_created": "mentee_id",
+    "mentoring.message_submitted": "mentee_id",
     "mentoring.request_accepted": "mentor_user_id",
     "mentoring.request_declined": "mentor_user_id",
     "mentoring.mentorship_ended": "ended_by",

@@ -20,6 +20,7 @@ from shared.contracts.moderation import (
     SanctionLifted, TargetHidden, TextDecided, TextScreened,
 )
 from shared.contracts.identity import ProfileSubmitted
+from shared.contracts.mentoring import MentoringMessageSubmitted
 from shared.contracts.posts import (
     CommentCreated, CommentHeld, CommentPublished, CommentRejected, PostCreated, PostHeld, PostPublished, PostRejected, PostRemoved, PostUpdated,
 )
@@ -242,6 +243,14 @@ def screen_profile(uow, event: ProfileSubmitted, now: datetime, screener: Screen
     return screen_text(uow, screener, target_type="profile", target_id=event.user_id, author_id=event.user_id,
                        agency_code=event.agency_code, text_version=event.text_version,
                        text=f"{event.display_name}\n{event.bio}", now=now)
+
+
+def screen_mentoring_message(uow, event: MentoringMessageSubmitted, now: datetime,
+                             screener: Screener) -> TextScreened | None:
+    """A mentoring request's message, before its mentor reads it."""
+    return screen_text(uow, screener, target_type="mentoring_request", target_id=event.request_id,
+                       author_id=event.mentee_id, agency_code=event.agency_code, text_version=event.text_version,
+                       text=event.message, now=now)
 
 
 def screen_post(uow, event: PostCreated | PostUpdated, now: datetime, screener: Screener) -> ContentScreened:

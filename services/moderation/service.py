@@ -108,6 +108,10 @@ class ModerationService(Service):
     def on_profile_submitted(self, event):
         handlers.screen_profile(self.uow, event, self.now(), self.screener)
 
+    @handles("mentoring", "message_submitted")
+    def on_mentoring_message_submitted(self, event):
+        handlers.screen_mentoring_message(self.uow, event, self.now(), self.screener)
+
     @handles("identity", "user_erased")
     def on_user_erased(self, event):
         handlers.erase_user(self.uow, event)

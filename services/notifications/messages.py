@@ -126,27 +126,38 @@ def case_decided(event: CaseDecided, people: People) -> list[Draft]:
                   _target_link(people, event.target_type, event.target_id))]
 
 
-# The other screened texts (issue 13): what to call them, and where the member sees them.
+# The other screened texts (issue 13): (title once published, body once
+# published, title when refused, what stays when refused), per target type.
 TEXTS = {
-    "profile": ("Votre profil", "votre nom affiché ou votre présentation", "/v1/me"),
-    "mentoring_request": ("Votre demande de mentorat", "le message de votre demande de mentorat", MENTORING_LINK),
-    "calendar_event": ("Votre événement", "le titre ou la description de votre événement", None),
+    "profile": ("Votre profil est à jour",
+                "Après vérification, votre nom affiché et votre présentation sont visibles par les autres membres.",
+                "Votre profil n'a pas été modifié",
+                "Les autres membres voient toujours votre nom et votre présentation précédents ; "
+                "vous pouvez proposer un nouveau texte."),
+    "mentoring_request": ("Votre demande de mentorat a été transmise",
+                          "Après vérification, votre message a été transmis au mentor.",
+                          "Votre demande de mentorat n'a pas été transmise",
+                          "Votre demande est annulée ; vous pouvez en envoyer une nouvelle, avec un autre message."),
+    "calendar_event": ("Votre événement est publié",
+                       "Après vérification, votre événement est visible par les membres.",
+                       "Votre événement n'a pas été publié",
+                       "Il n'est pas visible des membres ; vous pouvez en proposer un nouveau."),
 }
 
 
+def _text_link(target_type: str, target_id: str) -> str | None:
+    return {"profile": "/v1/me", "mentoring_request": MENTORING_LINK,
+            "calendar_event": event_link(target_id)}[target_type]
+
+
 def text_decided(event: TextDecided, people: People) -> list[Draft]:
-    heading, what, link = TEXTS[event.target_type]
-    if event.target_type == "calendar_event":
-        link = event_link(event.target_id)
+    published_title, published_body, refused_title, what_stays = TEXTS[event.target_type]
     if event.verdict == "published":
-        title = f"{heading} est à jour"
-        body = f"Après vérification, {what} est visible par les autres membres."
+        title, body = published_title, published_body
     else:
         reason = f" Motif : {event.reason.strip()}" if event.reason.strip() else ""
-        title = f"{heading} n'a pas été modifié"
-        body = (f"Un modérateur n'a pas pu publier {what}.{reason} Les autres membres voient toujours la version "
-                "précédente ; vous pouvez proposer un nouveau texte.")
-    return [Draft(event.author_id, "moderation_decision", title, body, link)]
+        title, body = refused_title, f"Un modérateur n'a pas pu publier votre texte.{reason} {what_stays}"
+    return [Draft(event.author_id, "moderation_decision", title, body, _text_link(event.target_type, event.target_id))]
 
 
 def text_screened(event: TextScreened, people: People) -> list[Draft]:
@@ -154,13 +165,11 @@ def text_screened(event: TextScreened, people: People) -> list[Draft]:
     simply shown, a held one waits for a person (who then decides)."""
     if event.verdict != "refused":
         return []
-    heading, what, link = TEXTS[event.target_type]
-    if event.target_type == "calendar_event":
-        link = event_link(event.target_id)
-    body = (f"Nous n'avons pas pu publier {what} : il ne respecte pas les règles de la communauté "
-            "(par exemple des coordonnées personnelles ou des propos injurieux). Les autres membres voient "
-            "toujours la version précédente ; vous pouvez proposer un nouveau texte.")
-    return [Draft(event.author_id, "moderation_decision", f"{heading} n'a pas été modifié", body, link)]
+    _, _, refused_title, what_stays = TEXTS[event.target_type]
+    body = ("Nous n'avons pas pu publier votre texte : il ne respecte pas les règles de la communauté "
+            f"(par exemple des coordonnées personnelles ou des propos injurieux). {what_stays}")
+    return [Draft(event.author_id, "moderation_decision", refused_title, body,
+                  _text_link(event.target_type, event.target_id))]
 
 
 def report_resolved(event: ReportResolved, people: People) -> list[Draft]:

@@ -119,9 +119,9 @@ class Me(User):
     created_at: str
     profile_moderation: Literal["pending", "held", "refused"] | None = Field(
         None,
-        description="Where the last display name and bio submitted stand: `pending` (being screened), `held` "
-        "(waiting for a moderator), `refused`; absent or null when others see what the member sees. Until "
-        "then others see the previous name and bio.",
+        description="Où en sont le nom affiché et la présentation proposés en dernier : `pending` (en cours "
+        "d'analyse), `held` (en attente d'un modérateur), `refused` (refusés) ; absent ou null quand les autres "
+        "membres voient ce que voit le membre. D'ici là, ils voient les précédents.",
     )
 
 

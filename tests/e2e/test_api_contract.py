@@ -235,6 +235,13 @@ def events(tour: Tour, people: dict) -> None:
                                headers=advisor_h).status_code == 200, timeout=10, message="attendance noted")
 
 
+def seen_by_mentor(http, mentor_h: dict, request_id: str) -> None:
+    """A mentor sees a request once moderation found its message clean (issue 13)."""
+    wait_for(lambda: request_id in [r["id"] for r in http.get("/v1/mentoring/requests", params={"role": "mentor"},
+                                                             headers=mentor_h).json()["items"]],
+             timeout=5, message="the request's message to be screened")
+
+
 def mentoring(tour: Tour, people: dict) -> None:
     http = tour.http
     (_, seeker_h), (_, company_h), (_, other_h) = (people[k] for k in ("seeker", "company", "other"))
@@ -243,10 +250,12 @@ def mentoring(tour: Tour, people: dict) -> None:
     ok(http.get("/v1/mentors", params={"topic": "numerique"}, headers=seeker_h))
     asked = ok(http.post("/v1/mentoring/requests", json={"mentor_id": mentor["id"], "message": "Bonjour !"},
                          headers=seeker_h), 201)
+    seen_by_mentor(http, company_h, asked["id"])
     ok(http.post(f"/v1/mentoring/requests/{asked['id']}/accept", headers=company_h))
     ok(http.post(f"/v1/mentoring/requests/{asked['id']}/end", json={"reason": "Formation trouvée"}, headers=seeker_h))
     declined = ok(http.post("/v1/mentoring/requests", json={"mentor_id": mentor["id"], "message": "Et moi ?"},
                             headers=other_h), 201)
+    seen_by_mentor(http, company_h, declined["id"])
     ok(http.post(f"/v1/mentoring/requests/{declined['id']}/decline", headers=company_h))
     ok(http.get("/v1/mentoring/requests", params={"role": "mentee"}, headers=seeker_h))
 

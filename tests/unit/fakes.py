@@ -1268,7 +1268,8 @@ class FakeMentoringRequests:
     def of_member(self, user_id, role, status, after, limit):
         found = [
             r for r in self.rows.values()
-            if ((role != "mentor" and r.mentee_id == user_id) or (role != "mentee" and r.mentor_user_id == user_id))
+            if ((role != "mentor" and r.mentee_id == user_id)
+                or (role != "mentee" and r.mentor_user_id == user_id and getattr(r, "message_moderation", None) is None))
             and (status is None or r.status == status)
             and (after is None or (r.created_at, r.id) < tuple(after))
         ]

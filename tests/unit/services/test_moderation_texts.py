@@ -105,3 +105,17 @@ def test_an_erased_members_held_profile_leaves_the_queue(moderation_uow):
     [case] = moderation_uow.cases.rows
     assert case.status == "closed" and case.excerpt == domain.ERASED_EXCERPT
     assert handlers.queue(moderation_uow, ADVISOR, {})["items"] == []
+
+
+def test_a_mentoring_message_is_screened_as_a_mentoring_request_of_its_mentee(moderation_uow):
+    from shared.contracts.mentoring import MentoringMessageSubmitted
+
+    mentee, request_id = str(uuid.uuid4()), str(uuid.uuid4())
+    event = MentoringMessageSubmitted(request_id=request_id, mentee_id=mentee, agency_code="HDF-LILLE", text_version=1,
+                                      message="Voici mon IBAN FR76 3000 6000 0112 3456 7890 189", submitted_at=NOW)
+    result = handlers.screen_mentoring_message(moderation_uow, event, NOW, default_screener())
+    [case] = moderation_uow.cases.rows
+    assert (result.target_type, result.target_id, result.author_id, result.verdict) == (
+        "mentoring_request", request_id, mentee, "held")
+    assert (case.target_type, case.author_id, case.agency_code) == ("mentoring_request", uuid.UUID(mentee), "HDF-LILLE")
+    assert "7890" not in case.excerpt

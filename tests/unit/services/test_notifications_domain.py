@@ -74,3 +74,19 @@ def test_a_member_is_told_when_their_profile_text_is_refused_or_approved_in_fren
     assert messages.text_screened(screened("clean"), None) == [] and messages.text_screened(screened("held"), None) == []
     [auto] = messages.text_screened(screened("refused"), None)
     assert auto.recipient_id == user and "règles de la communauté" in auto.body
+
+
+def test_a_mentee_is_told_when_the_message_is_refused_and_the_request_cancelled():
+    import uuid
+
+    from services.notifications import messages
+    from shared.contracts.moderation import TextDecided
+
+    at = datetime(2026, 3, 4, 9, 30, tzinfo=timezone.utc)
+    mentee = str(uuid.uuid4())
+    event = TextDecided(case_id=str(uuid.uuid4()), target_type="mentoring_request", target_id=str(uuid.uuid4()),
+                        author_id=mentee, agency_code="HDF-LILLE", text_version=1, verdict="refused", reason="",
+                        decided_by=str(uuid.uuid4()), opened_at=at, decided_at=at)
+    [draft] = messages.text_decided(event, None)
+    assert draft.recipient_id == mentee and draft.link == "/v1/mentoring/requests"
+    assert draft.title == "Votre demande de mentorat n'a pas été transmise" and "annulée" in draft.body
