@@ -147,6 +147,7 @@ ACTOR_FIELDS: dict[str, str | None] = {
     "moderation.text_screened": None,
     "moderation.text_decided": "decided_by",
     "events.event_created": "organizer_id",
+    "events.texts_submitted": "organizer_id",
     "events.event_cancelled": "cancelled_by",
     "events.reminder_due": None,
     "mentoring.request_created": "mentee_id",

@@ -19,6 +19,7 @@ from shared.contracts.moderation import (
     AppealFiled, CaseDecided, CaseOpened, ContentScreened, QuestionUnanswered, ReportResolved, SanctionImposed,
     SanctionLifted, TargetHidden, TextDecided, TextScreened,
 )
+from shared.contracts.events import CalendarEventTextsSubmitted
 from shared.contracts.identity import ProfileSubmitted
 from shared.contracts.mentoring import MentoringMessageSubmitted
 from shared.contracts.posts import (
@@ -251,6 +252,15 @@ def screen_mentoring_message(uow, event: MentoringMessageSubmitted, now: datetim
     return screen_text(uow, screener, target_type="mentoring_request", target_id=event.request_id,
                        author_id=event.mentee_id, agency_code=event.agency_code, text_version=event.text_version,
                        text=event.message, now=now)
+
+
+def screen_event_texts(uow, event: CalendarEventTextsSubmitted, now: datetime,
+                       screener: Screener) -> TextScreened | None:
+    """An event's title, description and location, before members see it."""
+    text = "\n".join(t for t in (event.title, event.description, event.location) if t)
+    return screen_text(uow, screener, target_type="calendar_event", target_id=event.calendar_event_id,
+                       author_id=event.organizer_id, agency_code=event.agency_code, text_version=event.text_version,
+                       text=text, now=now)
 
 
 def screen_post(uow, event: PostCreated | PostUpdated, now: datetime, screener: Screener) -> ContentScreened:

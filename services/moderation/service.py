@@ -112,6 +112,10 @@ class ModerationService(Service):
     def on_mentoring_message_submitted(self, event):
         handlers.screen_mentoring_message(self.uow, event, self.now(), self.screener)
 
+    @handles("events", "texts_submitted")
+    def on_event_texts_submitted(self, event):
+        handlers.screen_event_texts(self.uow, event, self.now(), self.screener)
+
     @handles("identity", "user_erased")
     def on_user_erased(self, event):
         handlers.erase_user(self.uow, event)

@@ -217,8 +217,14 @@ def events(tour: Tour, people: dict) -> None:
             "ends_at": (starts + timedelta(hours=1)).isoformat(), "location": "Agence de Saint-Denis", "capacity": 5,
             "topics": ["numerique"]}), 201)
 
-    soon = create(datetime.now(timezone.utc) + timedelta(seconds=3), "Réunion d'information")
-    later = create(datetime.now(timezone.utc) + timedelta(days=20), "Forum de l'emploi")
+    def listed(event: dict) -> dict:
+        """Members see an event once moderation let its texts through (issue 13)."""
+        wait_for(lambda: http.get(f"/v1/events/{event['id']}", headers=seeker_h).status_code == 200, timeout=5,
+                 message="the event's texts to be screened")
+        return event
+
+    soon = listed(create(datetime.now(timezone.utc) + timedelta(seconds=6), "Réunion d'information"))
+    later = listed(create(datetime.now(timezone.utc) + timedelta(days=20), "Forum de l'emploi"))
     ok(http.post(f"/v1/events/{soon['id']}/registrations", headers=seeker_h), 201)
     ok(http.post(f"/v1/events/{later['id']}/registrations", headers=other_h), 201)
     ok(http.get("/v1/events", params={"agency": AGENCY, "kind": "info_session"}, headers=seeker_h))

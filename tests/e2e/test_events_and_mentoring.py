@@ -54,7 +54,10 @@ def test_a_workshop_from_creation_to_waitlist_promotion(http, join, platform):
     })
     assert created.status_code == 201, created.text
     event_id = created.json()["id"]
-    assert created.json()["agency_code"] == "HDF-LILLE"
+    assert created.json()["agency_code"] == "HDF-LILLE" and created.json()["text_moderation"] == "pending"
+    # Members see it once moderation let its texts through (issue 13).
+    wait_for(lambda: http.get(f"/v1/events/{event_id}", headers=first_h).status_code == 200, timeout=5,
+             message="the event's texts to be screened")
 
     assert http.post(f"/v1/events/{event_id}/registrations", headers=first_h).status_code == 201
     assert http.post(f"/v1/events/{event_id}/registrations", headers=second_h).json()["status"] == "confirmed"

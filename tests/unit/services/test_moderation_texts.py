@@ -119,3 +119,18 @@ def test_a_mentoring_message_is_screened_as_a_mentoring_request_of_its_mentee(mo
         "mentoring_request", request_id, mentee, "held")
     assert (case.target_type, case.author_id, case.agency_code) == ("mentoring_request", uuid.UUID(mentee), "HDF-LILLE")
     assert "7890" not in case.excerpt
+
+
+def test_an_events_title_description_and_location_are_screened_together(moderation_uow):
+    from shared.contracts.events import CalendarEventTextsSubmitted
+
+    organizer, event_id = str(uuid.uuid4()), str(uuid.uuid4())
+    clean = CalendarEventTextsSubmitted(calendar_event_id=event_id, organizer_id=organizer, agency_code="HDF-LILLE",
+                                        text_version=1, title="Forum de l'emploi", description="Vingt recruteurs.",
+                                        location="Lille Grand Palais", submitted_at=NOW)
+    assert handlers.screen_event_texts(moderation_uow, clean, NOW, default_screener()).verdict == "clean"
+    other = str(uuid.uuid4())
+    held = clean.model_copy(update={"calendar_event_id": other, "location": "Inscriptions : forum@exemple.fr"})
+    result = handlers.screen_event_texts(moderation_uow, held, NOW, default_screener())
+    assert (result.target_type, result.target_id, result.author_id, result.verdict, result.reasons) == (
+        "calendar_event", other, organizer, "held", ["personal_data.email"])
