@@ -226,3 +226,17 @@ def test_an_organiser_sees_that_the_events_texts_wait_for_moderation(web_client,
     answer = web_client.get("/evenements/e1")
     assert answer.status_code == 200, answer.text
     assert "visible des membres après la vérification de ses textes par un modérateur" in answer.text
+
+
+def test_a_held_profile_in_the_queue_is_named_and_can_be_approved_or_refused_only(web_client, signed_in, fake_gateway):
+    signed_in("advisor")
+    case = {"id": "k2", "target_type": "profile", "target_id": "u7", "agency_code": "HDF-LILLE",
+            "reasons": ["personal_data.phone"], "source": "screening", "excerpt": "Appelez-moi au [masqué]",
+            "created_at": "2026-03-01T09:00:00+00:00", "opened_at": "2026-03-01T09:00:00+00:00", "author_id": "u7",
+            "status": "open"}
+    fake_gateway.overrides[("GET", "/v1/moderation/queue")] = lambda r: httpx.Response(
+        200, json={"items": [case], "next_cursor": None})
+    html = web_client.get("/conseiller/moderation").text
+    assert "Profil d&#39;un membre" in html or "Profil d'un membre" in html
+    assert 'href="/membres/u7"' in html
+    assert 'id="action-k2-approve"' in html and 'id="action-k2-reject"' in html and 'id="action-k2-hide"' not in html
