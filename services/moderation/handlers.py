@@ -232,7 +232,7 @@ def screen_text(uow, screener: Screener, *, target_type: str, target_id: str, au
                details={"action": "reject", "rules": list(result.reasons), "source": "screening"})
     target.status = {"clean": "published", "held": "held", "refused": "rejected"}[verdict]
     target.status_at = now
-    screened = TextScreened(target_type=target_type, target_id=target_id, author_id=author_id,
+    screened = TextScreened(target_type=target_type, target_id=target_id, author_id=author_id, agency_code=agency_code,
                             text_version=text_version, verdict=verdict, reasons=list(result.reasons),
                             case_id=str(case.id) if case is not None else None, screened_at=now)
     uow.record(screened)

@@ -157,6 +157,7 @@ class TextScreened(EventPayload):
     target_type: TextTargetType
     target_id: str
     author_id: str
+    agency_code: str | None
     text_version: int
     verdict: Literal["clean", "held", "refused"]
     reasons: list[str]

@@ -58,7 +58,7 @@ def create(uow, caller=ADVISOR, verdict: str | None = "clean", **overrides) -> d
 
 def screened(uow, event_id: str, organizer: Caller, verdict: str) -> None:
     handlers.texts_verdict(uow, TextScreened(
-        target_type="calendar_event", target_id=event_id, author_id=organizer.id, text_version=1, verdict=verdict,
+        target_type="calendar_event", target_id=event_id, author_id=organizer.id, agency_code=organizer.agency_code, text_version=1, verdict=verdict,
         reasons=[], case_id=None, screened_at=NOW), NOW)
     uow.commit()
 

@@ -187,7 +187,7 @@ def verdict(uow, event):
 
 
 def screened(user, version, verdict, reasons=()):
-    return TextScreened(target_type="profile", target_id=str(user.id), author_id=str(user.id), text_version=version,
+    return TextScreened(target_type="profile", target_id=str(user.id), author_id=str(user.id), agency_code=user.agency_code, text_version=version,
                         verdict=verdict, reasons=list(reasons), case_id=None, screened_at=NOW)
 
 

@@ -52,7 +52,7 @@ def ask(uow, who: Caller, profile: dict, verdict: str | None = "clean", message:
 
 def screened(uow, request_id: str, mentee: Caller, verdict: str) -> None:
     handlers.message_verdict(uow, TextScreened(
-        target_type="mentoring_request", target_id=request_id, author_id=mentee.id, text_version=1, verdict=verdict,
+        target_type="mentoring_request", target_id=request_id, author_id=mentee.id, agency_code=mentee.agency_code, text_version=1, verdict=verdict,
         reasons=[], case_id=None, screened_at=NOW), NOW)
     uow.commit()
 

@@ -30,7 +30,7 @@ def screen(uow, event, now=NOW):
 def test_a_clean_profile_is_clean_without_a_case(moderation_uow):
     event = submitted()
     result = screen(moderation_uow, event)
-    assert result == TextScreened(target_type="profile", target_id=event.user_id, author_id=event.user_id,
+    assert result == TextScreened(target_type="profile", target_id=event.user_id, author_id=event.user_id, agency_code="HDF-LILLE",
                                   text_version=1, verdict="clean", reasons=[], case_id=None, screened_at=NOW)
     assert moderation_uow.cases.rows == []
 

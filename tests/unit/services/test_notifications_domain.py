@@ -68,7 +68,7 @@ def test_a_member_is_told_when_their_profile_text_is_refused_or_approved_in_fren
     assert approved.title == "Votre profil est à jour"
 
     def screened(verdict):
-        return TextScreened(target_type="profile", target_id=user, author_id=user, text_version=2, verdict=verdict,
+        return TextScreened(target_type="profile", target_id=user, author_id=user, agency_code=None, text_version=2, verdict=verdict,
                             reasons=[], case_id=None, screened_at=at)
 
     assert messages.text_screened(screened("clean"), None) == [] and messages.text_screened(screened("held"), None) == []
