@@ -30,6 +30,10 @@ SCREENING_REASONS = {
 }
 CASE_SOURCES = {"screening": "Filtrage automatique", "reports": "Signalements", "appeal": "Appel"}
 MODERATION_ACTIONS = {"approve": "Approuver (publier)", "reject": "Refuser", "hide": "Masquer"}
+# What a case is about; the texts other than posts and comments are approved or refused only (issue 13).
+CASE_TARGETS = {"post": "Publication", "comment": "Réponse", "profile": "Profil d'un membre (nom, présentation)",
+                "mentoring_request": "Demande de mentorat (message)", "calendar_event": "Événement (titre, description, lieu)"}
+TEXT_TARGETS = ("profile", "mentoring_request", "calendar_event")
 REACTIONS = {"helpful": "Utile", "thanks": "Merci", "support": "Soutien"}
 SANCTIONS = {"warn": "Avertissement", "mute": "Mise en sourdine", "suspend": "Suspension"}
 NOTIFICATION_TYPES = {

@@ -98,6 +98,8 @@ KEPT_FIELDS = frozenset(
         "validated_by_advisor",
         "capacity",
         "position",
+        "text_version",  # which submission of a screened text a verdict is about
+        "verdict",
     }
 )
 
@@ -165,10 +167,14 @@ ACTOR_FIELDS: dict[str, str | None] = {
     "moderation.sanction_lifted": None,
     "moderation.appeal_filed": "appellant_id",
     "moderation.question_unanswered": None,
+    "moderation.text_screened": None,
+    "moderation.text_decided": "decided_by",
     "events.event_created": "organizer_id",
+    "events.texts_submitted": "organizer_id",
     "events.event_cancelled": "cancelled_by",
     "events.reminder_due": None,
     "mentoring.request_created": "mentee_id",
+    "mentoring.message_submitted": "mentee_id",
     "mentoring.request_accepted": "mentor_user_id",
     "mentoring.request_declined": "mentor_user_id",
     "mentoring.mentorship_ended": "ended_by",

@@ -15,6 +15,7 @@ with `merge_row` below.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,9 @@ class Change:
     table: str
     values: dict[str, Any]
 
+
+# Namespace of the case_openings keys of held texts (one row per case, whatever its versions).
+TEXT_CASES = uuid.UUID("5b0c1d52-7a8e-4f64-9a43-3c1f0e2d7b91")
 
 TABLES: dict[str, dict[str, Any]] = {
     "agencies": {"key": ("code",), "columns": {"region": "latest:region_at", "region_at": "max"}},
@@ -207,6 +211,18 @@ def changes_of(fact: dict[str, Any]) -> list[Change]:
         changes.append(Change("case_decisions", {"event_id": fact["event_id"], "case_id": p.get("case_id"),
                                                  "agency_code": agency, "source": p.get("source"),
                                                  "action": p.get("action"), "opened_at": _t(p.get("opened_at")),
+                                                 "decided_at": _t(p.get("decided_at"))}))
+    elif kind == "moderation.text_screened" and p.get("verdict") == "held" and p.get("case_id"):
+        # A held profile, mentoring message or event text waits in a case (issue 13). One row per case: a
+        # newer version held again updates the same case, so its key is made from the case id.
+        changes.append(Change("case_openings", {"event_id": uuid.uuid5(TEXT_CASES, p["case_id"]),
+                                                "case_id": p["case_id"], "agency_code": agency, "source": "screening",
+                                                "opened_at": _t(p.get("screened_at"))}))
+    elif kind == "moderation.text_decided":
+        changes.append(Change("case_decisions", {"event_id": fact["event_id"], "case_id": p.get("case_id"),
+                                                 "agency_code": agency, "source": "screening",
+                                                 "action": {"published": "approve", "refused": "reject"}.get(p.get("verdict")),
+                                                 "opened_at": _t(p.get("opened_at")),
                                                  "decided_at": _t(p.get("decided_at"))}))
     elif kind == "moderation.content_screened":
         changes.append(Change("screenings", {"event_id": fact["event_id"], "target_type": p.get("target_type"),

@@ -8,6 +8,24 @@ from shared.errors import Conflict, Forbidden, ValidationFailed
 
 ACTIVE_STATUSES = ("confirmed", "waitlisted")
 
+# An event's texts are screened before members see it (issue 13).
+TEXTS_PENDING, TEXTS_HELD, TEXTS_REFUSED = "pending", "held", "refused"
+
+
+def visible_to(text_moderation: str | None, organizer_id: str | None, caller: Caller) -> bool:
+    """Members see an event once its texts are clean (or approved); its
+    organiser sees it from the start, with where its texts stand."""
+    return text_moderation is None or (organizer_id is not None and organizer_id == caller.id)
+
+
+def texts_after_verdict(verdict: str) -> str | None:
+    return {"clean": None, "published": None, "held": TEXTS_HELD, "refused": TEXTS_REFUSED}[verdict]
+
+
+def texts_verdict_applies(text_moderation: str | None, text_version: int) -> bool:
+    """The texts are submitted once (version 1); a verdict counts while they wait."""
+    return text_version == 1 and text_moderation in (TEXTS_PENDING, TEXTS_HELD)
+
 
 def check_schedule(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     errors = []

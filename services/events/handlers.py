@@ -13,12 +13,14 @@ from shared.contracts.events import (
     AttendanceRecorded,
     CalendarEventCancelled,
     CalendarEventCreated,
+    CalendarEventTextsSubmitted,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationWaitlisted,
     ReminderDue,
 )
 from shared.contracts.identity import UserErased
+from shared.contracts.moderation import TextDecided, TextScreened
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.validation import parse
 
@@ -62,6 +64,8 @@ def event_view(event: CalendarEvent, counts: dict, names: dict) -> dict:
     if event.status == "cancelled":
         view["cancel_reason"] = event.cancel_reason
         view["cancelled_at"] = _iso(event.cancelled_at)
+    if event.text_moderation is not None:  # only its organiser sees such an event
+        view["text_moderation"] = event.text_moderation
     return view
 
 
@@ -104,10 +108,15 @@ def _key(value, detail: str = EVENT_NOT_FOUND) -> uuid.UUID:
         raise NotFound(detail) from None
 
 
-def _event(uow, event_id, *, lock: bool = False) -> CalendarEvent:
+def _event(uow, event_id, *, lock: bool = False, caller: Caller | None = None) -> CalendarEvent:
+    """The event; with `caller`, only if they may see it (its texts let
+    through by moderation, or their own): what they may not see does not exist."""
     key = _key(event_id)
     event = uow.calendar_events.get_for_update(key) if lock else uow.calendar_events.get(key)
     if event is None:
+        raise NotFound(EVENT_NOT_FOUND)
+    organizer = str(event.organizer_id) if event.organizer_id else None
+    if caller is not None and not domain.visible_to(event.text_moderation, organizer, caller):
         raise NotFound(EVENT_NOT_FOUND)
     return event
 
@@ -139,17 +148,41 @@ def create_event(uow, caller: Caller, data: dict, now: datetime) -> dict:
         status="scheduled",
         created_at=now,
         updated_at=now,
+        text_moderation=domain.TEXTS_PENDING,
     )
     uow.calendar_events.add(event)
+    # Listed, and announced (events.event_created), once moderation lets its texts through (issue 13).
     uow.record(
-        CalendarEventCreated(
-            calendar_event_id=str(event.id), organizer_id=caller.id, organizer_role=caller.role,
-            agency_code=agency_code, kind=event.kind, title=event.title, starts_at=event.starts_at,
-            ends_at=event.ends_at, capacity=event.capacity, topics=list(event.topics), created_at=now,
+        CalendarEventTextsSubmitted(
+            calendar_event_id=str(event.id), organizer_id=caller.id, agency_code=agency_code, text_version=1,
+            title=event.title, description=event.description, location=event.location, submitted_at=now,
         )
     )
     uow.commit()
     return _one_view(uow, event)
+
+
+def texts_verdict(uow, event: TextScreened | TextDecided, now: datetime) -> None:
+    """Moderation's verdict on an event's texts: clean or approved, the event
+    is listed and announced; held, it keeps waiting; refused, it stays
+    visible to its organiser only."""
+    if event.target_type != "calendar_event":
+        return
+    calendar_event = uow.calendar_events.get_for_update(_key(event.target_id))
+    if calendar_event is None or not domain.texts_verdict_applies(calendar_event.text_moderation, event.text_version):
+        return
+    calendar_event.text_moderation = domain.texts_after_verdict(event.verdict)
+    calendar_event.updated_at = now
+    if calendar_event.text_moderation is None:
+        uow.record(
+            CalendarEventCreated(
+                calendar_event_id=str(calendar_event.id), organizer_id=str(calendar_event.organizer_id),
+                organizer_role=calendar_event.organizer_role, agency_code=calendar_event.agency_code,
+                kind=calendar_event.kind, title=calendar_event.title, starts_at=calendar_event.starts_at,
+                ends_at=calendar_event.ends_at, capacity=calendar_event.capacity, topics=list(calendar_event.topics),
+                created_at=calendar_event.created_at,
+            )
+        )
 
 
 def list_events(uow, caller: Caller, query: dict, now: datetime) -> dict:
@@ -166,6 +199,7 @@ def list_events(uow, caller: Caller, query: dict, now: datetime) -> dict:
         kind=filters.kind,
         after=after,
         limit=filters.limit + 1,
+        viewer=uuid.UUID(caller.id),
     )
     more = paging.next_cursor("events.list", events, filters.limit, lambda e: (e.starts_at, e.id))
     return {"items": _views(uow, events[: filters.limit]), "next_cursor": more}
@@ -173,7 +207,7 @@ def list_events(uow, caller: Caller, query: dict, now: datetime) -> dict:
 
 def get_event(uow, caller: Caller, event_id: str) -> dict:
     caller.require_user()
-    event = _event(uow, event_id)
+    event = _event(uow, event_id, caller=caller)
     view = _one_view(uow, event)
     mine = uow.registrations.get_for(event.id, uuid.UUID(caller.id))
     if mine is not None and mine.status in domain.ACTIVE_STATUSES:
@@ -185,7 +219,7 @@ def get_event(uow, caller: Caller, event_id: str) -> dict:
 
 def event_ics(uow, caller: Caller, event_id: str) -> str:
     caller.require_user()
-    return calendar.to_ics(_event(uow, event_id))
+    return calendar.to_ics(_event(uow, event_id, caller=caller))
 
 
 def cancel_event(uow, caller: Caller, event_id: str, data: dict, now: datetime) -> dict:
@@ -220,7 +254,7 @@ def register(uow, caller: Caller, event_id: str, now: datetime) -> dict:
     confirmed than the capacity. `created` is False when the member was
     already registered (the same registration is returned)."""
     caller.require_user()
-    event = _event(uow, event_id, lock=True)
+    event = _event(uow, event_id, lock=True, caller=caller)
     domain.check_not_cancelled(event.status)
     user_id = uuid.UUID(caller.id)
     registration = uow.registrations.get_for(event.id, user_id)

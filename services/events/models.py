@@ -48,6 +48,9 @@ class CalendarEvent(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The texts wait for moderation before the event is listed (issue 13):
+    # pending, held, refused; None once clean (or approved).
+    text_moderation: Mapped[str | None] = mapped_column(String(20))
 
 
 class Registration(Base):

@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import func, or_, select, text, tuple_, update
 
 from services.events.models import CalendarEvent, Member, Registration
 from shared.db.members import MemberCopyRepository
@@ -42,9 +42,13 @@ class CalendarEventRepository:
         kind: str | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
+        viewer: uuid.UUID | None = None,
     ) -> list[CalendarEvent]:
-        """Soonest first, keyset-paginated on (starts_at, id)."""
-        query = select(CalendarEvent)
+        """Soonest first, keyset-paginated on (starts_at, id); only events
+        whose texts moderation let through, and the viewer's own."""
+        query = select(CalendarEvent).where(
+            or_(CalendarEvent.text_moderation.is_(None), CalendarEvent.organizer_id == viewer)
+        )
         if starts_from is not None:
             query = query.where(CalendarEvent.starts_at >= starts_from)
         if ends_after is not None:

@@ -227,3 +227,34 @@ def clean_user_agent(user_agent: str | None) -> str | None:
         return None
     printable = "".join(ch for ch in user_agent if ch.isprintable()).strip()
     return printable[:USER_AGENT_MAX] or None
+
+
+# ---------------------------------------------------------------- profile screening (issue 13)
+#
+# Others see a member's display name and bio only once moderation found them
+# clean; the member sees what they submitted, with its moderation status.
+
+PROFILE_PENDING, PROFILE_HELD, PROFILE_REFUSED = "pending", "held", "refused"
+
+
+def profile_submission(public: tuple[str, str], pending: tuple[str | None, str | None],
+                       changes: dict) -> tuple[str, str] | None:
+    """The (display name, bio) to screen after a PATCH, or None when it
+    changes neither text from what was last submitted (the pending texts when
+    some wait, else the public ones)."""
+    name = pending[0] if pending[0] is not None else public[0]
+    bio = pending[1] if pending[1] is not None else public[1]
+    proposed = (changes.get("display_name", name), changes.get("bio", bio))
+    return None if proposed == (name, bio) else proposed
+
+
+def verdict_applies(event_text_version: int, current_text_version: int, status: str | None) -> bool:
+    """A verdict counts only for the latest submission, and only while it waits
+    (a redelivered verdict, or one about a text since replaced, changes nothing)."""
+    return event_text_version == current_text_version and status in (PROFILE_PENDING, PROFILE_HELD)
+
+
+def profile_after_verdict(verdict: str) -> str | None:
+    """The member's profile_moderation after a verdict: None once published
+    (clean by the rules, or approved by a person)."""
+    return {"clean": None, "published": None, "held": PROFILE_HELD, "refused": PROFILE_REFUSED}[verdict]

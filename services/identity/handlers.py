@@ -21,11 +21,12 @@ from shared.contracts.identity import (
     AccessRestored,
     AccessRevoked,
     AgencyCreated,
+    ProfileSubmitted,
     ProfileUpdatedV2,
     UserErasedV2,
     UserRegisteredV2,
 )
-from shared.contracts.moderation import SanctionImposed, SanctionLifted
+from shared.contracts.moderation import SanctionImposed, SanctionLifted, TextDecided, TextScreened
 from shared.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from shared import backoff, paging
 from shared.mail import DeliveryFailed, build_message, gives_up, mail_domain
@@ -39,19 +40,23 @@ def agency_view(a: Agency) -> dict:
 
 
 def me_view(u: User) -> dict:
+    """What the member sees of themselves: the texts they submitted last, even
+    while moderation screens them (`profile_moderation` says so)."""
     return {
         "id": str(u.id),
         "email": u.email,
-        "display_name": u.display_name,
+        "display_name": u.pending_display_name if u.pending_display_name is not None else u.display_name,
         "role": u.role,
         "agency_code": u.agency_code,
-        "bio": u.bio,
+        "bio": u.pending_bio if u.pending_bio is not None else u.bio,
         "topics": list(u.topics or []),
         "created_at": u.created_at.isoformat() if u.created_at else None,
+        "profile_moderation": u.profile_moderation,
     }
 
 
 def public_view(u: User) -> dict:
+    """What others see: the last name and bio moderation found clean."""
     return {"id": str(u.id), "display_name": u.display_name, "role": u.role, "agency_code": u.agency_code, "bio": u.bio}
 
 
@@ -184,6 +189,7 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         created_at=now,
         last_active_at=now,
         version=1,
+        profile_text_version=0,
     )
     invitation.uses += 1
     uow.users.add(user)
@@ -402,12 +408,45 @@ def update_me(uow, caller: Caller, data: dict, now: datetime) -> dict:
         changes["topics"] = list(dict.fromkeys(changes["topics"]))
     if "display_name" in changes:
         domain.check_display_name(changes["display_name"], user.role)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    user.version += 1
-    uow.record(ProfileUpdatedV2(user_id=caller.id, display_name=user.display_name, topics=list(user.topics), updated_at=now, member_version=user.version))
+    if "topics" in changes:  # topics are chosen from a list: nothing to screen
+        user.topics = changes["topics"]
+        user.version += 1
+        uow.record(ProfileUpdatedV2(user_id=caller.id, display_name=user.display_name, topics=list(user.topics),
+                                    updated_at=now, member_version=user.version))
+    submitted = domain.profile_submission((user.display_name, user.bio or ""),
+                                          (user.pending_display_name, user.pending_bio), changes)
+    if submitted is not None:
+        # Others keep seeing the previous clean texts until moderation's verdict (issue 13).
+        user.pending_display_name, user.pending_bio = submitted
+        user.profile_text_version = (user.profile_text_version or 0) + 1
+        user.profile_moderation = domain.PROFILE_PENDING
+        uow.record(ProfileSubmitted(user_id=caller.id, agency_code=user.agency_code,
+                                    text_version=user.profile_text_version, display_name=submitted[0],
+                                    bio=submitted[1], submitted_at=now))
     uow.commit()
     return me_view(user)
+
+
+def profile_verdict(uow, event: TextScreened | TextDecided, now: datetime) -> None:
+    """Moderation's verdict on a submitted name and bio: published (clean, or
+    approved by a person), still held, or refused (the texts are dropped; the
+    public ones stay)."""
+    if event.target_type != "profile":
+        return
+    user = uow.users.get_for_update(uuid.UUID(event.target_id))
+    if user is None or user.status == "erased":
+        return
+    if not domain.verdict_applies(event.text_version, user.profile_text_version, user.profile_moderation):
+        return
+    after = domain.profile_after_verdict(event.verdict)
+    if after is None:
+        user.display_name, user.bio = user.pending_display_name, user.pending_bio
+        user.version += 1
+        uow.record(ProfileUpdatedV2(user_id=str(user.id), display_name=user.display_name, topics=list(user.topics or []),
+                                    updated_at=now, member_version=user.version))
+    if after != domain.PROFILE_HELD:
+        user.pending_display_name = user.pending_bio = None
+    user.profile_moderation = after
 
 
 def erase_me(uow, caller: Caller, tokens: TokenIssuer, now: datetime) -> None:
@@ -429,6 +468,7 @@ def _erase(uow, user: User, now: datetime) -> None:
     user.password_hash = ""
     user.display_name = domain.ERASED_DISPLAY_NAME
     user.bio = ""
+    user.pending_display_name = user.pending_bio = user.profile_moderation = None
     user.topics = []
     user.organization = None
     user.suspended_until = None

@@ -41,6 +41,15 @@ class User(Base):
     inactivity_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # One more on every change: orders the member's events for the copies elsewhere (v2 events).
     version: Mapped[int] = mapped_column(BigInteger, default=1)
+    # display_name and bio above are what others see: the last clean texts.
+    # A new name or bio waits here until moderation finds it clean (or a
+    # person approves it); profile_text_version numbers the submissions, so a
+    # verdict about an older one is ignored. profile_moderation: None (nothing
+    # waiting), pending, held, or refused (the last submission was refused).
+    pending_display_name: Mapped[str | None] = mapped_column(String(80))
+    pending_bio: Mapped[str | None] = mapped_column(Text)
+    profile_text_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    profile_moderation: Mapped[str | None] = mapped_column(String(20))
 
 
 class LoginFailure(Base):

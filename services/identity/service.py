@@ -135,6 +135,14 @@ class IdentityService(Service):
     def on_sanction_lifted(self, event):
         handlers.lift_sanction(self.uow, event, self.now())
 
+    @handles("moderation", "text_screened")
+    def on_text_screened(self, event):
+        handlers.profile_verdict(self.uow, event, self.now())
+
+    @handles("moderation", "text_decided")
+    def on_text_decided(self, event):
+        handlers.profile_verdict(self.uow, event, self.now())
+
     @timer(interval=SETTINGS.retention_sweep_seconds)
     def sweep_inactive_accounts(self):
         """Retention: warn, then erase, accounts nobody uses (batch after

@@ -17,9 +17,31 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def party_of(mentor_user_id: str | None, mentee_id: str | None, caller: Caller) -> str:
-    """'mentor' or 'mentee'; anyone else does not see the request at all."""
-    if mentor_user_id is not None and caller.id == mentor_user_id:
+# A request's message is screened before its mentor sees it (issue 13).
+MESSAGE_PENDING, MESSAGE_HELD, MESSAGE_REFUSED = "pending", "held", "refused"
+
+
+def mentor_sees(message_moderation: str | None) -> bool:
+    """The mentor sees a request only once its message is clean (or approved)."""
+    return message_moderation is None
+
+
+def message_after_verdict(verdict: str) -> str | None:
+    return {"clean": None, "published": None, "held": MESSAGE_HELD, "refused": MESSAGE_REFUSED}[verdict]
+
+
+def verdict_applies(status: str, message_moderation: str | None, text_version: int) -> bool:
+    """A message is submitted once (version 1); a verdict counts while the
+    request still waits for it (a redelivery, or a request cancelled since,
+    changes nothing)."""
+    return text_version == 1 and status == "pending" and message_moderation in (MESSAGE_PENDING, MESSAGE_HELD)
+
+
+def party_of(mentor_user_id: str | None, mentee_id: str | None, caller: Caller,
+             message_moderation: str | None = None) -> str:
+    """'mentor' or 'mentee'; anyone else does not see the request at all, nor
+    its mentor before its message is clean."""
+    if mentor_user_id is not None and caller.id == mentor_user_id and mentor_sees(message_moderation):
         return "mentor"
     if mentee_id is not None and caller.id == mentee_id:
         return "mentee"

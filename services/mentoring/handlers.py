@@ -10,9 +10,11 @@ from shared import paging
 from shared.api.mentoring import EndIn, MentorFilters, MentorIn, RequestFilters, RequestIn
 from shared.caller import Caller
 from shared.contracts.identity import UserErased
+from shared.contracts.moderation import TextDecided, TextScreened
 from shared.contracts.mentoring import (
     MentoringAccepted,
     MentoringDeclined,
+    MentoringMessageSubmitted,
     MentoringRequested,
     MentorProfileCreated,
     MentorshipEnded,
@@ -73,6 +75,7 @@ def request_view(request: MentoringRequest, names: dict, caller: Caller | None =
         "ended_at": _iso(request.ended_at),
         "ended_by": _str(request.ended_by),
         "end_reason": request.end_reason,
+        "message_moderation": request.message_moderation,
     }
     if caller is not None:
         view["my_role"] = "mentor" if _str(request.mentor_user_id) == caller.id else "mentee"
@@ -150,19 +153,42 @@ def request_mentoring(uow, caller: Caller, data: dict, now: datetime) -> dict:
     request = MentoringRequest(
         id=uuid.uuid4(), mentor_id=mentor.id, mentor_user_id=mentor.user_id, mentee_id=mentee_id,
         agency_code=caller.agency_code, message=request_in.message, status="pending", created_at=now,
+        message_moderation=domain.MESSAGE_PENDING,
     )
     try:
         uow.requests.add(request)
     except Duplicate:
         raise already from None
+    # The mentor sees the request, and is told of it, once moderation finds its message clean (issue 13).
     uow.record(
-        MentoringRequested(
-            request_id=str(request.id), mentor_id=str(mentor.id), mentor_user_id=str(mentor.user_id),
-            mentee_id=caller.id, agency_code=caller.agency_code, created_at=now,
+        MentoringMessageSubmitted(
+            request_id=str(request.id), mentee_id=caller.id, agency_code=caller.agency_code, text_version=1,
+            message=request.message, submitted_at=now,
         )
     )
     uow.commit()
     return _request_views(uow, [request], caller)[0]
+
+
+def message_verdict(uow, event: TextScreened | TextDecided, now: datetime) -> None:
+    """Moderation's verdict on a request's message: clean or approved, the
+    mentor sees the request and is told (mentoring.request_created); held, it
+    keeps waiting; refused, the request is cancelled and its message dropped."""
+    if event.target_type != "mentoring_request":
+        return
+    request = uow.requests.get_for_update(_key(event.target_id, domain.REQUEST_NOT_FOUND))
+    if request is None or not domain.verdict_applies(request.status, request.message_moderation, event.text_version):
+        return
+    request.message_moderation = domain.message_after_verdict(event.verdict)
+    if request.message_moderation is None:
+        uow.record(
+            MentoringRequested(
+                request_id=str(request.id), mentor_id=str(request.mentor_id), mentor_user_id=str(request.mentor_user_id),
+                mentee_id=str(request.mentee_id), agency_code=request.agency_code, created_at=request.created_at,
+            )
+        )
+    elif request.message_moderation == domain.MESSAGE_REFUSED:
+        request.status, request.decided_at, request.message = "cancelled", now, ""
 
 
 def _locked_request(uow, caller: Caller, request_id: str) -> tuple[MentoringRequest, str]:
@@ -170,7 +196,8 @@ def _locked_request(uow, caller: Caller, request_id: str) -> tuple[MentoringRequ
     request = uow.requests.get_for_update(_key(request_id, domain.REQUEST_NOT_FOUND))
     if request is None:
         raise NotFound(domain.REQUEST_NOT_FOUND)
-    return request, domain.party_of(_str(request.mentor_user_id), _str(request.mentee_id), caller)
+    return request, domain.party_of(_str(request.mentor_user_id), _str(request.mentee_id), caller,
+                                    request.message_moderation)
 
 
 def accept_request(uow, caller: Caller, request_id: str, now: datetime, months: int) -> dict:

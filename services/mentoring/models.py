@@ -56,3 +56,6 @@ class MentoringRequest(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The message waits for moderation before the mentor sees the request
+    # (issue 13): pending, held, refused; None once clean (or approved).
+    message_moderation: Mapped[str | None] = mapped_column(String(20))

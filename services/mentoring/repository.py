@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from services.mentoring.models import Member, Mentor, MentoringRequest
@@ -97,14 +97,14 @@ class RequestRepository:
         after: tuple[datetime, uuid.UUID] | None, limit: int,
     ) -> list[MentoringRequest]:
         """The member's requests as mentee or mentor, newest first."""
+        # A mentor sees a request once its message is clean (issue 13).
+        as_mentor = and_(MentoringRequest.mentor_user_id == user_id, MentoringRequest.message_moderation.is_(None))
         if role == "mentee":
             query = select(MentoringRequest).where(MentoringRequest.mentee_id == user_id)
         elif role == "mentor":
-            query = select(MentoringRequest).where(MentoringRequest.mentor_user_id == user_id)
+            query = select(MentoringRequest).where(as_mentor)
         else:
-            query = select(MentoringRequest).where(
-                or_(MentoringRequest.mentee_id == user_id, MentoringRequest.mentor_user_id == user_id)
-            )
+            query = select(MentoringRequest).where(or_(MentoringRequest.mentee_id == user_id, as_mentor))
         if status is not None:
             query = query.where(MentoringRequest.status == status)
         if after is not None:

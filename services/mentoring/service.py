@@ -56,6 +56,14 @@ class MentoringService(Service):
         while handlers.complete_due_mentorships(self.uow, self.now(), batch) >= batch:
             pass  # a full batch (its own transaction): there may be more
 
+    @handles("moderation", "text_screened")
+    def on_text_screened(self, event):
+        handlers.message_verdict(self.uow, event, self.now())
+
+    @handles("moderation", "text_decided")
+    def on_text_decided(self, event):
+        handlers.message_verdict(self.uow, event, self.now())
+
     @handles("identity", "user_erased")
     def on_user_erased(self, event):
         handlers.erase_member(self.uow, event, self.now())

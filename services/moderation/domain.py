@@ -13,6 +13,15 @@ STATUS_AFTER_DECISION = {"approve": "published", "reject": "rejected", "hide": "
 EDITED_AFTER_DECISION = "review.edited_after_decision"
 ERASED_EXCERPT = "[contenu d'un membre supprimé]"
 ERASED_APPEAL = "[recours d'un membre supprimé]"
+# The other texts members see (issue 13): their owner shows a new version
+# only once it is clean; a case decides one version, and a refused version is
+# dropped (a new one is screened afresh, never appealed).
+TEXT_TARGETS = ("profile", "mentoring_request", "calendar_event")
+# Screening's decision, as the verdict a text's owner acts on.
+TEXT_VERDICT = {"publish": "clean", "hold": "held", "reject": "refused"}
+# A person's decision on a text: approve publishes it, reject refuses it;
+# hiding means nothing for a text that was never shown.
+TEXT_DECISION = {"approve": "published", "reject": "refused"}
 _DIGIT_RUNS = re.compile(r"\+?\d[\d\s.\-/]{7,}\d")
 
 
@@ -66,3 +75,15 @@ def sanction_expiry(kind: str, duration_hours: float | None, now: datetime) -> d
 def is_answer(comment_author: str, question_author: str, post_kind: str) -> bool:
     """A published comment answers a question when someone other than its author wrote it."""
     return post_kind == "question" and comment_author != question_author
+
+
+def text_decision(action: str) -> str:
+    """The verdict a person's action gives a held text (422 for `hide`)."""
+    if action not in TEXT_DECISION:
+        raise ValidationFailed.single(["body", "action"], "Un texte en attente est accepté ou refusé, pas masqué.")
+    return TEXT_DECISION[action]
+
+
+def is_stale(text_version: int, latest_screened: int | None) -> bool:
+    """A submission older than one already screened: its verdict could only undo a newer one."""
+    return latest_screened is not None and text_version < latest_screened

@@ -17,8 +17,11 @@ from shared.caller import Caller
 from shared.contracts.identity import UserErased
 from shared.contracts.moderation import (
     AppealFiled, CaseDecided, CaseOpened, ContentScreened, QuestionUnanswered, ReportResolved, SanctionImposed,
-    SanctionLifted, TargetHidden,
+    SanctionLifted, TargetHidden, TextDecided, TextScreened,
 )
+from shared.contracts.events import CalendarEventTextsSubmitted
+from shared.contracts.identity import ProfileSubmitted
+from shared.contracts.mentoring import MentoringMessageSubmitted
 from shared.contracts.posts import (
     CommentCreated, CommentHeld, CommentPublished, CommentRejected, PostCreated, PostHeld, PostPublished, PostRejected, PostRemoved, PostUpdated,
 )
@@ -192,6 +195,74 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
     return screened
 
 
+def screen_text(uow, screener: Screener, *, target_type: str, target_id: str, author_id: str,
+                agency_code: str | None, text_version: int, text: str, now: datetime) -> TextScreened | None:
+    """Screen one version of a text others would see (a profile, a mentoring
+    request, an event): the same rules as posts (personal data, abuse, links),
+    without the posting-history ones. Held, it opens (or updates) a case in
+    its agency's queue; refused by the rules, a decided case keeps the trace.
+    Its owner shows the text only on a `clean` verdict (or a person's approval)."""
+    key, author = uuid.UUID(target_id), uuid.UUID(author_id)
+    target = uow.targets.lock(target_type, key)
+    if domain.is_stale(text_version, target.text_version):
+        return None  # a newer version was screened already
+    target.author_id, target.agency_code, target.text_version = author, agency_code, text_version
+    result = screener.screen(text, target_id=target_id, created=True)
+    verdict = domain.TEXT_VERDICT[result.decision]
+    case = uow.cases.open_for(target_type, key)
+    if case is not None and (verdict != "held" or case.source != "screening"):
+        case.status = "closed"  # about a version that is replaced: nothing left to decide
+        case = None
+    if verdict == "held":
+        if case is None:
+            case = Case(id=uuid.uuid4(), target_type=target_type, target_id=key, author_id=author,
+                        agency_code=agency_code, reasons=list(result.reasons), source="screening", status="open",
+                        excerpt=result.excerpt, created_at=now, opened_at=now)
+            uow.cases.add(case)
+            uow.after_commit(lambda: metrics.CASES_OPENED.labels("screening").inc())
+        case.reasons, case.excerpt, case.text_version = list(result.reasons), result.excerpt, text_version
+    elif verdict == "refused":
+        case = Case(id=uuid.uuid4(), target_type=target_type, target_id=key, author_id=author,
+                    agency_code=agency_code, reasons=list(result.reasons), source="screening", status="decided",
+                    excerpt=result.excerpt, created_at=now, opened_at=now, action="reject", decided_at=now,
+                    decision_reason="Refus automatique : " + ", ".join(result.reasons), text_version=text_version)
+        uow.cases.add(case)
+        _audit(uow, actor=None, action="case_decided", target_type=target_type, target_id=key,
+               agency_code=agency_code, now=now, case_id=case.id, reason=case.decision_reason,
+               details={"action": "reject", "rules": list(result.reasons), "source": "screening"})
+    target.status = {"clean": "published", "held": "held", "refused": "rejected"}[verdict]
+    target.status_at = now
+    screened = TextScreened(target_type=target_type, target_id=target_id, author_id=author_id, agency_code=agency_code,
+                            text_version=text_version, verdict=verdict, reasons=list(result.reasons),
+                            case_id=str(case.id) if case is not None else None, screened_at=now)
+    uow.record(screened)
+    return screened
+
+
+def screen_profile(uow, event: ProfileSubmitted, now: datetime, screener: Screener) -> TextScreened | None:
+    """A member's new display name and bio, screened as one text."""
+    return screen_text(uow, screener, target_type="profile", target_id=event.user_id, author_id=event.user_id,
+                       agency_code=event.agency_code, text_version=event.text_version,
+                       text=f"{event.display_name}\n{event.bio}", now=now)
+
+
+def screen_mentoring_message(uow, event: MentoringMessageSubmitted, now: datetime,
+                             screener: Screener) -> TextScreened | None:
+    """A mentoring request's message, before its mentor reads it."""
+    return screen_text(uow, screener, target_type="mentoring_request", target_id=event.request_id,
+                       author_id=event.mentee_id, agency_code=event.agency_code, text_version=event.text_version,
+                       text=event.message, now=now)
+
+
+def screen_event_texts(uow, event: CalendarEventTextsSubmitted, now: datetime,
+                       screener: Screener) -> TextScreened | None:
+    """An event's title, description and location, before members see it."""
+    text = "\n".join(t for t in (event.title, event.description, event.location) if t)
+    return screen_text(uow, screener, target_type="calendar_event", target_id=event.calendar_event_id,
+                       author_id=event.organizer_id, agency_code=event.agency_code, text_version=event.text_version,
+                       text=text, now=now)
+
+
 def screen_post(uow, event: PostCreated | PostUpdated, now: datetime, screener: Screener) -> ContentScreened:
     created = isinstance(event, PostCreated)
     return _screen(uow, screener, target_type="post", target_id=event.post_id, post_id=event.post_id,
@@ -338,6 +409,8 @@ def decide(uow, caller: Caller, case_id: str, data: dict, now: datetime) -> dict
     if str(case.author_id) == caller.id:
         raise Forbidden("Vous ne pouvez pas décider d'un dossier qui concerne votre propre contenu.")
     opened_at = case.opened_at or case.created_at
+    if case.target_type in domain.TEXT_TARGETS:
+        return _decide_text(uow, caller, case, decision, opened_at, now)
     case.status, case.action, case.decision_reason = "decided", decision.action, decision.reason
     case.decided_by, case.decided_at = uuid.UUID(caller.id), now
     target = uow.targets.lock(case.target_type, case.target_id)
@@ -355,6 +428,28 @@ def decide(uow, caller: Caller, case_id: str, data: dict, now: datetime) -> dict
     _audit(uow, actor=caller, action="case_decided", target_type=case.target_type, target_id=case.target_id,
            agency_code=case.agency_code, now=now, case_id=case.id, reason=decision.reason,
            details={"action": decision.action, "source": case.source, "reasons": list(case.reasons)})
+    waited = max((now - opened_at).total_seconds(), 0.0)
+    uow.after_commit(lambda: (metrics.DECISIONS.labels(decision.action).inc(), metrics.TIME_TO_DECISION.observe(waited)))
+    uow.commit()
+    return case_view(case)
+
+
+def _decide_text(uow, caller: Caller, case: Case, decision: DecisionIn, opened_at: datetime, now: datetime) -> dict:
+    """A person decides a held text: its owner publishes or drops that version."""
+    verdict = domain.text_decision(decision.action)
+    case.status, case.action, case.decision_reason = "decided", decision.action, decision.reason
+    case.decided_by, case.decided_at = uuid.UUID(caller.id), now
+    target = uow.targets.lock(case.target_type, case.target_id)
+    target.status, target.status_at = domain.STATUS_AFTER_DECISION[decision.action], now
+    uow.record(TextDecided(
+        case_id=str(case.id), target_type=case.target_type, target_id=str(case.target_id),
+        author_id=str(case.author_id), agency_code=case.agency_code, text_version=case.text_version or 0,
+        verdict=verdict, reason=decision.reason, decided_by=caller.id, opened_at=opened_at, decided_at=now,
+    ))
+    _audit(uow, actor=caller, action="case_decided", target_type=case.target_type, target_id=case.target_id,
+           agency_code=case.agency_code, now=now, case_id=case.id, reason=decision.reason,
+           details={"action": decision.action, "source": case.source, "reasons": list(case.reasons),
+                    "text_version": case.text_version})
     waited = max((now - opened_at).total_seconds(), 0.0)
     uow.after_commit(lambda: (metrics.DECISIONS.labels(decision.action).inc(), metrics.TIME_TO_DECISION.observe(waited)))
     uow.commit()
@@ -419,6 +514,9 @@ def file_appeal(uow, caller: Caller, data: dict, now: datetime) -> dict:
         raise NotFound(CASE_NOT_FOUND)
     if case.status != "decided" or case.action == "approve":
         raise Conflict("Aucune décision à contester sur ce dossier.")
+    if case.target_type in domain.TEXT_TARGETS:
+        # A refused text is dropped by its owner: a new version is screened afresh.
+        raise Conflict("Ce texte refusé n'est plus conservé : proposez-en une nouvelle version.")
     if uow.appeals.for_case(case.id) is not None:
         raise Conflict("Vous avez déjà fait appel de cette décision.")
     if uow.cases.open_for(case.target_type, case.target_id) is not None:
@@ -510,6 +608,8 @@ def erase_user(uow, event: UserErased) -> None:
     user = uuid.UUID(event.user_id)
     uow.members.erase(event)
     uow.reports.erase_reporter(user)
+    # An erased member's pending texts (profile, requests, events) are gone with them: nothing to decide.
+    uow.cases.close_open(user, domain.TEXT_TARGETS)
     uow.cases.erase_author(user, domain.ERASED_EXCERPT)
     uow.targets.erase_author(user)
     uow.appeals.erase_appellant(user, domain.ERASED_APPEAL)

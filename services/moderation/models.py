@@ -39,6 +39,9 @@ class Case(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # None: automatic screening
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # For a text target (profile, ...): the submission the case is about; a
+    # decision tells its owner which version it decided.
+    text_version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Target(Base):
@@ -60,6 +63,8 @@ class Target(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unanswered_flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # For a text target: the latest submission screened (an older one arriving late is ignored).
+    text_version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Report(Base):

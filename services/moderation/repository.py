@@ -92,6 +92,13 @@ class CaseRepository:
             update(Case).where(Case.author_id == author_id).values(author_id=ERASED_USER, excerpt=excerpt)
         )
 
+    def close_open(self, author_id, target_types) -> None:
+        self.session.execute(
+            update(Case)
+            .where(Case.author_id == author_id, Case.target_type.in_(target_types), Case.status == "open")
+            .values(status="closed")
+        )
+
 
 class TargetRepository:
     def __init__(self, session):

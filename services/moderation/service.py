@@ -106,6 +106,18 @@ class ModerationService(Service):
     def on_comment_published(self, event):
         handlers.comment_published(self.uow, event)
 
+    @handles("identity", "profile_submitted")
+    def on_profile_submitted(self, event):
+        handlers.screen_profile(self.uow, event, self.now(), self.screener)
+
+    @handles("mentoring", "message_submitted")
+    def on_mentoring_message_submitted(self, event):
+        handlers.screen_mentoring_message(self.uow, event, self.now(), self.screener)
+
+    @handles("events", "texts_submitted")
+    def on_event_texts_submitted(self, event):
+        handlers.screen_event_texts(self.uow, event, self.now(), self.screener)
+
     @handles("identity", "user_erased")
     def on_user_erased(self, event):
         handlers.erase_user(self.uow, event)

@@ -16,7 +16,9 @@ from shared.caller import Caller
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import MentoringAccepted, MentoringDeclined, MentoringRequested, MentorshipEnded
-from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed
+from shared.contracts.moderation import (
+    CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed, TextDecided, TextScreened,
+)
 from shared.contracts.notifications import NotificationCreated
 from shared.contracts.posts import AnswerAccepted, CommentCreated, CommentPublished, ReactionAdded
 from shared.errors import NotFound, ValidationFailed
@@ -32,6 +34,8 @@ COMPOSERS = {
     AnswerAccepted: messages.answer_accepted,
     ReactionAdded: messages.reaction_added,
     CaseDecided: messages.case_decided,
+    TextDecided: messages.text_decided,
+    TextScreened: messages.text_screened,
     ReportResolved: messages.report_resolved,
     SanctionImposed: messages.sanction_imposed,
     QuestionUnanswered: messages.question_unanswered,

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from services.notifications.domain import Draft
 from shared.contracts.events import CalendarEventCancelled, RegistrationConfirmed, ReminderDue
 from shared.contracts.mentoring import MentoringAccepted, MentoringDeclined, MentoringRequested, MentorshipEnded
-from shared.contracts.moderation import CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed
+from shared.contracts.moderation import (
+    CaseDecided, QuestionUnanswered, ReportResolved, SanctionImposed, TextDecided, TextScreened,
+)
 from shared.contracts.posts import AnswerAccepted, CommentPublished, ReactionAdded
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -156,6 +158,52 @@ def case_decided(event: CaseDecided, people: People) -> list[Draft]:
                 "Si vous pensez qu'il s'agit d'une erreur, vous pouvez faire appel de cette décision.")
     return [Draft(event.target_author_id, "moderation_decision", title, body,
                   _target_link(people, event.target_type, event.target_id))]
+
+
+# The other screened texts (issue 13): (title once published, body once
+# published, title when refused, what stays when refused), per target type.
+TEXTS = {
+    "profile": ("Votre profil est à jour",
+                "Après vérification, votre nom affiché et votre présentation sont visibles par les autres membres.",
+                "Votre profil n'a pas été modifié",
+                "Les autres membres voient toujours votre nom et votre présentation précédents ; "
+                "vous pouvez proposer un nouveau texte."),
+    "mentoring_request": ("Votre demande de mentorat a été transmise",
+                          "Après vérification, votre message a été transmis au mentor.",
+                          "Votre demande de mentorat n'a pas été transmise",
+                          "Votre demande est annulée ; vous pouvez en envoyer une nouvelle, avec un autre message."),
+    "calendar_event": ("Votre événement est publié",
+                       "Après vérification, votre événement est visible par les membres.",
+                       "Votre événement n'a pas été publié",
+                       "Il n'est pas visible des membres ; vous pouvez en proposer un nouveau."),
+}
+
+
+def _text_link(target_type: str, target_id: str) -> str | None:
+    return {"profile": "/v1/me", "mentoring_request": MENTORING_LINK,
+            "calendar_event": event_link(target_id)}[target_type]
+
+
+def text_decided(event: TextDecided, people: People) -> list[Draft]:
+    published_title, published_body, refused_title, what_stays = TEXTS[event.target_type]
+    if event.verdict == "published":
+        title, body = published_title, published_body
+    else:
+        reason = f" Motif : {event.reason.strip()}" if event.reason.strip() else ""
+        title, body = refused_title, f"Un modérateur n'a pas pu publier votre texte.{reason} {what_stays}"
+    return [Draft(event.author_id, "moderation_decision", title, body, _text_link(event.target_type, event.target_id))]
+
+
+def text_screened(event: TextScreened, people: People) -> list[Draft]:
+    """Only a refusal by the rules tells the member anything: a clean text is
+    simply shown, a held one waits for a person (who then decides)."""
+    if event.verdict != "refused":
+        return []
+    _, _, refused_title, what_stays = TEXTS[event.target_type]
+    body = ("Nous n'avons pas pu publier votre texte : il ne respecte pas les règles de la communauté "
+            f"(par exemple des coordonnées personnelles ou des propos injurieux). {what_stays}")
+    return [Draft(event.author_id, "moderation_decision", refused_title, body,
+                  _text_link(event.target_type, event.target_id))]
 
 
 def report_resolved(event: ReportResolved, people: People) -> list[Draft]:

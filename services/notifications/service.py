@@ -92,6 +92,14 @@ class NotificationsService(Service):
     def on_case_decided(self, event):
         self._notify(event)
 
+    @handles("moderation", "text_decided")
+    def on_text_decided(self, event):
+        self._notify(event)
+
+    @handles("moderation", "text_screened")
+    def on_text_screened(self, event):
+        self._notify(event)
+
     @handles("moderation", "report_resolved")
     def on_report_resolved(self, event):
         self._notify(event)

@@ -84,6 +84,12 @@ class Event(ResponseModel):
     created_at: str
     cancel_reason: str | None = Field(None, description="Un événement annulé")
     cancelled_at: str | None = Field(None, description="Un événement annulé")
+    text_moderation: Literal["pending", "held", "refused"] | None = Field(
+        None,
+        description="Pour son organisateur : où en sont le titre, la description et le lieu pour la modération : "
+        "`pending` (en cours d'analyse), `held` (en attente d'un modérateur), `refused` (refusés : l'événement "
+        "n'est pas publié) ; absent ou null une fois l'événement visible des membres.",
+    )
 
 
 class EventDetail(Event):

@@ -128,6 +128,12 @@ class Me(User):
     bio: str | None
     topics: list[str]
     created_at: str
+    profile_moderation: Literal["pending", "held", "refused"] | None = Field(
+        None,
+        description="Où en sont le nom affiché et la présentation proposés en dernier : `pending` (en cours "
+        "d'analyse), `held` (en attente d'un modérateur), `refused` (refusés) ; absent ou null quand les autres "
+        "membres voient ce que voit le membre. D'ici là, ils voient les précédents.",
+    )
 
 
 class PublicProfile(ResponseModel):

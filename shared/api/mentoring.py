@@ -79,6 +79,12 @@ class MentoringRequest(ResponseModel):
     ended_by: str | None = Field(description="Qui a mis fin au mentorat, avant son terme")
     end_reason: str | None
     my_role: Side
+    message_moderation: Literal["pending", "held", "refused"] | None = Field(
+        None,
+        description="Où en est le message pour la modération : `pending` (en cours d'analyse), `held` (en attente "
+        "d'un modérateur), `refused` (refusé : la demande est annulée) ; absent ou null une fois le message "
+        "transmis. Le mentor ne voit la demande qu'une fois le message transmis.",
+    )
 
 
 class MentoringRequestPage(ResponseModel):

@@ -9,6 +9,10 @@ from shared.api.base import Page, RequestModel, ResponseModel
 from shared.api.text import Id, Raw, Text
 
 TargetType = Literal["post", "comment"]
+# What a case may be about: reported or screened posts and comments, and the
+# other texts members see (issue 13): a profile (name and bio), a mentoring
+# request's message, an event's title and description.
+CaseTargetType = Literal["post", "comment", "profile", "mentoring_request", "calendar_event"]
 CaseSource = Literal["screening", "reports", "appeal"]
 Action = Literal["approve", "reject", "hide"]
 SanctionType = Literal["warn", "mute", "suspend"]
@@ -74,7 +78,7 @@ class Appeal(ResponseModel):
 
 class CaseOut(ResponseModel):
     id: str
-    target_type: TargetType
+    target_type: CaseTargetType
     target_id: str
     agency_code: str | None
     reasons: list[str]

@@ -103,3 +103,22 @@ class ReminderDue(EventPayload):
     starts_at: datetime
     location: str | None
     online_url: str | None
+
+
+class CalendarEventTextsSubmitted(EventPayload):
+    """An event was scheduled: moderation screens its texts (title,
+    description, location) first. It is listed, and events.event_created is
+    published, only once they are clean or a moderator approved them
+    (moderation.text_screened / text_decided, target_type `calendar_event`)."""
+
+    event_type = "events.texts_submitted"
+    version = 1
+
+    calendar_event_id: str
+    organizer_id: str
+    agency_code: str | None
+    text_version: int
+    title: str
+    description: str
+    location: str | None
+    submitted_at: datetime

@@ -118,3 +118,21 @@ class UserErasedV2(UserErased):
     version = 2
 
     member_version: int
+
+
+class ProfileSubmitted(EventPayload):
+    """A member proposed a new public name or presentation: moderation screens
+    it; others keep seeing the previous clean one until moderation says the
+    new one is clean (moderation.text_screened or text_decided, target_type
+    `profile`). `text_version` numbers the member's submissions: only the
+    verdict on the latest one counts."""
+
+    event_type = "identity.profile_submitted"
+    version = 1
+
+    user_id: str
+    agency_code: str | None
+    text_version: int
+    display_name: str
+    bio: str
+    submitted_at: datetime

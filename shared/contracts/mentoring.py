@@ -68,3 +68,21 @@ class MentorshipEnded(EventPayload):
     ended_by: str | None
     early: bool
     ended_at: datetime
+
+
+class MentoringMessageSubmitted(EventPayload):
+    """A job seeker asked a mentor: moderation screens the request's message
+    first. The mentor sees the request (and is told of it by
+    mentoring.request_created) only once the message is clean or a moderator
+    approved it (moderation.text_screened / text_decided, target_type
+    `mentoring_request`)."""
+
+    event_type = "mentoring.message_submitted"
+    version = 1
+
+    request_id: str
+    mentee_id: str
+    agency_code: str | None
+    text_version: int
+    message: str
+    submitted_at: datetime

@@ -138,3 +138,48 @@ class QuestionUnanswered(EventPayload):
     agency_code: str | None
     asked_at: datetime
     flagged_at: datetime
+
+
+# Texts other members see that are not posts or comments: a member's public
+# profile (display name and bio), a mentoring request's message, an event's
+# title and description. Their owner shows a new text only once it is clean.
+TextTargetType = Literal["profile", "mentoring_request", "calendar_event"]
+
+
+class TextScreened(EventPayload):
+    """Automatic screening of one version of a text: `clean` (show it),
+    `held` (a case waits for a person) or `refused` (the rules reject it).
+    `reasons` name the rules that fired, never the matched text."""
+
+    event_type = "moderation.text_screened"
+    version = 1
+
+    target_type: TextTargetType
+    target_id: str
+    author_id: str
+    agency_code: str | None
+    text_version: int
+    verdict: Literal["clean", "held", "refused"]
+    reasons: list[str]
+    case_id: str | None
+    screened_at: datetime
+
+
+class TextDecided(EventPayload):
+    """A person decided about a held text: `published` (show it) or `refused`
+    (never shown; its author is told)."""
+
+    event_type = "moderation.text_decided"
+    version = 1
+
+    case_id: str
+    target_type: TextTargetType
+    target_id: str
+    author_id: str
+    agency_code: str | None
+    text_version: int
+    verdict: Literal["published", "refused"]
+    reason: str
+    decided_by: str
+    opened_at: datetime
+    decided_at: datetime

@@ -217,8 +217,14 @@ def events(tour: Tour, people: dict) -> None:
             "ends_at": (starts + timedelta(hours=1)).isoformat(), "location": "Agence de Saint-Denis", "capacity": 5,
             "topics": ["numerique"]}), 201)
 
-    soon = create(datetime.now(timezone.utc) + timedelta(seconds=3), "Réunion d'information")
-    later = create(datetime.now(timezone.utc) + timedelta(days=20), "Forum de l'emploi")
+    def listed(event: dict) -> dict:
+        """Members see an event once moderation let its texts through (issue 13)."""
+        wait_for(lambda: http.get(f"/v1/events/{event['id']}", headers=seeker_h).status_code == 200, timeout=5,
+                 message="the event's texts to be screened")
+        return event
+
+    soon = listed(create(datetime.now(timezone.utc) + timedelta(seconds=6), "Réunion d'information"))
+    later = listed(create(datetime.now(timezone.utc) + timedelta(days=20), "Forum de l'emploi"))
     ok(http.post(f"/v1/events/{soon['id']}/registrations", headers=seeker_h), 201)
     ok(http.post(f"/v1/events/{later['id']}/registrations", headers=other_h), 201)
     ok(http.get("/v1/events", params={"agency": AGENCY, "kind": "info_session"}, headers=seeker_h))
@@ -235,6 +241,13 @@ def events(tour: Tour, people: dict) -> None:
                                headers=advisor_h).status_code == 200, timeout=10, message="attendance noted")
 
 
+def seen_by_mentor(http, mentor_h: dict, request_id: str) -> None:
+    """A mentor sees a request once moderation found its message clean (issue 13)."""
+    wait_for(lambda: request_id in [r["id"] for r in http.get("/v1/mentoring/requests", params={"role": "mentor"},
+                                                             headers=mentor_h).json()["items"]],
+             timeout=5, message="the request's message to be screened")
+
+
 def mentoring(tour: Tour, people: dict) -> None:
     http = tour.http
     (_, seeker_h), (_, company_h), (_, other_h) = (people[k] for k in ("seeker", "company", "other"))
@@ -243,10 +256,12 @@ def mentoring(tour: Tour, people: dict) -> None:
     ok(http.get("/v1/mentors", params={"topic": "numerique"}, headers=seeker_h))
     asked = ok(http.post("/v1/mentoring/requests", json={"mentor_id": mentor["id"], "message": "Bonjour !"},
                          headers=seeker_h), 201)
+    seen_by_mentor(http, company_h, asked["id"])
     ok(http.post(f"/v1/mentoring/requests/{asked['id']}/accept", headers=company_h))
     ok(http.post(f"/v1/mentoring/requests/{asked['id']}/end", json={"reason": "Formation trouvée"}, headers=seeker_h))
     declined = ok(http.post("/v1/mentoring/requests", json={"mentor_id": mentor["id"], "message": "Et moi ?"},
                             headers=other_h), 201)
+    seen_by_mentor(http, company_h, declined["id"])
     ok(http.post(f"/v1/mentoring/requests/{declined['id']}/decline", headers=company_h))
     ok(http.get("/v1/mentoring/requests", params={"role": "mentee"}, headers=seeker_h))
 

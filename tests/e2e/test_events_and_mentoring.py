@@ -54,7 +54,10 @@ def test_a_workshop_from_creation_to_waitlist_promotion(http, join, platform):
     })
     assert created.status_code == 201, created.text
     event_id = created.json()["id"]
-    assert created.json()["agency_code"] == "HDF-LILLE"
+    assert created.json()["agency_code"] == "HDF-LILLE" and created.json()["text_moderation"] == "pending"
+    # Members see it once moderation let its texts through (issue 13).
+    wait_for(lambda: http.get(f"/v1/events/{event_id}", headers=first_h).status_code == 200, timeout=5,
+             message="the event's texts to be screened")
 
     assert http.post(f"/v1/events/{event_id}/registrations", headers=first_h).status_code == 201
     assert http.post(f"/v1/events/{event_id}/registrations", headers=second_h).json()["status"] == "confirmed"
@@ -98,6 +101,12 @@ def test_a_workshop_from_creation_to_waitlist_promotion(http, join, platform):
     assert sorted(cancellation[0]["registrant_ids"]) == sorted([second["id"], third["id"]])
 
 
+def seen_by_mentor(http, mentor_h: dict, request_id: str) -> None:
+    wait_for(lambda: request_id in [r["id"] for r in http.get("/v1/mentoring/requests", params={"role": "mentor"},
+                                                             headers=mentor_h).json()["items"]],
+             timeout=5, message="the request's message to be screened")
+
+
 def test_a_company_member_mentors_a_job_seeker(http, join):
     _, company = join("company", "Transports Durand", agency=None)
     seeker, seeker_h = join("job_seeker", "Nadia")
@@ -115,6 +124,8 @@ def test_a_company_member_mentors_a_job_seeker(http, join):
     )
     assert request.status_code == 201 and request.json()["status"] == "pending"
     request_id = request.json()["id"]
+    assert request.json()["message_moderation"] == "pending"
+    seen_by_mentor(http, company, request_id)  # once moderation found its message clean
     assert http.post(f"/v1/mentoring/requests/{request_id}/accept", headers=seeker_h).status_code == 403
 
     accepted = http.post(f"/v1/mentoring/requests/{request_id}/accept", headers=company)
@@ -123,6 +134,7 @@ def test_a_company_member_mentors_a_job_seeker(http, join):
     second = http.post(
         "/v1/mentoring/requests", json={"mentor_id": profile.json()["id"], "message": "Moi aussi"}, headers=other_h
     ).json()
+    seen_by_mentor(http, company, second["id"])
     assert http.post(f"/v1/mentoring/requests/{second['id']}/accept", headers=company).status_code == 409
 
     ended = http.post(f"/v1/mentoring/requests/{request_id}/end", json={"reason": "Emploi trouvé"}, headers=seeker_h)

@@ -81,6 +81,8 @@ def test_export_then_erasure_everywhere(http, platform):
         "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
         "location": "Agence Roubaix", "capacity": 10, "agency_code": "HDF-ROUBAIX", "topics": []}, headers=bearer(admin))
     assert event.status_code == 201, event.text
+    wait_for(lambda: http.get(f"/v1/events/{event.json()['id']}", headers=me).status_code == 200, timeout=5,
+             message="the event's texts to be screened")
     assert http.post(f"/v1/events/{event.json()['id']}/registrations", headers=me).status_code == 201
     mentor_profile = http.post("/v1/mentors", json={"topics": ["H2913"], "bio": "Soudeur depuis 20 ans", "capacity": 3},
                                headers=bearer(mentor["token"]))

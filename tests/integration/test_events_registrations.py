@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def events_service(start_service):
+    start_service("moderation")  # screens each event's texts before members see it
     return start_service("events")
 
 
@@ -46,9 +47,40 @@ def outbox(platform, event_type: str, calendar_event_id: str) -> list[dict]:
     return [row[0]["payload"] for row in rows]
 
 
+
+def created(rpc, organizer: dict, body: dict) -> dict:
+    """An event, once moderation let its texts through (members see it from then on)."""
+    event = rpc(organizer).events.create_event(body)
+    wait_for(lambda: "text_moderation" not in rpc(organizer).events.get_event(event["id"]), timeout=5,
+             message="the event's texts to be screened")
+    return event
+
+
+def test_an_event_with_a_phone_number_is_listed_only_once_a_moderator_approves_it(events_service, rpc, platform):
+    organizer, seeker = member("advisor"), member()
+    event = rpc(organizer).events.create_event(event_body(description="Inscriptions au 06 12 34 56 78"))
+    assert event["text_moderation"] == "pending"
+    wait_for(lambda: rpc(organizer).events.get_event(event["id"]).get("text_moderation") == "held", timeout=5,
+             message="the event's texts to be held")
+    assert event["id"] not in [e["id"] for e in rpc(seeker).events.list_events({"limit": 100})["items"]]
+    with pytest.raises(RemoteError) as error:
+        rpc(seeker).events.register(event["id"])
+    assert error.value.exc_type == "NotFound"
+    assert outbox(platform, "events.event_created", event["id"]) == []
+    with db_connect(platform, "moderation") as conn:
+        (case_id,) = conn.execute("SELECT id FROM cases WHERE target_type = 'calendar_event' AND target_id = %s",
+                                  (event["id"],)).fetchone()
+
+    admin = member("admin", None)
+    rpc(admin).moderation.decide(str(case_id), {"action": "approve", "reason": "Numéro de l'agence"})
+    wait_for(lambda: event["id"] in [e["id"] for e in rpc(seeker).events.list_events({"limit": 100})["items"]],
+             timeout=5, message="the approved event to be listed")
+    (announced,) = outbox(platform, "events.event_created", event["id"])
+    assert announced["organizer_id"] == organizer["id"]
+
 def test_thirty_concurrent_registrations_confirm_exactly_the_capacity(events_service, rpc, platform):
     organizer = member("advisor")
-    event = rpc(organizer).events.create_event(event_body(capacity=5))
+    event = created(rpc, organizer, event_body(capacity=5))
     seekers = [member() for _ in range(30)]
     proxies = [rpc(seeker) for seeker in seekers]
 
@@ -73,7 +105,7 @@ def test_thirty_concurrent_registrations_confirm_exactly_the_capacity(events_ser
 
 
 def test_registering_twice_returns_the_first_registration(events_service, rpc):
-    event = rpc(member("company", None)).events.create_event(event_body(capacity=2))
+    event = created(rpc, member("company", None), event_body(capacity=2))
     seeker = rpc(member())
     first = seeker.events.register(event["id"])
     again = seeker.events.register(event["id"])
@@ -84,7 +116,7 @@ def test_registering_twice_returns_the_first_registration(events_service, rpc):
 
 
 def test_unregistering_a_seat_promotes_the_first_waitlisted(events_service, rpc, platform):
-    event = rpc(member("advisor")).events.create_event(event_body(capacity=1))
+    event = created(rpc, member("advisor"), event_body(capacity=1))
     holder, first_waiting, second_waiting = member(), member(), member()
     rpc(holder).events.register(event["id"])
     rpc(first_waiting).events.register(event["id"])
@@ -109,7 +141,7 @@ def test_unregistering_a_seat_promotes_the_first_waitlisted(events_service, rpc,
 
 def test_cancelled_event_notifies_every_registrant_and_refuses_registrations(events_service, rpc, platform, admin):
     organizer = member("company", None)
-    event = rpc(organizer).events.create_event(event_body(capacity=1))
+    event = created(rpc, organizer, event_body(capacity=1))
     seated, waiting = member(), member()
     rpc(seated).events.register(event["id"])
     rpc(waiting).events.register(event["id"])
@@ -139,7 +171,7 @@ def test_cancelled_event_notifies_every_registrant_and_refuses_registrations(eve
 
 def test_attendance_is_recorded_only_once_the_event_started(events_service, rpc, platform):
     organizer = member("advisor")
-    event = rpc(organizer).events.create_event(event_body(capacity=3))
+    event = created(rpc, organizer, event_body(capacity=3))
     seeker = member()
     rpc(seeker).events.register(event["id"])
     with pytest.raises(RemoteError) as too_early:
@@ -165,7 +197,7 @@ def test_attendance_is_recorded_only_once_the_event_started(events_service, rpc,
 
 def test_my_events_and_calendar_export(events_service, rpc):
     seeker = member()
-    event = rpc(member("admin", None)).events.create_event(
+    event = created(rpc, member("admin", None), 
         event_body(capacity=10, starts_in=timedelta(days=200), location=None, online_url="https://visio.example.fr/a")
     )
     rpc(seeker).events.register(event["id"])
@@ -182,7 +214,7 @@ def test_names_from_identity_export_and_erasure(events_service, rpc, platform):
     organizer, leaving, waiting = member("advisor"), member(), member()
     registered(platform, organizer, "Claire")
     registered(platform, leaving, "Nadia")
-    event = rpc(organizer).events.create_event(event_body(capacity=1))
+    event = created(rpc, organizer, event_body(capacity=1))
     rpc(leaving).events.register(event["id"])
     rpc(waiting).events.register(event["id"])
     wait_for(

@@ -16,6 +16,7 @@ REPLICA_ENV = {"REMINDER_LEAD_HOURS": LEAD_SECONDS / 3600, "REMINDER_SCAN_SECOND
 
 @pytest.fixture(scope="module")
 def replicas(start_service):
+    start_service("moderation")  # screens each event's texts before members see it
     return [start_service("events", **REPLICA_ENV), start_service("events", **REPLICA_ENV)]
 
 
@@ -25,7 +26,7 @@ def member(role="job_seeker") -> dict:
 
 def soon_event(rpc, organizer, capacity=10, starts_in_seconds=LEAD_SECONDS + 4) -> dict:
     starts = datetime.now(timezone.utc) + timedelta(seconds=starts_in_seconds)
-    return rpc(organizer).events.create_event({
+    return created(rpc, organizer, {
         "title": "Atelier CV", "description": "Venez avec votre CV imprimé.", "kind": "workshop",
         "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
         "location": "Agence Lille Centre", "capacity": capacity, "topics": [],
@@ -41,6 +42,14 @@ def reminders(platform, calendar_event_id: str) -> list[dict]:
         ).fetchall()
     return [row[0] for row in rows]
 
+
+
+def created(rpc, organizer: dict, body: dict) -> dict:
+    """An event, once moderation let its texts through (members see it from then on)."""
+    event = rpc(organizer).events.create_event(body)
+    wait_for(lambda: "text_moderation" not in rpc(organizer).events.get_event(event["id"]), timeout=5,
+             message="the event's texts to be screened")
+    return event
 
 def test_each_confirmed_registrant_is_reminded_exactly_once(replicas, rpc, platform):
     organizer = member("advisor")

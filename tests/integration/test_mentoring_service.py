@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def mentoring(start_service):
+    start_service("moderation")  # screens each request's message before its mentor sees it
     return start_service("mentoring", MENTORING_SCAN_SECONDS=0.2)
 
 
@@ -48,8 +49,16 @@ def become_mentor(rpc, capacity=2) -> tuple[dict, dict]:
     return company, profile
 
 
-def ask(rpc, seeker, mentor_id) -> dict:
-    return rpc(seeker).mentoring.request_mentoring({"mentor_id": mentor_id, "message": "Pouvez-vous m'aider ?"})
+def ask(rpc, seeker, mentor_id, message="Pouvez-vous m'aider ?") -> dict:
+    """A request, once moderation found its message clean (its mentor sees it from then on)."""
+    request = rpc(seeker).mentoring.request_mentoring({"mentor_id": mentor_id, "message": message})
+    wait_for(lambda: screened(rpc, seeker, request["id"]) is None, timeout=5, message="the message to be screened")
+    return request
+
+
+def screened(rpc, seeker, request_id):
+    [mine] = [r for r in rpc(seeker).mentoring.list_requests({"role": "mentee"})["items"] if r["id"] == request_id]
+    return mine["message_moderation"]
 
 
 def remote_error(call) -> str:
@@ -66,6 +75,31 @@ def outbox(platform, event_type: str, request_id: str) -> list[dict]:
             (event_type, request_id),
         ).fetchall()
     return [row[0] for row in rows]
+
+
+def test_a_message_with_an_e_mail_address_waits_for_a_moderator_before_the_mentor_sees_it(mentoring, rpc, platform):
+    company, profile = become_mentor(rpc)
+    seeker = member()
+    request = rpc(seeker).mentoring.request_mentoring(
+        {"mentor_id": profile["id"], "message": "Écrivez-moi plutôt à nadia.b@exemple.fr"})
+    assert request["message_moderation"] == "pending"
+    wait_for(lambda: screened(rpc, seeker, request["id"]) == "held", timeout=5, message="the message to be held")
+    assert rpc(company).mentoring.list_requests({})["items"] == []
+    assert remote_error(lambda: rpc(company).mentoring.accept_request(request["id"])) == "NotFound"
+    assert outbox(platform, "mentoring.request_created", request["id"]) == []  # the mentor is not told
+    with db_connect(platform, "moderation") as conn:
+        case_id, excerpt = conn.execute(
+            "SELECT id, excerpt FROM cases WHERE target_type = 'mentoring_request' AND target_id = %s",
+            (request["id"],)).fetchone()
+    assert "nadia.b@" not in excerpt
+
+    admin = {"id": str(uuid.uuid4()), "role": "admin", "agency_code": None}
+    rpc(admin).moderation.decide(str(case_id), {"action": "approve", "reason": "Adresse à usage professionnel"})
+    wait_for(lambda: screened(rpc, seeker, request["id"]) is None, timeout=5, message="the approved message")
+    [seen] = rpc(company).mentoring.list_requests({})["items"]
+    assert seen["id"] == request["id"] and seen["message"].startswith("Écrivez-moi")
+    wait_for(lambda: outbox(platform, "mentoring.request_created", request["id"]), timeout=5,
+             message="the mentor to be told")
 
 
 def test_one_mentor_profile_per_company_member(mentoring, rpc):

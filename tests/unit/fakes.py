@@ -624,6 +624,11 @@ class FakeModerationCases:
         for c in self.about_author(author_id):
             c.author_id, c.excerpt = ERASED_USER, excerpt
 
+    def close_open(self, author_id, target_types) -> None:
+        for c in self.about_author(author_id):
+            if c.target_type in target_types and c.status == "open":
+                c.status = "closed"
+
 
 class FakeModerationTargets:
     def __init__(self):
@@ -1113,10 +1118,11 @@ class FakeCalendarEvents:
         self.locked.append(event_id)
         return self.rows.get(event_id)
 
-    def search(self, *, starts_from, ends_after, starts_before, agency, topic, kind, after, limit):
+    def search(self, *, starts_from, ends_after, starts_before, agency, topic, kind, after, limit, viewer=None):
         found = [
             e for e in self.rows.values()
-            if (starts_from is None or e.starts_at >= starts_from)
+            if (getattr(e, "text_moderation", None) is None or e.organizer_id == viewer)
+            and (starts_from is None or e.starts_at >= starts_from)
             and (ends_after is None or e.ends_at > ends_after)
             and (starts_before is None or e.starts_at < starts_before)
             and (agency is None or e.agency_code == agency)
@@ -1291,7 +1297,8 @@ class FakeMentoringRequests:
     def of_member(self, user_id, role, status, after, limit):
         found = [
             r for r in self.rows.values()
-            if ((role != "mentor" and r.mentee_id == user_id) or (role != "mentee" and r.mentor_user_id == user_id))
+            if ((role != "mentor" and r.mentee_id == user_id)
+                or (role != "mentee" and r.mentor_user_id == user_id and getattr(r, "message_moderation", None) is None))
             and (status is None or r.status == status)
             and (after is None or (r.created_at, r.id) < tuple(after))
         ]

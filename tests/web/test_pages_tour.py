@@ -76,6 +76,12 @@ def test_company_publishes_a_job_sheet_a_video_and_mentors_a_job_seeker(people, 
     expect(page.locator(".fr-alert--success")).to_contain_text("Votre demande est envoyée")
     expect(page.locator("main")).to_contain_text("En attente de réponse")
 
+    # The mentor sees the request once moderation found its message clean (issue 13).
+    for _ in range(50):
+        page = company.goto("/mentorat/demandes")
+        if page.locator("article", has_text="j'aimerais vos conseils").count():
+            break
+        page.wait_for_timeout(100)
     page = check(company, "/mentorat/demandes", "mentorat-demandes")
     page.locator("article", has_text="j'aimerais vos conseils").get_by_role("button", name="Accepter").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("le mentorat commence")

@@ -168,6 +168,9 @@ async def update_profile(ctx: Ctx = Depends(member)) -> Response:
             ctx.session.user["display_name"] = me.get("display_name", body["display_name"])
             ctx.session.user["follows_topics"] = bool(me.get("topics", body["topics"]))
             ctx.session.changed = True
+            if me.get("profile_moderation") == "pending":  # screened before others see it (issue 13)
+                return ctx.redirect("/profil", "Votre profil est enregistré. Votre nom et votre présentation "
+                                               "seront visibles des autres membres après vérification.")
             return ctx.redirect("/profil", "Votre profil est enregistré.")
         except GatewayProblem as problem:
             errors = form_errors(problem.status, problem.problem, PROFILE_FIELDS)

@@ -72,7 +72,8 @@ async def create_event(ctx: Ctx = Depends(organizer)) -> Response:
                 body[optional] = text(form, optional)
         try:
             created = await ctx.post("/v1/events", body, creates=True)
-            return ctx.redirect(f"/evenements/{created['id']}", "L'événement est publié.")
+            return ctx.redirect(f"/evenements/{created['id']}", "L'événement est enregistré : il sera visible des "
+                                                                "membres après la vérification de ses textes.")
         except GatewayProblem as problem:
             errors = form_errors(problem.status, problem.problem, EVENT_FIELDS)
     errors.summary = errors.summary or "Certains champs sont à corriger."

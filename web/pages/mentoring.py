@@ -36,7 +36,8 @@ async def send_request(ctx: Ctx = Depends(role_in("job_seeker"))) -> Response:
     if not errors:
         try:
             await ctx.post("/v1/mentoring/requests", {"mentor_id": mentor_id, "message": message}, creates=True)
-            return ctx.redirect("/mentorat/demandes", "Votre demande est envoyée. Le mentor vous répondra ici.")
+            return ctx.redirect("/mentorat/demandes", "Votre demande est envoyée : elle parvient au mentor après la "
+                                                          "vérification de votre message. Il vous répondra ici.")
         except GatewayProblem as problem:
             errors = form_errors(problem.status, problem.problem, {"message", "mentor_id"})
     errors.summary = errors.summary or "Certains champs sont à corriger."

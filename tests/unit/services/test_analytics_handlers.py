@@ -155,3 +155,26 @@ def test_an_event_arriving_after_the_erasure_does_not_link_back(analytics_uow):
     messages = analytics_uow.stream.messages[-2:]
     assert all(PSEUDONYM(user) not in json.dumps(m) for m in messages)
     assert messages[0]["actor"].startswith("p_")
+
+
+def test_held_texts_count_as_cases_once_each_and_their_decisions_as_decisions(analytics_uow):
+    """Profiles, mentoring messages and event texts held by screening (issue 13)."""
+    from datetime import timedelta
+
+    from shared.contracts.moderation import TextDecided, TextScreened
+
+    admin = Caller("a", "admin", None)
+    before = handlers.kpis_for(analytics_uow, admin, {"agency": "HDF-LILLE"}, NOW)["moderation"]["cases_opened"]
+    user, case_id = str(uuid.uuid4()), str(uuid.uuid4())
+    for version in (1, 2):  # a newer version held again: the same case
+        record(analytics_uow, TextScreened(target_type="profile", target_id=user, author_id=user,
+                                           agency_code="HDF-LILLE", text_version=version, verdict="held",
+                                           reasons=["personal_data.phone"], case_id=case_id, screened_at=NOW))
+    record(analytics_uow, TextScreened(target_type="profile", target_id=user, author_id=user, agency_code="HDF-LILLE",
+                                       text_version=3, verdict="clean", reasons=[], case_id=None, screened_at=NOW))
+    record(analytics_uow, TextDecided(case_id=case_id, target_type="profile", target_id=user, author_id=user,
+                                      agency_code="HDF-LILLE", text_version=2, verdict="refused", reason="Numéro",
+                                      decided_by=str(uuid.uuid4()), opened_at=NOW - timedelta(minutes=30),
+                                      decided_at=NOW))
+    figures = handlers.kpis_for(analytics_uow, admin, {"agency": "HDF-LILLE"}, NOW)["moderation"]
+    assert figures["cases_opened"] == before + 1 and figures["median_minutes_to_decision"] == 30.0

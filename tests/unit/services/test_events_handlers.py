@@ -10,12 +10,14 @@ from shared.contracts.events import (
     AttendanceRecorded,
     CalendarEventCancelled,
     CalendarEventCreated,
+    CalendarEventTextsSubmitted,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationWaitlisted,
     ReminderDue,
 )
 from shared.contracts.identity import ProfileUpdated, UserErased, UserRegistered
+from shared.contracts.moderation import TextDecided, TextScreened
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.unit.fakes import FakeEventsUnitOfWork
 
@@ -44,8 +46,68 @@ def body(starts_in=timedelta(days=3), **overrides) -> dict:
     }
 
 
-def create(uow, caller=ADVISOR, **overrides) -> dict:
-    return handlers.create_event(uow, caller, body(**overrides), NOW)
+def create(uow, caller=ADVISOR, verdict: str | None = "clean", **overrides) -> dict:
+    """An event, its texts then screened (`verdict`; None: not yet): listed once clean."""
+    view = handlers.create_event(uow, caller, body(**overrides), NOW)
+    if verdict is not None:
+        screened(uow, view["id"], caller, verdict)
+        view = handlers.get_event(uow, caller, view["id"])
+        del view["my_registration"]
+    return view
+
+
+def screened(uow, event_id: str, organizer: Caller, verdict: str) -> None:
+    handlers.texts_verdict(uow, TextScreened(
+        target_type="calendar_event", target_id=event_id, author_id=organizer.id, agency_code=organizer.agency_code, text_version=1, verdict=verdict,
+        reasons=[], case_id=None, screened_at=NOW), NOW)
+    uow.commit()
+
+
+def decided(uow, event_id: str, organizer: Caller, verdict: str) -> None:
+    handlers.texts_verdict(uow, TextDecided(
+        case_id=str(uuid.uuid4()), target_type="calendar_event", target_id=event_id, author_id=organizer.id,
+        agency_code=organizer.agency_code, text_version=1, verdict=verdict, reason="", decided_by=ADMIN.id,
+        opened_at=NOW, decided_at=NOW), NOW)
+    uow.commit()
+
+
+# ---------------------------------------------------------------- texts screened first (issue 13)
+
+
+def test_an_event_is_listed_and_announced_only_once_its_texts_are_clean(uow):
+    member = seeker()
+    view = create(uow, verdict=None, description="Infos au 06 12 34 56 78")
+    assert view["text_moderation"] == "pending"
+    [submitted] = uow.published_of(CalendarEventTextsSubmitted)
+    assert (submitted.calendar_event_id, submitted.organizer_id, submitted.text_version) == (view["id"], ADVISOR.id, 1)
+    assert submitted.description == "Infos au 06 12 34 56 78" and uow.published_of(CalendarEventCreated) == []
+    assert handlers.list_events(uow, member, {}, NOW)["items"] == []
+    for call in (lambda: handlers.get_event(uow, member, view["id"]), lambda: handlers.event_ics(uow, member, view["id"]),
+                 lambda: handlers.register(uow, member, view["id"], NOW)):
+        with pytest.raises(NotFound):
+            call()
+    # Its organiser sees it, with where its texts stand.
+    assert [e["text_moderation"] for e in handlers.list_events(uow, ADVISOR, {}, NOW)["items"]] == ["pending"]
+
+    screened(uow, view["id"], ADVISOR, "held")
+    assert handlers.get_event(uow, ADVISOR, view["id"])["text_moderation"] == "held"
+    assert handlers.list_events(uow, member, {}, NOW)["items"] == []
+    decided(uow, view["id"], ADVISOR, "published")
+    [listed] = handlers.list_events(uow, member, {}, NOW)["items"]
+    assert listed["id"] == view["id"] and "text_moderation" not in listed
+    [created] = uow.published_of(CalendarEventCreated)
+    assert created.calendar_event_id == view["id"] and created.created_at == NOW
+    decided(uow, view["id"], ADVISOR, "published")  # redelivered: announced once
+    assert len(uow.published_of(CalendarEventCreated)) == 1
+    assert handlers.register(uow, member, view["id"], NOW)["registration"]["status"] == "confirmed"
+
+
+def test_an_event_whose_texts_are_refused_stays_its_organisers_only(uow):
+    view = create(uow, verdict="held")
+    decided(uow, view["id"], ADVISOR, "refused")
+    assert handlers.get_event(uow, ADVISOR, view["id"])["text_moderation"] == "refused"
+    assert handlers.list_events(uow, seeker(), {}, NOW)["items"] == []
+    assert uow.published_of(CalendarEventCreated) == []
 
 
 # ---------------------------------------------------------------- creating and reading

@@ -1,18 +1,19 @@
 """identity's access rules: brute-force limits, suspensions, revocation,
 profile changes and erasure (handlers over fakes)."""
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from services.identity import domain, handlers
 from services.identity.models import User
 from shared.caller import Caller
-from shared.contracts.identity import AccessRestored, AccessRevoked, ProfileUpdated, UserErased
-from shared.contracts.moderation import SanctionImposed, SanctionLifted
+from shared.contracts.identity import AccessRestored, AccessRevoked, ProfileSubmitted, ProfileUpdated, UserErased
+from shared.contracts.moderation import SanctionImposed, SanctionLifted, TextDecided, TextScreened
 from shared.errors import NotFound, TooManyRequests, Unauthorized, ValidationFailed
 
 PASSWORD = "une phrase de passe solide"
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 
 
 def add_user(uow, hasher, now, email="camille@exemple.fr", status="active", suspended_until=None) -> User:
@@ -159,19 +160,88 @@ def test_logout_revokes_the_logins_access_tokens_at_the_gateway(identity_uow, ha
 
 # ------------------------------------------------------------ profile
 
-def test_a_member_changes_name_bio_and_topics(identity_uow, hasher, now):
+def test_a_member_changes_topics_at_once_and_name_and_bio_once_moderation_finds_them_clean(identity_uow, hasher, now):
     user = add_user(identity_uow, hasher, now)
     me = handlers.update_me(identity_uow, caller_of(user), {"display_name": " Camille D. ", "bio": "Soudeuse",
                                                              "topics": ["H2913", "H2913", "industrie"]}, now)
+    # The member sees what they wrote, waiting for moderation; others still see the previous texts.
     assert (me["display_name"], me["bio"], me["topics"]) == ("Camille D.", "Soudeuse", ["H2913", "industrie"])
-    [event] = identity_uow.published_of(ProfileUpdated)
-    assert event.display_name == "Camille D." and event.topics == ["H2913", "industrie"]
+    assert me["profile_moderation"] == "pending"
+    assert (handlers.public_view(user)["display_name"], handlers.public_view(user)["bio"]) == ("Camille", "Cariste")
+    [topics] = identity_uow.published_of(ProfileUpdated)
+    assert topics.display_name == "Camille" and topics.topics == ["H2913", "industrie"]
+    [submitted] = identity_uow.published_of(ProfileSubmitted)
+    assert (submitted.display_name, submitted.bio, submitted.text_version) == ("Camille D.", "Soudeuse", 1)
+
+    verdict(identity_uow, screened(user, 1, "clean"))
+    assert handlers.public_view(user)["display_name"] == "Camille D." and handlers.public_view(user)["bio"] == "Soudeuse"
+    assert handlers.me_view(user)["profile_moderation"] is None
+    renamed = identity_uow.published_of(ProfileUpdated)[-1]
+    assert renamed.display_name == "Camille D." and renamed.member_version == user.version
+
+
+def verdict(uow, event):
+    """As the chassis runs an event handler: the effect, then one commit."""
+    handlers.profile_verdict(uow, event, NOW)
+    uow.commit()
+
+
+def screened(user, version, verdict, reasons=()):
+    return TextScreened(target_type="profile", target_id=str(user.id), author_id=str(user.id), agency_code=user.agency_code, text_version=version,
+                        verdict=verdict, reasons=list(reasons), case_id=None, screened_at=NOW)
+
+
+def decided(user, version, verdict):
+    return TextDecided(case_id=str(uuid.uuid4()), target_type="profile", target_id=str(user.id),
+                       author_id=str(user.id), agency_code=user.agency_code, text_version=version, verdict=verdict,
+                       reason="", decided_by=str(uuid.uuid4()), opened_at=NOW, decided_at=NOW)
+
+
+def test_a_bio_held_by_screening_is_not_shown_until_a_person_approves_it(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.update_me(identity_uow, caller_of(user), {"bio": "Appelez-moi au 06 12 34 56 78"}, now)
+    verdict(identity_uow, screened(user, 1, "held", ["personal_data.phone"]))
+    assert handlers.public_view(user)["bio"] == "Cariste"
+    assert handlers.me_view(user)["bio"].startswith("Appelez") and handlers.me_view(user)["profile_moderation"] == "held"
+    assert identity_uow.published_of(ProfileUpdated) == []
+    verdict(identity_uow, decided(user, 1, "published"))
+    assert handlers.public_view(user)["bio"].startswith("Appelez") and user.profile_moderation is None
+
+
+def test_a_refused_text_is_dropped_and_the_previous_one_stays(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.update_me(identity_uow, caller_of(user), {"display_name": "Camille 0612345678"}, now)
+    verdict(identity_uow, screened(user, 1, "held"))
+    verdict(identity_uow, decided(user, 1, "refused"))
+    me = handlers.me_view(user)
+    assert (me["display_name"], me["profile_moderation"]) == ("Camille", "refused")
+    assert user.pending_display_name is None and user.pending_bio is None  # nothing of the refused text kept
+    assert identity_uow.published_of(ProfileUpdated) == []
+
+
+def test_a_verdict_on_a_replaced_version_or_a_redelivered_one_changes_nothing(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.update_me(identity_uow, caller_of(user), {"bio": "Premier jet 06 12 34 56 78"}, now)
+    handlers.update_me(identity_uow, caller_of(user), {"bio": "Soudeuse"}, now)
+    verdict(identity_uow, screened(user, 1, "clean"))  # about the replaced text
+    assert handlers.public_view(user)["bio"] == "Cariste" and user.profile_moderation == "pending"
+    verdict(identity_uow, screened(user, 2, "clean"))
+    verdict(identity_uow, screened(user, 2, "clean"))  # redelivered
+    assert handlers.public_view(user)["bio"] == "Soudeuse"
+    assert len(identity_uow.published_of(ProfileUpdated)) == 1
+
+
+def test_an_unchanged_name_or_bio_is_not_screened_again(identity_uow, hasher, now):
+    user = add_user(identity_uow, hasher, now)
+    handlers.update_me(identity_uow, caller_of(user), {"display_name": "Camille", "bio": "Cariste"}, now)
+    assert identity_uow.published_of(ProfileSubmitted) == [] and user.profile_moderation is None
 
 
 def test_every_change_of_a_member_takes_the_next_version_and_its_events_carry_it(identity_uow, hasher, tokens, now):
     user = add_user(identity_uow, hasher, now)
     handlers.update_me(identity_uow, caller_of(user), {"display_name": "Camille D."}, now)
-    handlers.update_me(identity_uow, caller_of(user), {"bio": "Soudeuse"}, now)
+    verdict(identity_uow, screened(user, 1, "clean"))
+    handlers.update_me(identity_uow, caller_of(user), {"topics": ["industrie"]}, now)
     handlers.erase_me(identity_uow, caller_of(user), tokens, now)
     renames = identity_uow.published_of(ProfileUpdated)
     assert [e.member_version for e in renames] == [2, 3] and user.version == 4

@@ -118,3 +118,26 @@ def test_invitation_is_not_usable_at_the_instant_it_expires():
 
 def test_invitation_expiry_is_now_plus_days():
     assert domain.invitation_expiry(NOW, 14) == NOW + timedelta(days=14)
+
+
+# ---------------------------------------------------------------- profile screening (issue 13)
+
+def test_a_profile_submission_is_what_changes_from_the_last_submitted_texts():
+    public, nothing_pending = ("Camille", "Cariste"), (None, None)
+    assert domain.profile_submission(public, nothing_pending, {"bio": "Soudeuse"}) == ("Camille", "Soudeuse")
+    assert domain.profile_submission(public, nothing_pending, {"display_name": "Camille"}) is None
+    assert domain.profile_submission(public, nothing_pending, {"topics": ["industrie"]}) is None
+    # While a text waits, the next change builds on it, not on the public one.
+    assert domain.profile_submission(public, ("Cam", "Soudeuse"), {"bio": "Soudeuse TIG"}) == ("Cam", "Soudeuse TIG")
+    assert domain.profile_submission(public, ("Cam", "Soudeuse"), {"display_name": "Cam"}) is None
+
+
+def test_only_a_verdict_on_the_latest_waiting_submission_counts():
+    assert domain.verdict_applies(2, 2, "pending") and domain.verdict_applies(2, 2, "held")
+    assert not domain.verdict_applies(1, 2, "pending")  # about a replaced text
+    assert not domain.verdict_applies(2, 2, None) and not domain.verdict_applies(2, 2, "refused")  # already settled
+
+
+def test_a_verdict_gives_the_members_moderation_status():
+    assert domain.profile_after_verdict("clean") is None and domain.profile_after_verdict("published") is None
+    assert domain.profile_after_verdict("held") == "held" and domain.profile_after_verdict("refused") == "refused"

@@ -10,10 +10,12 @@ from shared.contracts.identity import UserErased
 from shared.contracts.mentoring import (
     MentoringAccepted,
     MentoringDeclined,
+    MentoringMessageSubmitted,
     MentoringRequested,
     MentorProfileCreated,
     MentorshipEnded,
 )
+from shared.contracts.moderation import TextDecided, TextScreened
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.unit.fakes import FakeMentoringUnitOfWork
 
@@ -40,8 +42,74 @@ def mentor(uow, capacity=2, topics=("logistique",)) -> tuple[Caller, dict]:
     return who, profile
 
 
-def ask(uow, who: Caller, profile: dict) -> dict:
-    return handlers.request_mentoring(uow, who, {"mentor_id": profile["id"], "message": "Bonjour !"}, NOW)
+def ask(uow, who: Caller, profile: dict, verdict: str | None = "clean", message: str = "Bonjour !") -> dict:
+    """A request, its message then screened (`verdict`; None: not yet)."""
+    request = handlers.request_mentoring(uow, who, {"mentor_id": profile["id"], "message": message}, NOW)
+    if verdict is not None:
+        screened(uow, request["id"], who, verdict)
+    return request
+
+
+def screened(uow, request_id: str, mentee: Caller, verdict: str) -> None:
+    handlers.message_verdict(uow, TextScreened(
+        target_type="mentoring_request", target_id=request_id, author_id=mentee.id, agency_code=mentee.agency_code, text_version=1, verdict=verdict,
+        reasons=[], case_id=None, screened_at=NOW), NOW)
+    uow.commit()
+
+
+def decided(uow, request_id: str, mentee: Caller, verdict: str) -> None:
+    handlers.message_verdict(uow, TextDecided(
+        case_id=str(uuid.uuid4()), target_type="mentoring_request", target_id=request_id, author_id=mentee.id,
+        agency_code=mentee.agency_code, text_version=1, verdict=verdict, reason="", decided_by=str(uuid.uuid4()),
+        opened_at=NOW, decided_at=NOW), NOW)
+    uow.commit()
+
+
+# ---------------------------------------------------------------- the message waits for moderation (issue 13)
+
+
+def test_the_mentor_sees_a_request_only_once_its_message_is_clean(uow):
+    mentor_caller, profile = mentor(uow)
+    mentee = seeker()
+    request = ask(uow, mentee, profile, verdict=None, message="Bonjour, voici mon 06 12 34 56 78")
+    assert request["status"] == "pending" and request["message_moderation"] == "pending"
+    [submitted] = uow.published_of(MentoringMessageSubmitted)
+    assert (submitted.request_id, submitted.mentee_id, submitted.text_version) == (request["id"], mentee.id, 1)
+    assert uow.published_of(MentoringRequested) == []  # the mentor is not told yet
+    assert handlers.list_requests(uow, mentor_caller, {})["items"] == []
+    with pytest.raises(NotFound):
+        handlers.accept_request(uow, mentor_caller, request["id"], NOW, MONTHS)
+
+    screened(uow, request["id"], mentee, "held")
+    assert handlers.list_requests(uow, mentor_caller, {})["items"] == []
+    assert handlers.list_requests(uow, mentee, {})["items"][0]["message_moderation"] == "held"
+
+    decided(uow, request["id"], mentee, "published")
+    [seen] = handlers.list_requests(uow, mentor_caller, {})["items"]
+    assert seen["message"].startswith("Bonjour") and seen["message_moderation"] is None
+    [told] = uow.published_of(MentoringRequested)
+    assert told.request_id == request["id"] and told.mentor_user_id == mentor_caller.id
+    decided(uow, request["id"], mentee, "published")  # redelivered: told once
+    assert len(uow.published_of(MentoringRequested)) == 1
+
+
+def test_a_refused_message_cancels_the_request_and_drops_the_text(uow):
+    mentor_caller, profile = mentor(uow)
+    mentee = seeker()
+    request = ask(uow, mentee, profile, verdict="held", message="Écrivez-moi : nour@exemple.fr")
+    decided(uow, request["id"], mentee, "refused")
+    [mine] = handlers.list_requests(uow, mentee, {})["items"]
+    assert (mine["status"], mine["message_moderation"], mine["message"]) == ("cancelled", "refused", "")
+    assert handlers.list_requests(uow, mentor_caller, {})["items"] == []
+    assert uow.published_of(MentoringRequested) == []
+    assert ask(uow, mentee, profile)["status"] == "pending"  # a new request is possible
+
+
+def test_message_rules():
+    assert domain.mentor_sees(None) and not domain.mentor_sees("pending") and not domain.mentor_sees("held")
+    assert domain.verdict_applies("pending", "held", 1) and not domain.verdict_applies("cancelled", "pending", 1)
+    assert not domain.verdict_applies("pending", None, 1) and not domain.verdict_applies("pending", "pending", 2)
+    assert domain.message_after_verdict("clean") is None and domain.message_after_verdict("refused") == "refused"
 
 
 # ---------------------------------------------------------------- rules

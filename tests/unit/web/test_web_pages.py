@@ -195,3 +195,48 @@ def test_health_and_metrics(web_client):
 
 def test_metrics_are_not_served_through_a_proxy(web_client):
     assert web_client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
+
+
+@pytest.mark.parametrize("status, shown", [
+    ("pending", "en cours de vérification"),
+    ("held", "attendent la vérification d'un modérateur"),
+    ("refused", "n'a pas été retenue"),
+])
+def test_the_profile_page_says_where_a_new_name_or_bio_stands(web_client, signed_in, fake_gateway, status, shown):
+    signed_in()
+    me = {"id": "u1", "email": "ines@exemple.fr", "display_name": "Inès", "role": "job_seeker",
+          "agency_code": "HDF-LILLE", "bio": "Appelez-moi", "topics": [], "created_at": "2026-03-01T09:00:00+00:00",
+          "profile_moderation": status}
+    fake_gateway.overrides[("GET", "/v1/me")] = lambda r: httpx.Response(200, json=me)
+    html = web_client.get("/profil").text
+    assert shown in html and "les autres membres voient" in html
+
+
+def test_an_organiser_sees_that_the_events_texts_wait_for_moderation(web_client, signed_in, fake_gateway):
+    signed_in("advisor")
+    event = {"id": "e1", "title": "Atelier CV", "description": "Venez", "kind": "workshop",
+             "starts_at": "2030-03-04T09:00:00+00:00", "ends_at": "2030-03-04T11:00:00+00:00", "location": "Lille",
+             "online_url": None, "capacity": 2, "agency_code": "HDF-LILLE", "topics": [],
+             "organizer": {"id": "u1", "display_name": "Inès"}, "status": "scheduled", "registered_count": 0,
+             "waitlist_count": 0, "seats_left": 2, "created_at": "2026-03-01T09:00:00+00:00", "my_registration": None,
+             "text_moderation": "held"}
+    fake_gateway.overrides[("GET", "/v1/events/e1")] = lambda r: httpx.Response(200, json=event)
+    fake_gateway.overrides[("GET", "/v1/events/e1/registrations")] = lambda r: httpx.Response(
+        200, json={"items": [], "next_cursor": None})
+    answer = web_client.get("/evenements/e1")
+    assert answer.status_code == 200, answer.text
+    assert "visible des membres après la vérification de ses textes par un modérateur" in answer.text
+
+
+def test_a_held_profile_in_the_queue_is_named_and_can_be_approved_or_refused_only(web_client, signed_in, fake_gateway):
+    signed_in("advisor")
+    case = {"id": "k2", "target_type": "profile", "target_id": "u7", "agency_code": "HDF-LILLE",
+            "reasons": ["personal_data.phone"], "source": "screening", "excerpt": "Appelez-moi au [masqué]",
+            "created_at": "2026-03-01T09:00:00+00:00", "opened_at": "2026-03-01T09:00:00+00:00", "author_id": "u7",
+            "status": "open"}
+    fake_gateway.overrides[("GET", "/v1/moderation/queue")] = lambda r: httpx.Response(
+        200, json={"items": [case], "next_cursor": None})
+    html = web_client.get("/conseiller/moderation").text
+    assert "Profil d&#39;un membre" in html or "Profil d'un membre" in html
+    assert 'href="/membres/u7"' in html
+    assert 'id="action-k2-approve"' in html and 'id="action-k2-reject"' in html and 'id="action-k2-hide"' not in html
