@@ -45,6 +45,11 @@ def ensure_role(settings: Settings, service: str) -> None:
             # too (the audit log's own trigger still refuses it).
             "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {role}",
             "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            # Tables this (owner) user makes later, in any schema, too: the
+            # analytics rebuild builds its tables in a schema of their own and
+            # moves them into public (services/analytics/rebuild.py).
+            "ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO {role}",
+            "ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}",
         ]
         for grant in grants:
             conn.execute(sql.SQL(grant).format(role=sql.Identifier(role)))
