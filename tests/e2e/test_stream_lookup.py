@@ -69,6 +69,9 @@ def test_no_value_of_any_stream_message_can_be_looked_up_through_the_api(http, p
         "title": "Atelier CV", "description": "Retravailler son CV", "kind": "workshop",
         "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
         "location": "Agence Lille", "capacity": 10, "topics": []}, headers=advisor_h).json()
+    # Members see an event once moderation found its texts clean.
+    wait_for(lambda: http.get(f"/v1/events/{event['id']}", headers=asker_h).status_code == 200, timeout=15,
+             message="the event's texts to be screened")
     registration = http.post(f"/v1/events/{event['id']}/registrations", headers=asker_h)
     assert registration.status_code == 201, registration.text
     mentor = http.post("/v1/mentors", json={"topics": ["logistique-transport"], "bio": "Chef d'équipe", "capacity": 2}, headers=company_h)
