@@ -8,6 +8,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.caller_token import CallerSigner
 from stack.testing import db_connect
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,9 @@ def posts_service(start_service):
 
 def create_post(platform, member, title: str, deadline: float):
     context = {"correlation_id": uuid.uuid4().hex, "caller_id": member["id"], "caller_role": member["role"],
-               "caller_agency": member.get("agency_code") or "", "deadline": deadline}
+               "caller_agency": member.get("agency_code") or "", "deadline": f"{deadline:.3f}"}
+    # Signed as the gateway signs it (services refuse an unsigned caller).
+    context = CallerSigner.from_file(platform.caller_private_key_path).sign_context(context, audience="posts")
     with ClusterRpcProxy({"AMQP_URI": platform.amqp_uri, "serializer": "json"}, context_data=context,
                          timeout=15) as proxy:
         return proxy.posts.create_post({"kind": "question", "title": title, "body": "Des pistes ?"})
