@@ -53,6 +53,8 @@ def main() -> None:
         )
     finally:
         if metrics_dir is not None:
+            # Nothing after this process's uvicorn may write into the removed directory.
+            os.environ.pop(MULTIPROCESS_DIR_VARIABLE, None)
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

@@ -177,6 +177,8 @@ def installed(settings: Settings):
 def service_env(settings: Settings, service: str | None = None) -> dict:
     """Environment of a platform process pointed at this test run."""
     env = dict(os.environ)
+    # A multiprocess metrics directory belongs to one gateway's workers, never to another process.
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(
         {
             "PYTHONPATH": str(REPO_ROOT),

@@ -7,6 +7,7 @@ import pytest
 
 from stack.services import SERVICES
 from tools.chaos import experiments
+from tools.chaos.faults import dead_letter_count
 from tools.chaos.load import admin_headers
 
 
@@ -34,6 +35,7 @@ class StackProcesses:
 
 
 def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform):
+    parked_before = dead_letter_count(platform)
     with httpx.Client(base_url=gateway, timeout=15) as client:
         chaos = experiments.Chaos(
             client=client, settings=platform, processes=StackProcesses(services),
@@ -42,6 +44,8 @@ def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform):
         audits = [experiments.run_experiment(chaos, experiment)
                   for experiment in (experiments.kill("posts"), experiments.poison())]
 
+    # The poison's parked copies went with the experiment: later tests read the dead letters.
+    assert dead_letter_count(platform) == parked_before
     report = "\n".join(audit.line() for audit in audits)
     print(report)
     total = experiments.total(audits)

@@ -45,6 +45,8 @@ class Experiment:
     # How long the fault lasts, roughly: the load runs that much longer, and
     # needs that many more members.
     lasts: Callable[[Chaos], float] = lambda chaos: 15.0
+    # Undoes what the fault left once it is audited (a poison message's parked copies).
+    clean_up: Callable[[Chaos], None] = lambda chaos: None
 
 
 def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
@@ -63,8 +65,11 @@ def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     finally:
         load.stop()
     parked = _when_reachable(lambda: faults.dead_letter_count(chaos.settings)) - parked_before
-    result = audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
-                   expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+    try:
+        result = audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
+                       expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+    finally:
+        experiment.clean_up(chaos)
     result.during_fault = chaos.accepted_during_fault
     return result
 
@@ -92,11 +97,18 @@ def kill(program: str) -> Experiment:
 
 
 def poison() -> Experiment:
+    published: list[str] = []
+
     def inject(chaos: Chaos) -> int:
-        faults.publish_poison(chaos.settings, "posts", "post_created")
+        published.append(faults.publish_poison(chaos.settings, "posts", "post_created"))
         return faults.bound_queues(chaos.settings, "posts", "post_created")
 
-    return Experiment("poison message", inject, lambda chaos: 0.0)
+    def clean_up(chaos: Chaos) -> None:
+        # Its parked copies are the experiment's, not an operator's to handle.
+        for marker in published:
+            faults.remove_parked(chaos.settings, marker)
+
+    return Experiment("poison message", inject, lambda chaos: 0.0, clean_up)
 
 
 def duplicates() -> Experiment:

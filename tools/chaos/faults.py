@@ -117,6 +117,24 @@ def publish_poison(settings: Settings, producer: str = "posts", event: str = "po
     return marker
 
 
+def remove_parked(settings: Settings, marker: str) -> int:
+    """Drop the parked copies of one message (the experiment's own poison,
+    whose body carries `marker`), leaving every other parked message where it was."""
+    removed = 0
+    with Connection(settings.amqp_uri) as conn:
+        queue, held = Queue(DEAD_LETTER_QUEUE, channel=conn.channel(), no_declare=True), []
+        while (message := queue.get(no_ack=False)) is not None:
+            body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+            if marker.encode() in body:
+                message.ack()
+                removed += 1
+            else:
+                held.append(message)
+        for message in held:
+            message.requeue()
+    return removed
+
+
 def republish_recent(settings: Settings, service: str = "posts", limit: int = 20) -> int:
     """Deliver again the last `limit` events `service` published: every
     consumer must notice it has handled them and do nothing twice."""

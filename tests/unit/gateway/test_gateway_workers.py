@@ -43,6 +43,7 @@ def test_the_default_command_line_starts_that_many_workers(monkeypatch):
     entry.main()
     assert seen["workers"] == 2 and seen["metrics"]  # a directory for the workers' metrics
     assert not os.path.exists(seen["metrics"])  # removed when the gateway stops
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ  # nor left for processes started later
 
 
 WORKER = """
