@@ -165,8 +165,9 @@ def found(text: str) -> list[str]:
     return [rule for rule, detect in DETECTORS.items() if detect(text)]
 
 
-def mask(text: str, placeholder: str = "[masqué]") -> str:
-    """`text` with every personal data span replaced by `placeholder`."""
+def mask(text: str, replacement: str = "[masqué]") -> str:
+    """`text` with every personal data span replaced by `replacement` (the
+    excerpts moderators read show that a number or address was there, not what)."""
     text = normalise_spaces(text)
     spans = sorted(span for detect in DETECTORS.values() for span in detect(text))
     out, last = [], 0
@@ -176,7 +177,7 @@ def mask(text: str, placeholder: str = "[masqué]") -> str:
                 last = end
             continue
         out.append(text[last:start])
-        out.append(placeholder)
+        out.append(replacement)
         last = end
     out.append(text[last:])
     return "".join(out)
