@@ -167,7 +167,10 @@ class AccessEventsFollower:
             )
             self._connection.reconnect_callbacks.add(self._on_reconnect)
             channel = await self._connection.channel()
-            exchange = await channel.declare_exchange("identity.events", aio_pika.ExchangeType.TOPIC, durable=True)
+            # identity's exchange: checked, not declared (the gateway's broker user may not).
+            exchange = await channel.declare_exchange(
+                "identity.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True
+            )
             queue = await channel.declare_queue(
                 f"gateway.access-{uuid.uuid4().hex[:12]}", exclusive=True, auto_delete=True
             )

@@ -205,7 +205,8 @@ class NotificationStream:
         )
         self._connection.reconnect_callbacks.add(self._on_reconnect)
         channel = await self._connection.channel()
-        exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        # notifications' exchange: checked, not declared (the gateway's broker user may not).
+        exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
         # Exclusive and auto-delete: this replica's own queue, gone with it.
         queue = await channel.declare_queue(self._queue_name, exclusive=True, auto_delete=True)
         await queue.bind(exchange, routing_key=ROUTING_KEY)

@@ -177,8 +177,10 @@ class RpcClient:
             publisher_confirms=True, on_return_raises=True
         )
         self._channel = channel
+        # The deploy step declares the RPC exchange; the gateway's broker
+        # user may only check it exists (stack/broker_users.py).
         self._exchange = await channel.declare_exchange(
-            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True, passive=True
         )
         queue = await channel.declare_queue(
             self.reply_queue_name, exclusive=True, auto_delete=True

@@ -55,7 +55,6 @@ from shared.messaging.rpc import (  # noqa: F401 (services take rpc from here)
 )
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
-from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +94,7 @@ class ServiceTopology(DependencyProvider):
     one): idempotent, so a broker that lost its definitions gets them back."""
 
     def setup(self):
-        settings = get_settings()
-        declare_service(
-            self.container.config["AMQP_URI"], settings.rabbitmq_management_url, settings.event_redelivery_limit,
-            self.container.service_cls,
-        )
+        declare_service(self.container.config["AMQP_URI"], self.container.service_cls)
 
 
 class Service:

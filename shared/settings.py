@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     # analytics stream alone. The bootstrap makes it when a password is set.
     data_team_amqp_user: str = "data-team"
     data_team_amqp_password: str = ""
+    # Each service and the gateway connect to the broker as a user of their
+    # own, limited to their own queues and exchanges (stack/broker_users.py;
+    # named like their database role). AMQP_URI is that process's own URI in
+    # a service's environment (compose, Kubernetes), the admin's in the
+    # bootstrap's; AMQP_PASSWORDS, in the bootstrap's (and `make up`'s), every
+    # user's password as JSON {"posts": "...", "gateway": "...", ...}. In
+    # development a missing one defaults to `dev-<user>`; elsewhere the
+    # bootstrap refuses to run without it.
+    amqp_passwords: dict[str, str] = {}
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
     db_name_prefix: str = "platform_"
     # A service process connects as its own PostgreSQL role, allowed on its
@@ -116,6 +125,31 @@ class Settings(BaseSettings):
 
     def database_role(self, service: str) -> str:
         return self.database_name(service)
+
+    def broker_user(self, service: str) -> str:
+        """The broker user of a service (or of the gateway): named like its database role."""
+        return self.database_role(service)
+
+    def broker_password(self, service: str) -> str:
+        password = self.amqp_passwords.get(service, "")
+        if password:
+            return password
+        if self.is_development:
+            return f"dev-{self.broker_user(service)}"
+        raise ValueError(f"no broker password for {service}: set AMQP_PASSWORDS (outside development)")
+
+    def service_amqp_uri(self, service: str) -> str:
+        """AMQP_URI (every node of it) with the service's own user instead of
+        the admin's: what the process of `service` connects with."""
+        credentials = f"{quote(self.broker_user(service), safe='')}:{quote(self.broker_password(service), safe='')}"
+        uris = []
+        for uri in self.amqp_uri.split(";"):
+            if not uri.strip():
+                continue
+            parts = urlsplit(uri.strip())
+            host = parts.netloc.rsplit("@", 1)[-1]
+            uris.append(parts._replace(netloc=f"{credentials}@{host}").geturl())
+        return ";".join(uris)
 
     def service_database_url(self, service: str) -> str:
         """SQLAlchemy URL of one service's own database, as that service's

@@ -6,7 +6,9 @@ refuses a weak or documented admin password), then the cursor key when
 missing and, in development only, the JWT key pair; one database per
 service, every service's Alembic migrations, each service's own database
 role (stack/db_roles.py: its database alone), the gateway's database
-(rate-limit counters), the RabbitMQ topology (stack/topology.py), and each
+(rate-limit counters), the RabbitMQ topology and policies (stack/topology.py),
+each service's and the gateway's broker user (stack/broker_users.py: its own
+queues and exchanges alone), the data team's, and each
 service's initial data (its `services/<name>/bootstrap.py`: the pilot's 11
 agencies in 4 regions and the national admin, the topics). What exists is kept.
 """
@@ -73,6 +75,7 @@ def check(settings: Settings) -> None:
         module = deploy_module(name)
         if module is not None and hasattr(module, "check"):
             module.check(settings)
+    broker_users.check_passwords(settings, SERVICES)
 
 
 def bootstrap(settings: Settings) -> dict:
@@ -88,6 +91,7 @@ def bootstrap(settings: Settings) -> dict:
     declared = topology.declare(settings.amqp_uri, settings.rabbitmq_management_url, settings.event_redelivery_limit,
                                 settings.dead_letter_retention_days)
     log.info("declared topology", extra=declared)
+    broker_users.ensure_platform_users(settings, SERVICES)
     broker_users.ensure_data_team_user(settings)
     seeded = seed(settings)
     log.info("seeded pilot data", extra=seeded)

@@ -58,7 +58,7 @@ def remove_stale_runs(settings: Settings) -> None:
                 if match and int(match.group(1)) < cutoff and vhost["name"] not in busy:
                     api.delete(f"/api/vhosts/{quote(vhost['name'], safe='')}")
             for user in api.get("/api/users").json():
-                match = _RUN_USER.match(user["name"])
+                match = _RUN_USER.match(user["name"]) or _RUN_DATABASE.match(user["name"])
                 if match and int(match.group(1)) < cutoff:
                     api.delete(f"/api/users/{quote(user['name'], safe='')}")
     except httpx.HTTPError:
@@ -144,6 +144,9 @@ def run_settings(base_settings: Settings, amqp_uri: str, run_id: str, jwt_keys: 
             # Users are the broker's, not the vhost's: one per run.
             "data_team_amqp_user": f"data-team-{run_id}",
             "data_team_amqp_password": uuid.uuid4().hex,
+            # Each service's and the gateway's own broker user (named like
+            # its database role, so one per run too), with a password of its own.
+            "amqp_passwords": {name: uuid.uuid4().hex for name in (*SERVICES, "gateway")},
             "outbox_poll_seconds": 0.2,
             "platform_env": "development",
             # Short, so tests of a replayed refresh token wait little past it.
@@ -172,10 +175,16 @@ def installed(settings: Settings):
         for name in (*SERVICES, "gateway"):
             drop_role(settings, name)
         delete_user(settings, settings.data_team_amqp_user)
+        for name in (*SERVICES, "gateway"):
+            delete_user(settings, settings.broker_user(name))
 
 
 def service_env(settings: Settings, service: str | None = None) -> dict:
-    """Environment of a platform process pointed at this test run."""
+    """Environment of a platform process pointed at this test run. A service
+    of the platform and the gateway connect as their own broker user, as
+    `make up`, compose and Kubernetes run them (stack/broker_users.py), and
+    get no admin address of the management API; anything else (tools,
+    probes) as the run's admin user."""
     env = dict(os.environ)
     # A multiprocess metrics directory belongs to one gateway's workers, never to another process.
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -203,6 +212,9 @@ def service_env(settings: Settings, service: str | None = None) -> dict:
     )
     if service:
         env["SERVICE_NAME"] = service
+    if service in SERVICES or service == "gateway":
+        env["AMQP_URI"] = settings.service_amqp_uri(service)
+        del env["RABBITMQ_MANAGEMENT_URL"]
     return env
 
 

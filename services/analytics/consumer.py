@@ -33,7 +33,9 @@ class AllEventsHandler(ReliableEventHandler):
         super().setup()
         self.queue = Queue(
             self.queue_name_for(self.container.service_name, self.method_name),
-            bindings=[binding(events_exchange(producer), routing_key=key) for producer, key in self.bindings],
+            # Other producers' exchanges are checked, not declared (its broker user may not).
+            bindings=[binding(events_exchange(producer, passive=producer != self.container.service_name), routing_key=key)
+                      for producer, key in self.bindings],
             durable=True,
             queue_arguments=dict(QUORUM),
         )

@@ -18,9 +18,11 @@ UNROUTABLE_QUEUE = "unroutable-events"
 CONFIRM_TIMEOUT_SECONDS = 10
 
 
-def events_exchange(service: str) -> Exchange:
-    """The topic exchange nameko uses for a service's events."""
-    return Exchange(f"{service}.events", type="topic", durable=True)
+def events_exchange(service: str, passive: bool = False) -> Exchange:
+    """The topic exchange nameko uses for a service's events; `passive`: only
+    checked to exist (another service's, which a service's broker user may
+    not declare)."""
+    return Exchange(f"{service}.events", type="topic", durable=True, passive=passive)
 
 
 def event_queue_name(source_service: str, event_name: str, service: str, method: str) -> str:

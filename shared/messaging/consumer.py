@@ -90,6 +90,10 @@ class ReliableEventHandler(EventHandler):
         super().setup()
         # Same arguments as the topology step declares: redeclaring must match.
         self.queue.queue_arguments = dict(QUORUM)
+        # Another service's exchange is checked, not declared: this service's
+        # broker user may not declare it (stack/broker_users.py).
+        if self.source_service != self.container.service_name and self.queue.exchange is not None:
+            self.queue.exchange.passive = True
         self._stopping = False
 
     def stop(self):

@@ -70,6 +70,9 @@ class PlatformRpcConsumer(RpcConsumer):
         super().setup()
         # Same arguments as the topology step declares: redeclaring must match.
         self.queue.queue_arguments = dict(QUORUM)
+        # The shared RPC exchange is the deploy step's: checked, not declared
+        # (the service's broker user may not declare it).
+        self.queue.exchange.passive = True
 
 
 class PlatformRpc(Rpc):

@@ -79,9 +79,9 @@ def _declare_common(channel) -> Exchange:
     return rpc_exchange
 
 
-def _declare_subscription(channel, sub: Subscription) -> None:
+def _declare_subscription(channel, sub: Subscription, passive: bool = False) -> None:
     Queue(
-        sub.queue, exchange=events_exchange(sub.source_service), routing_key=sub.event_name, durable=True,
+        sub.queue, exchange=events_exchange(sub.source_service, passive), routing_key=sub.event_name, durable=True,
         queue_arguments=QUORUM,
     )(channel).declare()
 
@@ -130,26 +130,28 @@ def declare(
         put_dead_letter_policy(management_url, vhost, dead_letter_retention_days)
 
 
-def declare_service(amqp_uri: str, management_url: str, redelivery_limit: int, service_cls) -> dict:
-    """What one service needs, declared when it starts (idempotent): the
-    common pieces, its own events exchange, the exchanges and queues of its
-    subscriptions, its RPC queue, and the policies. The policies go through
-    the management API: when it does not answer, the service starts anyway
-    (the deploy step set them) and says so."""
-    vhost = vhost_of(amqp_uri)
+def declare_service(amqp_uri: str, service_cls) -> dict:
+    """What one service owns, declared when it starts (idempotent): its own
+    events exchange, its event queues bound to the exchanges of its
+    subscriptions, its RPC queue. It connects as its own broker user
+    (stack/broker_users.py), which may not declare or delete what others
+    share: the RPC exchange and the other services' events exchanges are
+    checked (passive declarations) and the dead letters, the unroutable
+    events and the policies are the deploy step's (stack/bootstrap.py, with
+    the admin user); a broker that lost them needs that step again (it lost
+    the users too)."""
     subscriptions = subscriptions_of(service_cls)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        rpc_exchange = _declare_common(channel)
-        for producer in sorted({service_cls.name} | {s.source_service for s in subscriptions}):
-            events_exchange(producer)(channel).declare()
+        events_exchange(service_cls.name)(channel).declare()
+        for source in sorted({s.source_service for s in subscriptions} - {service_cls.name}):
+            events_exchange(source, passive=True)(channel).declare()
         for sub in subscriptions:
-            _declare_subscription(channel, sub)
-        _declare_rpc_queue(channel, rpc_exchange, management_url, vhost, service_cls.name)
-    try:
-        put_queue_policies(management_url, vhost, redelivery_limit)
-    except httpx.HTTPError as error:
-        log.warning("topology: policies not set (management API)", extra={"error": repr(error)})
+            _declare_subscription(channel, sub, passive=sub.source_service != service_cls.name)
+        Queue(
+            rpc_queue_name(service_cls.name), exchange=Exchange(RPC_EXCHANGE, type="topic", durable=True, passive=True),
+            routing_key=f"{service_cls.name}.*", durable=True, queue_arguments=QUORUM,
+        )(channel).declare()
     return {"event_queues": len(subscriptions)}
 
 

@@ -38,6 +38,10 @@ def vhost(management):
         f"/api/permissions/{path}/guest",
         json={"configure": ".*", "write": ".*", "read": ".*"},
     ).raise_for_status()
+    # The exchanges the deploy step declares: the gateway only checks them.
+    for exchange in ("nameko-rpc", "identity.events", "notifications.events"):
+        management.put(f"/api/exchanges/{path}/{quote(exchange, safe='')}",
+                       json={"type": "topic", "durable": True}).raise_for_status()
     yield name
     management.delete(f"/api/vhosts/{path}")
 

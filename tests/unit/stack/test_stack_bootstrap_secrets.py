@@ -5,6 +5,7 @@ import pytest
 
 from shared.settings import Settings
 from stack.bootstrap import bootstrap, check
+from stack.services import SERVICES
 
 DOCUMENTED = "ChangeMe-Pilote-2026!"
 
@@ -39,8 +40,30 @@ def test_the_refusal_comes_before_anything_is_deployed():
         bootstrap(settings)
 
 
+BROKER_PASSWORDS = {name: f"{name}-s3cret-2026" for name in (*SERVICES, "gateway")}
+
+
 def test_a_strong_password_of_ones_own_passes():
-    check(Settings(platform_env="production", platform_admin_password="une phrase bien à nous 2026"))
+    check(Settings(platform_env="production", platform_admin_password="une phrase bien à nous 2026",
+                   amqp_passwords=BROKER_PASSWORDS))
+
+
+@pytest.mark.parametrize("missing", ["posts", "gateway"])
+def test_outside_development_every_process_needs_its_own_broker_password(missing):
+    passwords = {name: value for name, value in BROKER_PASSWORDS.items() if name != missing}
+    settings = Settings(platform_env="production", platform_admin_password="une phrase bien à nous 2026",
+                        amqp_passwords=passwords, postgres_url="postgresql://nobody@127.0.0.1:1",
+                        amqp_uri="amqp://nobody:x@127.0.0.1:1/")
+    with pytest.raises(SystemExit, match=f"AMQP_PASSWORDS has no password for: {missing} "):
+        bootstrap(settings)  # refused before the database or the broker is tried
+    with pytest.raises(ValueError):
+        settings.service_amqp_uri(missing)
+
+
+def test_in_development_a_broker_password_defaults():
+    settings = Settings(platform_env="development", amqp_uri="amqp://admin:secret@rabbit:5672/platform")
+    check(settings)
+    assert settings.service_amqp_uri("posts") == "amqp://platform_posts:dev-platform_posts@rabbit:5672/platform"
 
 
 def test_in_development_the_documented_default_is_accepted():
