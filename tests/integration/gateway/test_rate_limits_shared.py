@@ -15,6 +15,7 @@ import pytest
 
 from services.identity.tokens import TokenIssuer
 from shared.settings import REPO_ROOT
+from stack import broker_users, db_roles
 from stack.bootstrap import ensure_gateway_database
 from stack.testing import die_with_parent, free_port, service_env, wait_for
 
@@ -28,6 +29,9 @@ def gateway_database(settings):
     # Made as the bootstrap makes it; kept for the session's other tests (the
     # platform fixture drops it, or the next run's stale-run cleanup).
     ensure_gateway_database(settings)
+    # The gateway connects as its own PostgreSQL role and broker user.
+    db_roles.ensure_role(settings, "gateway")
+    broker_users.ensure_platform_users(settings, [])
     return settings
 
 
