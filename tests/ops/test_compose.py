@@ -2,7 +2,9 @@
 builds from or mounts exists, every service of stack/services.py runs in it
 like `make up` runs it, and every long-running container has a health check
 and a restart policy."""
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -124,7 +126,46 @@ def test_service_metrics_listen_on_every_interface_inside_containers_only():
 
 SECRETS = ["PLATFORM_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "CURSOR_KEY",
            "ANALYTICS_PSEUDONYM_KEY", "WEB_COOKIE_SECRET", "GRAFANA_ADMIN_PASSWORD", "DATA_TEAM_AMQP_PASSWORD",
-           *(f"DB_PASSWORD_{service.upper()}" for service in (*SERVICES, "gateway"))]
+           *(f"DB_PASSWORD_{service.upper()}" for service in (*SERVICES, "gateway")),
+           *(f"AMQP_PASSWORD_{service.upper()}" for service in (*SERVICES, "gateway"))]
+# What only the bootstrap may hold: the servers' admin passwords (in its URLs),
+# the national admin's, every role's and broker user's.
+ADMIN_SECRETS = ("${RABBITMQ_PASSWORD", "${POSTGRES_PASSWORD", "${PLATFORM_ADMIN_PASSWORD", "${DATA_TEAM_AMQP_PASSWORD",
+                 "AMQP_PASSWORDS", "DB_PASSWORDS")
+PLATFORM_CONTAINERS = sorted(name for name, service in STACK.items()
+                             if service.get("image") == "community-platform:dev" and name != "bootstrap")
+
+
+@pytest.mark.parametrize("name", PLATFORM_CONTAINERS)
+def test_no_container_but_the_bootstrap_gets_an_admin_credential(name):
+    env = STACK[name].get("environment", {})
+    for key, value in env.items():
+        assert not any(secret in f"{key}={value}" for secret in ADMIN_SECRETS), f"{name}: {key}"
+    assert "RABBITMQ_MANAGEMENT_URL" not in env
+    postgres = urlsplit(env["POSTGRES_URL"]) if "POSTGRES_URL" in env else None
+    assert postgres is None or (postgres.username, postgres.password) == (None, None), name
+
+
+def test_the_bootstrap_gets_the_admin_credentials():
+    env = STACK["bootstrap"]["environment"]
+    assert "${RABBITMQ_PASSWORD" in env["AMQP_URI"] and "${RABBITMQ_PASSWORD" in env["RABBITMQ_MANAGEMENT_URL"]
+    assert "${POSTGRES_PASSWORD" in env["POSTGRES_URL"]
+
+
+def test_each_process_connects_to_the_broker_as_its_own_user_and_the_bootstrap_makes_them_all():
+    import json
+
+    users = (*SERVICES, "gateway")
+    passwords = json.loads(STACK["bootstrap"]["environment"]["AMQP_PASSWORDS"])
+    assert set(passwords) == set(users)
+    for name in users:
+        # urlsplit cannot read compose's `${VAR:?message}` in a password.
+        uri = re.fullmatch(r"amqp://(?P<user>[^:@]+):(?P<password>\$\{[^}]+\})@rabbitmq:5672/",
+                           STACK[name]["environment"]["AMQP_URI"])
+        assert uri, name
+        assert uri["user"] == f"platform_{name}", name  # DB_NAME_PREFIX + name (shared/settings.py)
+        assert uri["password"] == passwords[name] == f"${{AMQP_PASSWORD_{name.upper()}:?set AMQP_PASSWORD_{name.upper()}}}"
+    assert "AMQP_URI" not in STACK["web"]["environment"]
 
 
 def test_each_service_has_its_own_database_password_and_the_bootstrap_all_of_them():

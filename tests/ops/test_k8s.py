@@ -132,7 +132,8 @@ def test_broker_and_database_are_external_and_their_credentials_in_a_secret():
             continue
         if kind in ("Deployment", "Job"):
             sources = container(kind, name)["envFrom"]
-            assert {"secretRef": {"name": "platform-secrets"}} in sources, name
+            # The admin's URLs and password: the bootstrap Job's alone.
+            assert ({"secretRef": {"name": "platform-secrets"}} in sources) == (kind == "Job"), name
             assert {"configMapRef": {"name": "platform-config"}} in sources, name
     assert not any(kind == "StatefulSet" for kind, _ in resources()), "no broker or database in the cluster manifests"
 
@@ -218,6 +219,43 @@ def test_each_service_reads_its_own_database_password_and_the_bootstrap_all_of_t
     assert from_db_roles("Deployment", "gateway") == {"DB_PASSWORD": "gateway"}
     example = resources()[("Secret", "platform-db-roles")]["stringData"]
     assert set(example) == {*SERVICES, "gateway", "DB_PASSWORDS"}
+
+
+ADMIN_KEYS = {"AMQP_URI", "POSTGRES_URL", "RABBITMQ_MANAGEMENT_URL", "PLATFORM_ADMIN_PASSWORD", "PLATFORM_ADMIN_EMAIL",
+              "DATA_TEAM_AMQP_PASSWORD", "DB_PASSWORDS", "AMQP_PASSWORDS"}
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "gateway", "web"])
+def test_no_pod_but_the_bootstrap_gets_an_admin_credential(name):
+    main = container("Deployment", name)
+    assert not any("secretRef" in source for source in main.get("envFrom", [])), name
+    for entry in main.get("env", []):
+        ref = entry.get("valueFrom", {}).get("secretKeyRef")
+        if ref:
+            assert ref["key"] not in ADMIN_KEYS, f"{name}: {entry['name']} from {ref}"
+    config = resources()[("ConfigMap", "platform-config")]["data"]
+    from urllib.parse import urlsplit
+
+    server = urlsplit(config["POSTGRES_SERVER_URL"])
+    assert (server.username, server.password) == (None, None)
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "gateway"])
+def test_each_process_reads_its_own_broker_uri_and_the_database_server_without_credentials(name):
+    env = {e["name"]: e.get("valueFrom", {}) for e in container("Deployment", name)["env"]}
+    assert env["AMQP_URI"] == {"secretKeyRef": {"name": "platform-broker-users", "key": name}}
+    assert env["POSTGRES_URL"] == {"configMapKeyRef": {"name": "platform-config", "key": "POSTGRES_SERVER_URL"}}
+
+
+def test_the_bootstrap_makes_every_broker_user_with_the_examples_users():
+    from urllib.parse import urlsplit
+
+    example = resources()[("Secret", "platform-broker-users")]["stringData"]
+    assert set(example) == {*SERVICES, "gateway", "AMQP_PASSWORDS"}
+    for name in (*SERVICES, "gateway"):
+        assert urlsplit(example[name]).username == f"platform_{name}"  # DB_NAME_PREFIX + name
+    env = {e["name"]: e.get("valueFrom", {}) for e in container("Job", "bootstrap")["env"]}
+    assert env["AMQP_PASSWORDS"] == {"secretKeyRef": {"name": "platform-broker-users", "key": "AMQP_PASSWORDS"}}
 
 
 def test_the_example_admin_password_would_be_refused_by_the_bootstrap():
