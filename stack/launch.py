@@ -8,6 +8,10 @@ children would keep running as orphans holding their ports, and the next
 death signal (prctl PR_SET_PDEATHSIG) sends the program SIGTERM the moment
 its parent dies, however it dies. The setting survives exec, so the
 launcher sets it and becomes COMMAND (no extra process).
+
+A service's or the gateway's program (SERVICE_NAME) connects to the broker
+as its own user: the launcher gives it its own AMQP_URI and takes the
+management API's admin address away.
 """
 import ctypes
 import os
@@ -37,7 +41,28 @@ def main(argv: list[str]) -> None:
         print("stack.launch: no parent death signal on this system", file=sys.stderr)
     elif os.getppid() != parent:  # the parent died before the signal was asked for
         sys.exit(1)
+    if _is_platform_process(os.environ):
+        os.environ.update(own_broker_user(os.environ))
+        os.environ.pop("RABBITMQ_MANAGEMENT_URL", None)
     os.execvp(argv[0], argv)
+
+
+def _is_platform_process(env) -> bool:
+    from stack.services import SERVICES
+
+    return env.get("SERVICE_NAME") in (*SERVICES, "gateway")
+
+
+def own_broker_user(env) -> dict[str, str]:
+    """A service's or the gateway's AMQP_URI: AMQP_URI (the admin's, from
+    .env or the default) with the process's own broker user
+    (stack/broker_users.py), so that every program of `make up` runs as the
+    user the bootstrap made for it. Nothing for another program."""
+    if not _is_platform_process(env):
+        return {}
+    from shared.settings import Settings
+
+    return {"AMQP_URI": Settings().service_amqp_uri(env["SERVICE_NAME"])}
 
 
 if __name__ == "__main__":
