@@ -11,9 +11,10 @@ process does, worked out from the topology the code declares:
   delete them. It writes to its own events exchange (the outbox relay), to
   the dead letters (parking), to `nameko-rpc` for replies alone (topic
   permission: a reply's routing key is the caller's reply queue id, a UUID;
-  never `<service>.<method>`, so it cannot call another service) and to the
-  default exchange (an event sent back to the end of its own queue,
-  shared/messaging/consumer.py). It binds its queues to `nameko-rpc` with
+  never `<service>.<method>`, so it cannot call another service) and to its
+  own `<service>.requeue` exchange (an event sent back to the end of its own
+  queue, shared/messaging/consumer.py); never to the default exchange, which
+  reaches any queue by name. It binds its queues to `nameko-rpc` with
   `<service>.*` alone (topic permission: no other service's RPC requests)
   and to the events exchanges it subscribes to, with the event names it
   handles alone. Analytics also writes to its stream exchange; identity
@@ -34,7 +35,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from shared.messaging.amqp import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, RPC_EXCHANGE, events_exchange, rpc_queue_name
+from shared.messaging.amqp import (
+    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, RPC_EXCHANGE, events_exchange, requeue_exchange, rpc_queue_name,
+)
 from shared.messaging.topology import management_api, subscriptions_of, vhost_of
 from shared.settings import Settings
 
@@ -43,8 +46,6 @@ log = logging.getLogger(__name__)
 # Every version of the stream (analytics.stream.v2, a later v3 beside it).
 STREAM_QUEUES = r"^analytics\.stream\..+$"
 NOTHING = "^$"
-# The default exchange, as permissions name it (publishing with exchange "").
-DEFAULT_EXCHANGE = "amq.default"
 # A reply's routing key: the caller's reply queue id (nameko's and the gateway's, a UUID).
 REPLY_KEY = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # An RPC request's routing key: `<service>.<method>`.
@@ -83,12 +84,13 @@ def service_permissions(service: str, service_cls=None) -> Permissions:
 
     subscriptions = subscriptions_of(service_cls or service_class(service))
     own_exchange = re.escape(events_exchange(service).name)
+    requeue = re.escape(requeue_exchange(service).name)
     queues = service_queues(service)
     keys_by_source: dict[str, set[str]] = {}
     for sub in subscriptions:
         keys_by_source.setdefault(events_exchange(sub.source_service).name, set()).add(sub.event_name)
-    write = [own_exchange, re.escape(RPC_EXCHANGE), re.escape(DEAD_LETTER_EXCHANGE), re.escape(DEFAULT_EXCHANGE), *queues]
-    read = [re.escape(RPC_EXCHANGE), *(re.escape(e) for e in sorted(keys_by_source)), *queues]
+    write = [own_exchange, requeue, re.escape(RPC_EXCHANGE), re.escape(DEAD_LETTER_EXCHANGE), *queues]
+    read = [requeue, re.escape(RPC_EXCHANGE), *(re.escape(e) for e in sorted(keys_by_source)), *queues]
     if service == "analytics":
         from services.analytics.settings import STREAM_EXCHANGE
 
@@ -99,7 +101,7 @@ def service_permissions(service: str, service_cls=None) -> Permissions:
     for exchange, keys in keys_by_source.items():
         if exchange != events_exchange(service).name:
             topics[exchange] = (NOTHING, _exact(keys))
-    return Permissions(_one_of([own_exchange, *queues]), _one_of(write), _one_of(read), topics)
+    return Permissions(_one_of([own_exchange, requeue, *queues]), _one_of(write), _one_of(read), topics)
 
 
 def gateway_permissions() -> Permissions:

@@ -31,11 +31,12 @@ class AllEventsHandler(ReliableEventHandler):
 
     def setup(self):
         super().setup()
+        name = self.queue_name_for(self.container.service_name, self.method_name)
         self.queue = Queue(
-            self.queue_name_for(self.container.service_name, self.method_name),
+            name,
             # Other producers' exchanges are checked, not declared (its broker user may not).
             bindings=[binding(events_exchange(producer, passive=producer != self.container.service_name), routing_key=key)
-                      for producer, key in self.bindings],
+                      for producer, key in self.bindings] + [self.requeue_binding(name)],
             durable=True,
             queue_arguments=dict(QUORUM),
         )

@@ -25,6 +25,14 @@ def events_exchange(service: str, passive: bool = False) -> Exchange:
     return Exchange(f"{service}.events", type="topic", durable=True, passive=passive)
 
 
+def requeue_exchange(service: str) -> Exchange:
+    """A service's own direct exchange, each of its event queues bound to it
+    by its name: where a failed event is sent back to the end of its queue
+    (shared/messaging/consumer.py). Not the default exchange, which reaches
+    every queue by name: a service's broker user may not write to it."""
+    return Exchange(f"{service}.requeue", type="direct", durable=True)
+
+
 def event_queue_name(source_service: str, event_name: str, service: str, method: str) -> str:
     """nameko's SERVICE_POOL queue name, so pre-declared queues are the ones consumed."""
     return f"evt-{source_service}-{event_name}--{service}.{method}"

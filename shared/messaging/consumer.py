@@ -32,10 +32,11 @@ from functools import partial
 
 import eventlet
 from nameko.events import EventHandler
+from kombu import binding
 from nameko.messaging import QueueConsumer
 
 from shared import backoff
-from shared.messaging.amqp import CONFIRM_TIMEOUT_SECONDS, confirming_connection, park
+from shared.messaging.amqp import CONFIRM_TIMEOUT_SECONDS, confirming_connection, park, requeue_exchange
 from shared.observability import metrics
 from shared.settings import get_settings
 from shared.transient import is_transient
@@ -94,7 +95,17 @@ class ReliableEventHandler(EventHandler):
         # broker user may not declare it (stack/broker_users.py).
         if self.source_service != self.container.service_name and self.queue.exchange is not None:
             self.queue.exchange.passive = True
+        if self.queue.exchange is not None:
+            # kombu binds a queue that has bindings to those alone (its exchange
+            # is then ignored): the source's exchange becomes one of them.
+            self.queue.bindings = {binding(self.queue.exchange, routing_key=self.queue.routing_key),
+                                   self.requeue_binding()}
+            self.queue.exchange = None
         self._stopping = False
+
+    def requeue_binding(self, queue: str | None = None) -> binding:
+        """The queue's binding to its service's requeue exchange, by its name."""
+        return binding(requeue_exchange(self.container.service_name), routing_key=queue or self.queue.name)
 
     def stop(self):
         self._stopping = True
@@ -158,7 +169,7 @@ class ReliableEventHandler(EventHandler):
             with confirming_connection(self.container.config["AMQP_URI"]) as conn:
                 conn.Producer().publish(
                     message.body,
-                    exchange="",
+                    exchange=requeue_exchange(self.container.service_name).name,
                     routing_key=self.queue.name,
                     headers=headers,
                     content_type=message.content_type,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import httpx
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange, Queue, binding
 
 from shared.messaging.amqp import (
     DEAD_LETTER_EXCHANGE,
@@ -26,6 +26,7 @@ from shared.messaging.amqp import (
     UNROUTABLE_QUEUE,
     event_queue_name,
     events_exchange,
+    requeue_exchange,
     rpc_queue_name,
 )
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
@@ -80,9 +81,13 @@ def _declare_common(channel) -> Exchange:
 
 
 def _declare_subscription(channel, sub: Subscription, passive: bool = False) -> None:
+    """The queue, bound to its source's events exchange and to its service's
+    requeue exchange (where a failed event goes back to the end of it)."""
+    # Bindings alone (kombu ignores a queue's exchange once it has bindings).
     Queue(
-        sub.queue, exchange=events_exchange(sub.source_service, passive), routing_key=sub.event_name, durable=True,
-        queue_arguments=QUORUM,
+        sub.queue, durable=True, queue_arguments=QUORUM,
+        bindings=[binding(events_exchange(sub.source_service, passive), routing_key=sub.event_name),
+                  binding(requeue_exchange(sub.service), routing_key=sub.queue)],
     )(channel).declare()
 
 

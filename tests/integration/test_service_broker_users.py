@@ -85,6 +85,15 @@ def test_a_user_cannot_publish_as_another_service(platform, name, exchange):
             publish(conn.channel(), exchange, "user_registered")
 
 
+@pytest.mark.parametrize("queue", ["rpc-identity", "evt-identity-user_registered--moderation.on_user_registered"])
+def test_a_service_cannot_put_a_message_straight_into_another_queue(platform, queue):
+    # Through the default exchange (every queue by its name), or through another service's requeue exchange.
+    for exchange in ("", "moderation.requeue"):
+        with connect_as(platform, "posts") as conn:
+            with pytest.raises(AccessRefused):
+                publish(conn.channel(), exchange, queue, {"nameko.caller_role": "admin"})
+
+
 def test_a_service_publishes_its_own_events(platform):
     with connect_as(platform, "identity") as conn:
         # Routed nowhere (no queue binds this key): the alternate exchange keeps it.

@@ -67,3 +67,13 @@ def test_the_gateway_asks_and_listens_to_its_own_queues_alone():
     assert not matches(permissions.configure, "nameko-rpc")
     assert matches(permissions.topics["identity.events"][1], "access_revoked")
     assert not matches(permissions.topics["identity.events"][1], "user_registered")
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_a_service_sends_events_back_through_its_own_requeue_exchange_never_the_default_one(service):
+    permissions = service_permissions(service)
+    # The default exchange reaches every queue by name: another service's RPC or event queue.
+    assert not matches(permissions.write, "amq.default")
+    for other in SERVICES:
+        assert matches(permissions.write, f"{other}.requeue") == (other == service)
+        assert matches(permissions.configure, f"{other}.requeue") == (other == service)
