@@ -235,6 +235,10 @@ def clean_user_agent(user_agent: str | None) -> str | None:
 # clean; the member sees what they submitted, with its moderation status.
 
 PROFILE_PENDING, PROFILE_HELD, PROFILE_REFUSED = "pending", "held", "refused"
+# What others see of a new member until moderation finds the display name
+# they typed at registration clean (or a person approves it): they have no
+# earlier clean name to keep showing.
+UNSCREENED_DISPLAY_NAME = "Nouveau membre"
 
 
 def profile_submission(public: tuple[str, str], pending: tuple[str | None, str | None],

@@ -175,11 +175,18 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
     domain.check_display_name(reg.display_name, invitation.role)  # the role comes from the invitation
     if uow.users.by_email(email):
         raise Conflict("Cette adresse e-mail est déjà utilisée.")
+    typed = reg.display_name.strip()
+    # The typed name is screened like a profile edit (issue 13): others see a
+    # neutral name until moderation finds it clean or a person approves it;
+    # the member sees what they typed, with its moderation status.
     user = User(
         id=uuid.uuid4(),
         email=email,
         password_hash=hasher.hash(reg.password),
-        display_name=reg.display_name.strip(),
+        display_name=domain.UNSCREENED_DISPLAY_NAME,
+        pending_display_name=typed,
+        pending_bio="",
+        profile_moderation=domain.PROFILE_PENDING,
         role=invitation.role,
         agency_code=invitation.agency_code,
         organization=invitation.organization,
@@ -189,13 +196,15 @@ def register(uow, data: dict, hasher, common_passwords: frozenset[str], now: dat
         created_at=now,
         last_active_at=now,
         version=1,
-        profile_text_version=0,
+        profile_text_version=1,
     )
     invitation.uses += 1
     uow.users.add(user)
     uow.record(UserRegisteredV2(user_id=str(user.id), email=user.email, display_name=user.display_name, role=user.role, agency_code=user.agency_code, registered_at=now, member_version=user.version))
+    uow.record(ProfileSubmitted(user_id=str(user.id), agency_code=user.agency_code, text_version=user.profile_text_version,
+                                display_name=typed, bio="", submitted_at=now))
     uow.commit()
-    return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role, "agency_code": user.agency_code}
+    return {"id": str(user.id), "email": user.email, "display_name": typed, "role": user.role, "agency_code": user.agency_code}
 
 
 def _issue_pair(uow, user: User, tokens: TokenIssuer, login: LoginSession, now: datetime) -> dict:

@@ -11,7 +11,7 @@ import pytest
 
 from stack.services import SERVICES
 from shared.settings import REPO_ROOT
-from stack.testing import die_with_parent, free_port, service_env
+from stack.testing import die_with_parent, free_port, service_env, wait_for
 from tests.contract.openapi_responses import ResponseContract
 
 
@@ -102,7 +102,7 @@ def bearer(token: str) -> dict:
 
 
 @pytest.fixture
-def join(http, platform):
+def join(http, platform, services):
     """`join(role, name, agency)`: a new member, invited by the admin and
     logged in: (user, headers with their access token, e-mail)."""
     admin = http.post(
@@ -117,6 +117,9 @@ def join(http, platform):
             "invitation_code": code, "email": email, "password": MEMBER_PASSWORD, "display_name": name})
         assert user.status_code == 201, user.text
         token = http.post("/v1/auth/token", json={"email": email, "password": MEMBER_PASSWORD}).json()["access_token"]
+        if "moderation" in services:  # others see the typed name once moderation found it clean (issue 13)
+            wait_for(lambda: http.get("/v1/me", headers=bearer(token)).json()["profile_moderation"] is None,
+                     timeout=10, message="the registration's display name to be screened")
         return user.json(), bearer(token), email
 
     return make

@@ -72,3 +72,35 @@ def test_a_held_name_approved_by_a_person_is_then_shown(pipeline, rpc, make_memb
     rpc(admin).moderation.decide(case["id"], {"action": "approve", "reason": "Adresse professionnelle"})
     wait_for(lambda: rpc(as_caller(reader)).identity.get_user(author["id"])["display_name"] == "Nour nour.b@exemple.fr",
              timeout=5, message="the approved name to be shown")
+
+
+def test_a_name_typed_at_registration_is_screened_before_others_see_it(pipeline, rpc, make_member, admin):
+    """Issue 13: the display name typed at registration goes through the same
+    screening as a profile edit; until a clean verdict others see a neutral name."""
+    author = make_member(display_name="Nina 06 12 34 56 78", screened=False)
+    reader = make_member()
+    assert author["display_name"] == "Nina 06 12 34 56 78"  # what the member typed, to themselves
+    wait_for(lambda: rpc(as_caller(author)).identity.get_me()["profile_moderation"] == "held", timeout=10,
+             message="the typed name to be held")
+    assert rpc(as_caller(author)).identity.get_me()["display_name"] == "Nina 06 12 34 56 78"
+    assert rpc(as_caller(reader)).identity.get_user(author["id"])["display_name"] == "Nouveau membre"
+
+    [case] = [c for c in rpc(admin).moderation.queue({"limit": 100})["items"] if c["target_id"] == author["id"]]
+    assert (case["target_type"], case["reasons"]) == ("profile", ["personal_data.phone"])
+    rpc(admin).moderation.decide(case["id"], {"action": "reject", "reason": "Pas de numéro de téléphone"})
+    wait_for(lambda: rpc(as_caller(author)).identity.get_me()["profile_moderation"] == "refused", timeout=10,
+             message="the typed name to be refused")
+    assert rpc(as_caller(author)).identity.get_me()["display_name"] == "Nouveau membre"
+    assert rpc(as_caller(reader)).identity.get_user(author["id"])["display_name"] == "Nouveau membre"
+
+
+def test_a_clean_name_typed_at_registration_reaches_the_other_services(pipeline, rpc, make_member, platform):
+    author = make_member(display_name="Yasmine B.", screened=False)
+    wait_for(lambda: rpc(as_caller(author)).identity.get_me()["profile_moderation"] is None, timeout=10,
+             message="moderation's clean verdict")
+    assert rpc(as_caller(make_member())).identity.get_user(author["id"])["display_name"] == "Yasmine B."
+
+    def copy():  # notifications' copy of members, renamed by identity's profile_updated
+        with db_connect(platform, "notifications") as conn:
+            return conn.execute("SELECT display_name FROM members WHERE id = %s", (author["id"],)).fetchone()
+    wait_for(lambda: copy() == ("Yasmine B.",), timeout=10, message="the name in notifications' copy")

@@ -9,7 +9,7 @@ from services.identity import domain, handlers
 from services.identity.models import Agency, Invitation, User
 from services.identity.tokens import hash_refresh_token
 from shared.caller import Caller
-from shared.contracts.identity import AgencyCreated, UserRegisteredV2
+from shared.contracts.identity import AgencyCreated, ProfileSubmitted, UserRegisteredV2
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.unit.fakes import TOKEN_AUDIENCE as AUDIENCE, TOKEN_ISSUER as ISSUER, FakeHasher
 
@@ -69,10 +69,23 @@ def test_register_records_user_registered_and_commits(identity_uow, hasher, comm
     out = handlers.register(identity_uow, registration(), hasher, common, now)
 
     assert identity_uow.committed
+    # Others see a neutral name until moderation screened the typed one (issue 13).
     assert identity_uow.published == [
-        UserRegisteredV2(user_id=out["id"], email="camille@exemple.fr", display_name="Camille", role="job_seeker",
-                         agency_code="HDF-LILLE", registered_at=now, member_version=1)
+        UserRegisteredV2(user_id=out["id"], email="camille@exemple.fr", display_name=domain.UNSCREENED_DISPLAY_NAME,
+                         role="job_seeker", agency_code="HDF-LILLE", registered_at=now, member_version=1),
+        ProfileSubmitted(user_id=out["id"], agency_code="HDF-LILLE", text_version=1, display_name="Camille", bio="",
+                         submitted_at=now),
     ]
+
+
+def test_the_name_typed_at_registration_is_the_members_own_until_screened(identity_uow, hasher, common, now):
+    add_invitation(identity_uow, now)
+    out = handlers.register(identity_uow, registration(), hasher, common, now)
+    assert out["display_name"] == "Camille"
+    user = identity_uow.users.get(uuid.UUID(out["id"]))
+    assert handlers.me_view(user)["display_name"] == "Camille"
+    assert handlers.me_view(user)["profile_moderation"] == domain.PROFILE_PENDING
+    assert handlers.public_view(user)["display_name"] == domain.UNSCREENED_DISPLAY_NAME
 
 
 def test_register_event_carries_the_address_for_notifications_but_no_password(identity_uow, hasher, common, now):
