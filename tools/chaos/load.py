@@ -51,7 +51,12 @@ def enrol(client: httpx.Client, admin: dict, count: int, agency: str) -> list[Me
         user.raise_for_status()
         token = client.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
         token.raise_for_status()
-        members.append(Member(user.json()["id"], bearer(token.json()["access_token"])))
+        headers = bearer(token.json()["access_token"])
+        # Comments are not e-mailed by default: these members ask for it, so
+        # that the ledger can follow each comment to its e-mail too.
+        client.put("/v1/notifications/preferences", headers=headers, json={
+            "channels": {"comment_on_post": {"in_app": True, "email": True}}, "digest": "off"}).raise_for_status()
+        members.append(Member(user.json()["id"], headers))
     return members
 
 
