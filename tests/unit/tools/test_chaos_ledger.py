@@ -162,3 +162,37 @@ def test_a_write_missing_from_the_stream_or_there_under_two_event_ids_is_counted
     # p1's question under two event ids; comment c1 not in the stream.
     assert result.effects["stream"] == [1, 1] and not result.ok
     assert "stream 1/1" in result.line()
+
+
+def test_a_write_done_although_the_client_never_learned_it_is_not_a_duplicate():
+    # p1 accepted; "n°1" answered 503 until the load gave up, yet made: the KPI counts 2.
+    def client():
+        return gateway({"p1": "published"}, ["Question run-1 n°0", "Question run-1 n°1"], ["p1"], [10, 12])
+
+    ledger = ledger_of("p1")
+    assert run(client(), ledger).effects["KPI"] == [0, 1]
+    ledger.uncertain_question("author", HEADERS, "Question run-1 n°1")
+    result = run(client(), ledger)
+    assert result.ok and result.effects["KPI"] == [0, 0], result.line()
+
+
+def test_the_load_retries_an_unknown_outcome_with_the_same_key_and_a_refusal_with_a_new_one():
+    from tools.chaos.load import WriteLoad
+
+    keys, answers = [], [503, 409, 201]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        status = answers.pop(0)
+        return httpx.Response(status, json={"id": "c1"}, headers={"Retry-After": "0"})
+
+    load = WriteLoad("http://gateway", [], Ledger(), "run-1")
+    with httpx.Client(base_url="http://gateway", transport=httpx.MockTransport(handle)) as client:
+        answer, uncertain = load._send_once(client, "/v1/posts", {}, HEADERS)
+        # 503 then 409 (the first attempt still running) then 201: one key throughout.
+        assert answer.status_code == 201 and not uncertain and len(set(keys)) == 1 and len(keys) == 3
+        keys.clear()
+        answers[:] = [409]
+        answer, uncertain = load._send_once(client, "/v1/posts/p1/comments", {}, HEADERS, first_is_final=(409,))
+        # A first 409 (question not published yet) is final: a new attempt gets a new key.
+        assert answer.status_code == 409 and not uncertain and len(keys) == 1
