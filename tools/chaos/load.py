@@ -41,25 +41,37 @@ def admin_headers(client: httpx.Client, email: str, password: str) -> dict:
     return bearer(answer.json()["access_token"])
 
 
+def _settled(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
+    """A set-up request, tried again with the same Idempotency-Key while the
+    platform answers 503 (a machine busy enough for an RPC to time out):
+    setting up is not what an experiment measures."""
+    headers = {**kwargs.pop("headers", {}), "Idempotency-Key": uuid.uuid4().hex}
+    deadline = time.monotonic() + 60
+    while True:
+        answer = client.request(method, path, headers=headers, **kwargs)
+        if answer.status_code not in (409, 503) or time.monotonic() > deadline:
+            answer.raise_for_status()
+            return answer
+        time.sleep(1)
+
+
 def enrol(client: httpx.Client, admin: dict, count: int, agency: str) -> list[Member]:
     """`count` job seekers of `agency`, each invited by the admin and signed in.
     Their access tokens must outlive the run (ACCESS_TOKEN_MINUTES)."""
-    invitation = client.post("/v1/invitations", headers=admin,
-                             json={"role": "job_seeker", "agency_code": agency, "max_uses": count})
-    invitation.raise_for_status()
+    invitation = _settled(client, "POST", "/v1/invitations", headers=admin,
+                          json={"role": "job_seeker", "agency_code": agency, "max_uses": count})
     members = []
     for n in range(count):
         email = f"chaos-{uuid.uuid4().hex[:10]}@exemple.fr"
-        user = client.post("/v1/auth/register", json={"invitation_code": invitation.json()["code"], "email": email,
-                                                      "password": PASSWORD, "display_name": f"Membre chaos {n + 1}"})
-        user.raise_for_status()
-        token = client.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
-        token.raise_for_status()
+        user = _settled(client, "POST", "/v1/auth/register",
+                        json={"invitation_code": invitation.json()["code"], "email": email, "password": PASSWORD,
+                              "display_name": f"Membre chaos {n + 1}"})
+        token = _settled(client, "POST", "/v1/auth/token", json={"email": email, "password": PASSWORD})
         headers = bearer(token.json()["access_token"])
         # Comments are not e-mailed by default: these members ask for it, so
         # that the ledger can follow each comment to its e-mail too.
-        client.put("/v1/notifications/preferences", headers=headers, json={
-            "channels": {"comment_on_post": {"in_app": True, "email": True}}, "digest": "off"}).raise_for_status()
+        _settled(client, "PUT", "/v1/notifications/preferences", headers=headers, json={
+            "channels": {"comment_on_post": {"in_app": True, "email": True}}, "digest": "off"})
         members.append(Member(user.json()["id"], headers))
     return members
 
