@@ -36,8 +36,7 @@ def bearer(token: str) -> dict:
 
 
 def admin_headers(client: httpx.Client, email: str, password: str) -> dict:
-    answer = client.post("/v1/auth/token", json={"email": email, "password": password})
-    answer.raise_for_status()
+    answer = _settled(client, "POST", "/v1/auth/token", json={"email": email, "password": password})
     return bearer(answer.json()["access_token"])
 
 
