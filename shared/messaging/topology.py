@@ -38,6 +38,14 @@ EVENT_QUEUE_POLICY = "event-queues"
 DEAD_LETTER_POLICY = "dead-letters-retention"
 RPC_QUEUE_POLICY = "rpc-queues"
 EVENTS_EXCHANGE_POLICY = "events-exchanges"
+PARKED_QUEUE_POLICY = "parked-queues"
+# The delivery limit of the queues where messages wait for a person (the dead
+# letters, the unroutable events): reading them (basic.get, then returned)
+# counts as a delivery on RabbitMQ 4.0-4.2 quorum queues, whose limit is 20
+# when none is set, and those queues have no dead-letter exchange: the 21st
+# listing would drop every parked message. An explicit limit nobody reaches;
+# not -1 ("none"), which only 4.x understands.
+PARKED_DELIVERY_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -199,15 +207,20 @@ def put_queue_policies(management_url: str, vhost: str, redelivery_limit: int) -
     # dead letters. A request that kills its consumer is dropped at the limit
     # (its caller has long stopped waiting); one that does not decode is
     # parked with its error by the consumer itself.
+    # The parked queues' policy yields (priority 0) to the dead letters'
+    # retention, which repeats its limit (put_dead_letter_policy).
     definitions = {
-        EVENT_QUEUE_POLICY: ("^evt-", {"delivery-limit": redelivery_limit, "dead-letter-exchange": DEAD_LETTER_EXCHANGE}),
-        RPC_QUEUE_POLICY: ("^rpc-", {"delivery-limit": redelivery_limit}),
+        EVENT_QUEUE_POLICY: ("^evt-", 1, {"delivery-limit": redelivery_limit,
+                                          "dead-letter-exchange": DEAD_LETTER_EXCHANGE}),
+        RPC_QUEUE_POLICY: ("^rpc-", 1, {"delivery-limit": redelivery_limit}),
+        PARKED_QUEUE_POLICY: (f"^({DEAD_LETTER_QUEUE}|{UNROUTABLE_QUEUE})$", 0,
+                              {"delivery-limit": PARKED_DELIVERY_LIMIT}),
     }
     with management_api(management_url) as api:
-        for name, (pattern, definition) in definitions.items():
+        for name, (pattern, priority, definition) in definitions.items():
             api.put(
                 f"/api/policies/{quote(vhost, safe='')}/{name}",
-                json={"pattern": pattern, "apply-to": "queues", "priority": 1, "definition": definition},
+                json={"pattern": pattern, "apply-to": "queues", "priority": priority, "definition": definition},
             ).raise_for_status()
         api.put(
             f"/api/policies/{quote(vhost, safe='')}/{EVENTS_EXCHANGE_POLICY}",
@@ -225,7 +238,9 @@ def put_dead_letter_policy(management_url: str, vhost: str, retention_days: floa
     """Parked events expire after `retention_days` (a message TTL, which
     quorum queues honour since RabbitMQ 3.10): the dead letters are not an
     archive of personal data. Expired messages are dropped, not dead-lettered
-    again (the queue has no dead-letter exchange)."""
+    again (the queue has no dead-letter exchange). One policy applies to a
+    queue, this one over `parked-queues` (priority 1 > 0): it carries that
+    policy's delivery limit too."""
     with management_api(management_url) as api:
         api.put(
             f"/api/policies/{quote(vhost, safe='')}/{name}",
@@ -233,7 +248,8 @@ def put_dead_letter_policy(management_url: str, vhost: str, retention_days: floa
                 "pattern": f"^{queue}$",
                 "apply-to": "queues",
                 "priority": 1,
-                "definition": {"message-ttl": max(1, int(retention_days * 86_400_000))},
+                "definition": {"message-ttl": max(1, int(retention_days * 86_400_000)),
+                               "delivery-limit": PARKED_DELIVERY_LIMIT},
             },
         ).raise_for_status()
 

@@ -1,16 +1,23 @@
 """`python -m tools.chaos`: the experiments against `make up` on this machine
 (`make chaos`). Needs the platform running, and root (or the servers' owners)
-for the PostgreSQL and RabbitMQ experiments."""
+for the PostgreSQL and RabbitMQ experiments. With `--private`
+(`make chaos-private`): the same experiments on servers and a platform the
+run starts for itself, so that stopping PostgreSQL or RabbitMQ disturbs
+nobody else (tools/chaos/private.py)."""
 import argparse
 import os
 import sys
 
+from pathlib import Path
+
 import httpx
 
-from shared.settings import get_settings
+from services.analytics.settings import load_pseudonym_key
+from shared.settings import REPO_ROOT, get_settings
 from tools.chaos import experiments
 from tools.chaos.faults import Supervised
 from tools.chaos.load import admin_headers
+from tools.chaos.private import data_team_uri
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster", action="store_true",
                         help="start a three-node RabbitMQ cluster and the platform on it, kill a node under load "
                              "(not against make up; docs/chaos.md)")
-    parser.add_argument("--keep-logs", action="store_true", help="with --cluster: keep the processes' logs")
+    parser.add_argument("--private", action="store_true",
+                        help="start a PostgreSQL, a RabbitMQ node, an SMTP sink and the platform of the run's own, "
+                             "and run the experiments on them (not against make up; docs/chaos.md)")
+    parser.add_argument("--keep-logs", action="store_true", help="with --cluster or --private: keep the processes' logs")
     parser.add_argument("--fault-command", help="run only this fault: a command that breaks something the platform "
                                                 "must write through (e.g. kubectl delete pod rabbitmq-server-0)")
     parser.add_argument("--recover-command", default="true",
@@ -39,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return _on_cluster(args, settings)
     args.fault_seconds = 60.0 if args.fault_seconds is None else args.fault_seconds
     args.rate = 2.0 if args.rate is None else args.rate
+    if args.private:
+        return _private(args, settings)
     gateway = args.gateway or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
     if args.fault_command:
         # Anywhere (Kubernetes): only the given fault, and writes must go on through it.
@@ -56,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             client=client, settings=settings, processes=Supervised(),
             admin=admin_headers(client, settings.platform_admin_email, settings.platform_admin_password),
             agency=args.agency, load_seconds=args.load_seconds, fault_seconds=args.fault_seconds,
-            smtp_down_seconds=args.smtp_down_seconds, rate=args.rate)
+            smtp_down_seconds=args.smtp_down_seconds, rate=args.rate,
+            mail_directory=Path(os.environ.get("SMTP_SINK_DIR", str(REPO_ROOT / "var/mail"))),
+            stream_uri=data_team_uri(settings), pseudonym_key=load_pseudonym_key())
         audits = []
         for experiment in chosen:
             # The admin's token is renewed for each experiment: a full run outlasts it.
@@ -66,6 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     total = experiments.total(audits)
     print(total.line())
     return 0 if total.ok else 1
+
+
+def _private(args, settings) -> int:
+    from tools.chaos import private
+
+    audits = private.run(settings, only=args.only, load_seconds=args.load_seconds, fault_seconds=args.fault_seconds,
+                         smtp_down_seconds=args.smtp_down_seconds, rate=args.rate, agency=args.agency,
+                         keep_logs=args.keep_logs, report=lambda line: print(line, flush=True))
+    total = experiments.total(audits)
+    print(total.line())
+    return 0 if total.ok and audits else 1
 
 
 def _on_cluster(args, settings) -> int:

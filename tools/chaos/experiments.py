@@ -6,13 +6,14 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import httpx
 
 from shared.settings import Settings
 from tools.chaos import faults
-from tools.chaos.ledger import Audit, KpiProbe, Ledger, audit
+from tools.chaos.ledger import Audit, KpiProbe, Ledger, MailProbe, StreamProbe, audit
 from tools.chaos.load import WriteLoad, enrol, members_needed
 
 
@@ -30,6 +31,12 @@ class Chaos:
     fault_seconds: float = 60.0
     smtp_down_seconds: float = 300.0
     rate: float = 2.0
+    # Where the ledger reads the other effects: the SMTP sink's directory of
+    # messages, and the analytics stream (the data team's AMQP URI and the
+    # pseudonym key that keys the ids in it); None leaves that effect unchecked.
+    mail_directory: Path | None = None
+    stream_uri: str | None = None
+    pseudonym_key: bytes | None = None
     # The running experiment's ledger, and what its fault may report: the
     # writes accepted while it lasted (see Audit.during_fault).
     ledger: Ledger | None = None
@@ -47,6 +54,8 @@ class Experiment:
     lasts: Callable[[Chaos], float] = lambda chaos: 15.0
     # Undoes what the fault left once it is audited (a poison message's parked copies).
     clean_up: Callable[[Chaos], None] = lambda chaos: None
+    # How long the audit waits for the effects to settle, at least.
+    settles: Callable[[Chaos], float] = lambda chaos: max(60.0, chaos.load_seconds)
 
 
 def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
@@ -55,6 +64,8 @@ def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     # Fresh members for each experiment, so their tokens outlive it.
     members = enrol(chaos.client, chaos.admin, members_needed(chaos.rate, chaos.load_seconds + experiment.lasts(chaos)), chaos.agency)
     kpi = KpiProbe(chaos.client, chaos.admin, chaos.agency)
+    mail = MailProbe(chaos.mail_directory) if chaos.mail_directory is not None else None
+    stream = stream_probe(chaos)
     parked_before = faults.dead_letter_count(chaos.settings)
     load = WriteLoad(str(chaos.client.base_url), members, ledger, marker, rate=chaos.rate).start()
     started = time.monotonic()
@@ -67,11 +78,20 @@ def run_experiment(chaos: Chaos, experiment: Experiment) -> Audit:
     parked = _when_reachable(lambda: faults.dead_letter_count(chaos.settings)) - parked_before
     try:
         result = audit(chaos.client, ledger, experiment.name, marker=marker, kpi=kpi, parked=parked,
-                       expected_parked=expected_parked, settle_seconds=max(60.0, chaos.load_seconds))
+                       expected_parked=expected_parked, settle_seconds=experiment.settles(chaos),
+                       mail=mail, stream=stream)
     finally:
         experiment.clean_up(chaos)
     result.during_fault = chaos.accepted_during_fault
     return result
+
+
+def stream_probe(chaos: Chaos) -> StreamProbe | None:
+    if chaos.stream_uri is None or chaos.pseudonym_key is None:
+        return None
+    from services.analytics.privacy import Pseudonymizer
+
+    return StreamProbe(chaos.stream_uri, Pseudonymizer(chaos.pseudonym_key).thing)
 
 
 def _when_reachable(read: Callable[[], int], timeout: float = 60.0) -> int:
@@ -119,8 +139,9 @@ def duplicates() -> Experiment:
     return Experiment("duplicate deliveries", inject, lambda chaos: 0.0)
 
 
-def server_down(name: str, stop: str, start: str, keeps_writing: bool = False) -> Experiment:
-    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started.
+def server_down(name: str, stop: faults.Action, start: faults.Action, keeps_writing: bool = False) -> Experiment:
+    """A server (PostgreSQL, RabbitMQ) stopped for `fault_seconds`, then started;
+    `stop` and `start` are commands or functions (faults.run).
     `keeps_writing`: the platform promises to accept writes meanwhile (one
     node of a cluster), so the writes accepted during the fault are counted."""
 
@@ -147,7 +168,11 @@ def smtp_down() -> Experiment:
             chaos.processes.start("smtp-sink")
         return 0
 
-    return Experiment("SMTP sink down", inject, lambda chaos: chaos.smtp_down_seconds)
+    # The e-mails that failed meanwhile wait out their back-off (doubling from
+    # EMAIL_RETRY_BASE_SECONDS, 30 s) once the sink is back: up to about as
+    # long again as the outage.
+    return Experiment("SMTP sink down", inject, lambda chaos: chaos.smtp_down_seconds,
+                      settles=lambda chaos: max(60.0, chaos.load_seconds, chaos.smtp_down_seconds))
 
 
 def postgres_commands() -> tuple[str, str]:
@@ -161,15 +186,24 @@ SERVICES_AND_GATEWAY = ("identity", "posts", "moderation", "notifications", "ana
                         "gateway")
 
 
-def full_run() -> list[Experiment]:
-    """What `make chaos` runs against `make up`, in this order."""
+def machine_server_experiments() -> list[Experiment]:
+    """The machine's own PostgreSQL and RabbitMQ stopped: only where nobody
+    else uses them (tools/chaos/private.py runs servers of its own)."""
     pg_stop, pg_start = postgres_commands()
     return [
-        *(kill(program) for program in SERVICES_AND_GATEWAY),
         server_down("PostgreSQL stopped", pg_stop, pg_start),
         server_down("RabbitMQ stopped", "rabbitmqctl stop_app", "rabbitmqctl start_app"),
         server_down("broker memory alarm", "rabbitmqctl set_vm_memory_high_watermark absolute 1MB",
                     "rabbitmqctl set_vm_memory_high_watermark 0.4"),
+    ]
+
+
+def full_run(server_experiments: list[Experiment] | None = None) -> list[Experiment]:
+    """What `make chaos` runs, in this order; the server experiments stop the
+    machine's servers unless others are given."""
+    return [
+        *(kill(program) for program in SERVICES_AND_GATEWAY),
+        *(machine_server_experiments() if server_experiments is None else server_experiments),
         smtp_down(),
         poison(),
         duplicates(),
@@ -178,6 +212,11 @@ def full_run() -> list[Experiment]:
 
 def total(audits: list[Audit]) -> Audit:
     summed = Audit("total", accepted=sum(a.accepted for a in audits))
-    for field in ("lost", "stuck", "duplicated", "server_errors", "parked"):
+    for field in ("stuck", "server_errors", "parked"):
         setattr(summed, field, sum(getattr(a, field) for a in audits))
+    for audit in audits:
+        summed.lost += audit.lost - sum(lost for lost, _ in audit.effects.values())
+        summed.duplicated += audit.duplicated - sum(doubled for _, doubled in audit.effects.values())
+        for effect, (lost, doubled) in audit.effects.items():
+            summed.count(effect, lost, doubled)
     return summed

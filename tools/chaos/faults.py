@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol, Union
 from urllib.parse import quote
 
 import httpx
@@ -65,9 +65,16 @@ class Supervised:
         self._ctl("start", name)
 
 
-def run(command: str) -> None:
-    """A server-side command (stopping PostgreSQL, a broker alarm); its failure stops the experiment."""
-    subprocess.run(shlex.split(command), check=True, capture_output=True, timeout=120)
+# A server-side action: a command line, or a function (a private server's own stop).
+Action = Union[str, Callable[[], object]]
+
+
+def run(action: Action) -> None:
+    """A server-side action (stopping PostgreSQL, a broker alarm); its failure stops the experiment."""
+    if callable(action):
+        action()
+        return
+    subprocess.run(shlex.split(action), check=True, capture_output=True, timeout=120)
 
 
 def dead_letter_count(settings: Settings) -> int:

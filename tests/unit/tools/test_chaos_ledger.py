@@ -1,10 +1,16 @@
 """The chaos ledger's audit, against a gateway played by httpx.MockTransport:
 each way of breaking a promise is counted (a green chaos run means something)."""
+import uuid
+
 import httpx
 
-from tools.chaos.ledger import Comment, KpiProbe, Ledger, Question, audit
+from tools.chaos.ledger import Comment, KpiProbe, Ledger, MailProbe, Question, StreamProbe, audit
 
 HEADERS = {"Authorization": "Bearer t"}
+
+
+def notification_id(n: int) -> str:
+    return str(uuid.UUID(int=n + 1))
 
 
 def gateway(posts: dict[str, str], titles: list[str], notified: list[str], kpi: list[int]):
@@ -21,8 +27,9 @@ def gateway(posts: dict[str, str], titles: list[str], notified: list[str], kpi: 
         if path == "/v1/posts":
             return httpx.Response(200, json={"items": [{"title": t} for t in titles], "next_cursor": None})
         if path == "/v1/notifications":
-            return httpx.Response(200, json={"items": [{"type": "comment_on_post", "link": f"/v1/posts/{p}"}
-                                                       for p in notified], "next_cursor": None})
+            return httpx.Response(200, json={"items": [{"id": notification_id(n), "type": "comment_on_post",
+                                                        "link": f"/v1/posts/{p}"}
+                                                       for n, p in enumerate(notified)], "next_cursor": None})
         if path == "/v1/analytics/kpis":
             return httpx.Response(200, json={"questions": kpi.pop(0) if len(kpi) > 1 else kpi[0]})
         return httpx.Response(500)
@@ -87,3 +94,105 @@ def test_topic_bindings_match_as_rabbitmq_does():
     assert topic_matches("*", "post_created")
     assert not topic_matches("post_updated", "post_created")
     assert topic_matches("a.#", "a.b.c") and not topic_matches("a.*", "a.b.c")
+
+
+def mailbox(tmp_path, *notification_numbers: int) -> MailProbe:
+    """The SMTP sink's directory holding one message per number given (the
+    e-mail of that notification), and one e-mail of something else."""
+    probe = MailProbe(tmp_path)
+    for k, n in enumerate(notification_numbers):
+        (tmp_path / f"{k:04d}.eml").write_bytes(
+            f"X-Sink-Rcpt-To: membre@exemple.fr\r\nMessage-ID: <notification.{notification_id(n)}@pilote.example.fr>"
+            f"\r\nSubject: Nouveau commentaire\r\n\r\nBonjour\r\n".encode())
+    (tmp_path / "other.eml").write_bytes(b"Message-ID: <digest.daily.x@pilote.example.fr>\r\n\r\nBonjour\r\n")
+    return probe
+
+
+def test_each_comment_e_mailed_once(tmp_path):
+    client = gateway({"p1": "published", "p2": "published"}, ["Question run-1 n°0", "Question run-1 n°1"],
+                     ["p1", "p2"], [10, 12])
+    result = run(client, ledger_of("p1", "p2"), mail=mailbox(tmp_path, 0, 1))
+    assert result.ok and result.effects["e-mailed"] == [0, 0], result.line()
+    assert "e-mailed 0/0" in result.line()
+
+
+def test_an_e_mail_missing_or_sent_twice_is_counted(tmp_path):
+    client = gateway({"p1": "published", "p2": "published"}, ["Question run-1 n°0", "Question run-1 n°1"],
+                     ["p1", "p2"], [10, 12])
+    # Notification 0's e-mail sent twice, notification 1's never.
+    result = run(client, ledger_of("p1", "p2"), mail=mailbox(tmp_path, 0, 0))
+    assert result.effects["e-mailed"] == [1, 1]
+    assert (result.lost, result.duplicated) == (1, 1) and not result.ok
+    assert "e-mailed 1/1" in result.line()
+
+
+class Stream(StreamProbe):
+    """The stream's messages given, as (event type, id field, keyed id, event id)."""
+
+    def __init__(self, messages):
+        super().__init__("amqp://unused", lambda thing_id: f"k_{thing_id}")
+        self.messages = messages
+
+    def read(self):
+        found = {}
+        for event_type, field_name, key, event_id in self.messages:
+            found.setdefault((event_type, field_name, key), set()).add(event_id)
+        return found
+
+
+def test_each_write_once_in_the_stream_by_event_id():
+    client = gateway({"p1": "published", "p2": "published"}, ["Question run-1 n°0", "Question run-1 n°1"],
+                     ["p1", "p2"], [10, 12])
+    stream = Stream([("posts.post_created", "post_id", "k_p1", "e1"), ("posts.post_created", "post_id", "k_p2", "e2"),
+                     # The same event appended twice is one event: the data team deduplicates on event_id.
+                     ("posts.post_created", "post_id", "k_p2", "e2"),
+                     ("posts.comment_created", "comment_id", "k_c0", "e3"),
+                     ("posts.comment_created", "comment_id", "k_c1", "e4")])
+    result = run(client, ledger_of("p1", "p2"), stream=stream)
+    assert result.ok and result.effects["stream"] == [0, 0], result.line()
+
+
+def test_a_write_missing_from_the_stream_or_there_under_two_event_ids_is_counted():
+    client = gateway({"p1": "published", "p2": "published"}, ["Question run-1 n°0", "Question run-1 n°1"],
+                     ["p1", "p2"], [10, 12])
+    stream = Stream([("posts.post_created", "post_id", "k_p1", "e1"), ("posts.post_created", "post_id", "k_p1", "e9"),
+                     ("posts.post_created", "post_id", "k_p2", "e2"),
+                     ("posts.comment_created", "comment_id", "k_c0", "e3")])
+    result = run(client, ledger_of("p1", "p2"), stream=stream)
+    # p1's question under two event ids; comment c1 not in the stream.
+    assert result.effects["stream"] == [1, 1] and not result.ok
+    assert "stream 1/1" in result.line()
+
+
+def test_a_write_done_although_the_client_never_learned_it_is_not_a_duplicate():
+    # p1 accepted; "n°1" answered 503 until the load gave up, yet made: the KPI counts 2.
+    def client():
+        return gateway({"p1": "published"}, ["Question run-1 n°0", "Question run-1 n°1"], ["p1"], [10, 12])
+
+    ledger = ledger_of("p1")
+    assert run(client(), ledger).effects["KPI"] == [0, 1]
+    ledger.uncertain_question("author", HEADERS, "Question run-1 n°1")
+    result = run(client(), ledger)
+    assert result.ok and result.effects["KPI"] == [0, 0], result.line()
+
+
+def test_the_load_retries_an_unknown_outcome_with_the_same_key_and_a_refusal_with_a_new_one():
+    from tools.chaos.load import WriteLoad
+
+    keys, answers = [], [503, 409, 201]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        status = answers.pop(0)
+        return httpx.Response(status, json={"id": "c1"}, headers={"Retry-After": "0"})
+
+    load = WriteLoad("http://gateway", [], Ledger(), "run-1")
+    with httpx.Client(base_url="http://gateway", transport=httpx.MockTransport(handle)) as client:
+        answer, uncertain = load._send_once(client, "/v1/posts", {}, HEADERS)
+        # 503 then 409 (the first attempt still running) then 201: one key throughout.
+        assert answer.status_code == 201 and not uncertain and len(set(keys)) == 1 and len(keys) == 3
+        keys.clear()
+        answers[:] = [409]
+        answer, uncertain = load._send_once(client, "/v1/posts/p1/comments", {}, HEADERS, first_is_final=(409,))
+        # A first 409 (question not published yet) is final: a new attempt gets a new key.
+        assert answer.status_code == 409 and not uncertain and len(keys) == 1
