@@ -353,5 +353,23 @@ class MuteRepository:
     def of_user(self, user_id) -> list[Mute]:
         return list(self.session.scalars(select(Mute).where(Mute.user_id == user_id)))
 
+    def writer(self, user_id, now: datetime) -> tuple[Author | None, list[datetime | None]]:
+        """A writer's copy (None when not received yet) and the expiries of
+        their mutes in force (None: until lifted), in one round trip: each
+        one a write waits for costs most on a busy machine (issue 17)."""
+        expiries = (
+            select(func.coalesce(func.array_agg(Mute.expires_at), literal_column("'{}'::timestamptz[]")))
+            .where(
+                Mute.user_id == user_id, Mute.imposed.is_(True), Mute.lifted_at.is_(None),
+                or_(Mute.expires_at.is_(None), Mute.expires_at > now),
+            )
+            .scalar_subquery()
+        )
+        one = select(literal(1).label("one")).subquery()
+        author, active = self.session.execute(
+            select(Author, expiries).select_from(one).outerjoin(Author, Author.id == user_id)
+        ).one()
+        return author, list(active)
+
     def forget_user(self, user_id) -> None:
         self.session.execute(Mute.__table__.delete().where(Mute.user_id == user_id))

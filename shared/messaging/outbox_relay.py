@@ -15,10 +15,23 @@ transaction stuck in spite of that. A row that fails on its own (its
 exchange is gone, the broker refuses it) is marked with its error and
 skipped: the rows behind it go out. Only a broker that is away stops the
 batch.
+
+A batch is published at once and its confirms awaited together: waiting for
+each event's confirm before sending the next (a quorum queue confirms once
+it has written the message) bounded the events a second a service could
+send (issue 17, docs/benchmarks.md). A row is marked sent once the broker
+confirmed it. When the batch does not go through whole (a nack, a channel
+the broker closes over one bad row, a confirm that does not come), what was
+confirmed is marked and the rest is published again one row at a time, each
+with its own confirm: the row that fails is found, recorded and skipped
+there. A row that failed before goes that slow way from the start, so one
+bad row does not make every batch fall back.
 """
 import logging
 import time
 
+from amqp import spec
+from kombu import Connection
 from sqlalchemy import Engine, func, select, update
 
 from shared.db.tables import outbox
@@ -32,6 +45,61 @@ log = logging.getLogger(__name__)
 PUBLISH_BUDGET_SECONDS = 5.0
 
 
+class ConfirmChannel:
+    """A channel in confirm mode on which a batch is published without
+    waiting, then its confirms awaited together. The broker numbers the
+    messages of a channel from 1 (delivery tags); an ack or a nack with
+    `multiple` settles every tag up to its own. On a connection of its own,
+    without kombu's `confirm_publish` (that waits after every publish)."""
+
+    def __init__(self, amqp_uri: str):
+        self.connection = Connection(amqp_uri, connect_timeout=CONFIRM_TIMEOUT_SECONDS)
+        self.channel = self.connection.channel()
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._acked)
+        self.channel.events["basic_nack"].add(self._nacked)
+        self.producer = self.connection.Producer(self.channel, serializer="json")
+        self._tag = 0
+        self._waiting: dict[int, object] = {}  # delivery tag -> row id
+        self.confirmed: list = []
+        self.refused: list = []
+
+    def publish_batch(self, messages: list[tuple[object, dict]], timeout: float) -> None:
+        """Publish (row id, message) pairs, then wait until the broker has
+        acked or nacked each (TimeoutError past `timeout` seconds)."""
+        self.confirmed, self.refused = [], []
+        for row_id, message in messages:
+            self.producer.publish(message.pop("body"), **message)
+            self._tag += 1
+            self._waiting[self._tag] = row_id
+        deadline = time.monotonic() + timeout
+        while self._waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._waiting)} publisher confirms not received within {timeout} s")
+            self.channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=remaining)
+
+    def release(self) -> None:
+        self.connection.release()
+
+    def drop(self) -> None:
+        """Let the connection go without a word to the broker: one that
+        stopped answering would hold a polite close for ever."""
+        self.connection.collect()
+
+    def _settle(self, delivery_tag: int, multiple: bool, into: list) -> None:
+        tags = [t for t in self._waiting if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            if tag in self._waiting:
+                into.append(self._waiting.pop(tag))
+
+    def _acked(self, delivery_tag, multiple=False) -> None:
+        self._settle(delivery_tag, multiple, self.confirmed)
+
+    def _nacked(self, delivery_tag, multiple=False, requeue=False) -> None:
+        self._settle(delivery_tag, multiple, self.refused)
+
+
 class OutboxRelay:
     def __init__(self, engine: Engine, amqp_uri: str, service: str, batch_size: int = 100):
         self.engine = engine
@@ -39,6 +107,7 @@ class OutboxRelay:
         self.service = service
         self.batch_size = batch_size
         self._connection = None
+        self._confirms: ConfirmChannel | None = None
 
     def _producer(self):
         if self._connection is None:
@@ -46,14 +115,21 @@ class OutboxRelay:
         return self._connection.Producer(serializer="json")
 
     def close(self) -> None:
+        if self._confirms is not None:
+            confirms, self._confirms = self._confirms, None
+            try:
+                confirms.release()
+            except Exception:  # already broken: nothing more to let go of
+                log.debug("outbox: closing the batch channel failed", exc_info=True)
         if self._connection is not None:
             self._connection.release()
             self._connection = None
 
-    def _publish(self, row) -> None:
+    @staticmethod
+    def _message(row) -> dict:
         envelope = row.envelope
-        self._producer().publish(
-            envelope,
+        return dict(
+            body=envelope,
             exchange=row.exchange,
             routing_key=row.routing_key,
             declare=[],
@@ -64,6 +140,33 @@ class OutboxRelay:
                 "event_type": envelope["event_type"],
                 "event_version": envelope["version"],
             },
+        )
+
+    def _publish_batch(self, rows) -> tuple[list, BaseException | None]:
+        """Publish `rows` and wait for their confirms together: the ids the
+        broker confirmed, and why the others were not (None when all were)."""
+        try:
+            if self._confirms is None:
+                self._confirms = ConfirmChannel(self.amqp_uri)
+            self._confirms.publish_batch([(row.id, self._message(row)) for row in rows], CONFIRM_TIMEOUT_SECONDS)
+        except Exception as error:
+            # The channel or its connection is in an unknown state (closed by
+            # the broker over a bad row, or silent): fresh ones for what follows.
+            confirmed = self._confirms.confirmed if self._confirms else []
+            if self._confirms is not None:
+                self._confirms, broken = None, self._confirms
+                broken.drop()
+            self.close()
+            return confirmed, error
+        if self._confirms.refused:
+            return self._confirms.confirmed, RuntimeError(f"the broker refused {len(self._confirms.refused)} (nack)")
+        return self._confirms.confirmed, None
+
+    def _publish(self, row) -> None:
+        message = self._message(row)
+        self._producer().publish(
+            message.pop("body"),
+            **message,
             confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
             timeout=CONFIRM_TIMEOUT_SECONDS,
             retry=True,
@@ -76,13 +179,23 @@ class OutboxRelay:
         sent, failed, broker_away = [], {}, None
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope)
+                select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.envelope, outbox.c.attempts)
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
+            fresh = [row for row in rows if not row.attempts]
+            if len(fresh) > 1:
+                confirmed, why = self._publish_batch(fresh)
+                sent.extend(confirmed)
+                if why is not None:
+                    log.info("outbox: batch not confirmed whole, the rest goes one at a time",
+                             extra={"confirmed": len(confirmed), "batch": len(fresh), "error": repr(why)[:300]})
+            done = set(sent)
             for row in rows:
+                if row.id in done:
+                    continue
                 if time.monotonic() - started > PUBLISH_BUDGET_SECONDS:
                     break
                 try:

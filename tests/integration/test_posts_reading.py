@@ -239,3 +239,40 @@ def test_creating_a_post_opens_no_transaction_after_its_commit(sessions):
     view, _, open_transaction = statements_and_transaction(
         sessions, handlers.create_post, author, {"kind": "question", "title": "Titre", "body": "Corps", "topics": []}, T0)
     assert not open_transaction and view["author"]["display_name"] == "Autrice"
+
+
+def test_creating_a_post_sends_three_statements(sessions):
+    """The writer's copy and their mutes in one query, then the post and its
+    event: on a busy machine each round trip is a wait for the CPU (issue 17)."""
+    author = member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.authors.rename(ProfileUpdated(user_id=author.id, display_name="Autrice", topics=[], updated_at=T0))
+        uow.commit()
+    view, sent, _ = statements_and_transaction(
+        sessions, handlers.create_post, author, {"kind": "question", "title": "Titre", "body": "Corps", "topics": []}, T0)
+    assert len(sent) == 3, sent
+    assert view["author"]["display_name"] == "Autrice"
+
+
+def test_a_writer_unknown_to_posts_yet_still_writes_and_a_muted_one_does_not(sessions):
+    from shared.errors import Forbidden
+
+    stranger = member()  # identity's event has not reached posts yet
+    view = call(sessions, handlers.create_post, stranger, {"kind": "question", "title": "Titre", "body": "Corps",
+                                                           "topics": []}, T0)
+    assert view["id"]
+    muted = member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.mutes.imposed(str(uuid.uuid4()), uuid.UUID(muted.id), T0 + timedelta(days=1))
+        uow.mutes.imposed(str(uuid.uuid4()), uuid.UUID(muted.id), T0 - timedelta(days=1))  # over
+        uow.commit()
+    with pytest.raises(Forbidden, match="jusqu'au 07/01/2025"):
+        call(sessions, handlers.create_post, muted, {"kind": "question", "title": "Titre", "body": "Corps",
+                                                     "topics": []}, T0)
+    for_ever = member()
+    with PostsUnitOfWork(sessions) as uow:
+        uow.mutes.imposed(str(uuid.uuid4()), uuid.UUID(for_ever.id), None)
+        uow.commit()
+    with pytest.raises(Forbidden, match="un modérateur a restreint votre compte"):
+        call(sessions, handlers.create_post, for_ever, {"kind": "question", "title": "Titre", "body": "Corps",
+                                                        "topics": []}, T0)

@@ -105,3 +105,52 @@ def test_batches_are_published_once_each_and_marked_sent(relay, platform):
     assert relay.drain() == 250
     assert unsent(engine) == 0
     assert count_and_delete(platform, queue) == 250
+
+
+def confirm_waits(monkeypatch) -> list:
+    """Every wait of a channel for a publisher confirm, counted."""
+    import amqp.channel
+    from amqp import spec
+
+    waits = []
+    wait = amqp.channel.Channel.wait
+
+    def counting(self, method, *args, **kwargs):
+        if spec.Basic.Ack in (method if isinstance(method, (list, tuple)) else [method]):
+            waits.append(method)
+        return wait(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(amqp.channel.Channel, "wait", counting)
+    return waits
+
+
+def test_a_batch_waits_for_its_confirms_together(relay, platform, monkeypatch):
+    """Not one broker round trip per event: that bounded the events a service
+    sends a second (issue 17)."""
+    relay, engine = relay
+    queue = bound_queue(platform)
+    for _ in range(100):
+        add_row(engine, timedelta(0))
+    waits = confirm_waits(monkeypatch)
+    assert relay.drain() == 100
+    assert len(waits) < 20, f"{len(waits)} waits for 100 confirms"
+    assert unsent(engine) == 0
+    assert count_and_delete(platform, queue) == 100
+
+
+def test_what_the_broker_confirmed_of_a_batch_is_sent_and_the_refused_rest_waits(relay, platform):
+    """A nack settles its own rows only: the confirmed ones are marked sent;
+    the refused ones, tried again alone and refused again (a full queue is
+    a passing condition), stop the pass and wait for the next one."""
+    from shared.transient import is_transient
+
+    relay, engine = relay
+    queue = bound_queue(platform, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    for _ in range(3):
+        add_row(engine, timedelta(0))
+    with pytest.raises(Exception) as refused:
+        relay.publish_pending()
+    assert is_transient(refused.value)  # the relay's loop backs off and tries again
+    assert unsent(engine) == 2  # the queue took one
+    count_and_delete(platform, queue)
+    assert relay.drain() == 2 and unsent(engine) == 0

@@ -148,7 +148,8 @@ class FreezingProxy:
                     pass
 
 
-def test_the_relay_does_not_wait_for_ever_for_a_confirm(platform, database, monkeypatch):
+@pytest.mark.parametrize("late_rows", [1, 3], ids=["one row, its own confirm", "a batch, its confirms together"])
+def test_the_relay_does_not_wait_for_ever_for_a_confirm(platform, database, monkeypatch, late_rows):
     import threading
     from urllib.parse import urlsplit
 
@@ -163,10 +164,12 @@ def test_the_relay_does_not_wait_for_ever_for_a_confirm(platform, database, monk
     relay = OutboxRelay(database, f"amqp://{parts.username}:{parts.password}@127.0.0.1:{proxy.port}{parts.path}",
                         SERVICE)
     try:
-        add_row(database, f"{SERVICE}.events", "thing_happened")
-        assert relay.publish_pending() == 1  # connected through the proxy
+        # As many rows as afterwards: the connection this takes (one row's, or a batch's) is the one frozen.
+        for _ in range(late_rows):
+            add_row(database, f"{SERVICE}.events", "thing_happened")
+        assert relay.publish_pending() == late_rows  # connected through the proxy
         proxy.freeze()  # the broker takes the next publish and never confirms it on this connection
-        late = add_row(database, f"{SERVICE}.events", "thing_happened")
+        late = [add_row(database, f"{SERVICE}.events", "thing_happened") for _ in range(late_rows)]
         outcome = {}
         worker = threading.Thread(target=lambda: outcome.update(sent=relay.publish_pending()), daemon=True)
         started = time.monotonic()
@@ -175,9 +178,10 @@ def test_the_relay_does_not_wait_for_ever_for_a_confirm(platform, database, monk
         assert not worker.is_alive(), "the relay waits for ever for a confirm, its rows locked"
         assert time.monotonic() - started < 15
         # A new connection took over: the row is marked sent (published twice at most, which the inbox absorbs).
-        assert outcome.get("sent") == 1
+        assert outcome.get("sent") == late_rows
         with database.connect() as conn:
-            assert conn.execute(select(outbox.c.published_at).where(outbox.c.event_id == late)).scalar() is not None
+            marked = list(conn.execute(select(outbox.c.published_at).where(outbox.c.event_id.in_(late))).scalars())
+        assert len(marked) == late_rows and all(marked)
     finally:
         proxy.close()  # first: a relay still waiting gets an error instead of hanging the teardown
         try:
