@@ -79,7 +79,7 @@ class PostRepository:
         post is a row with a Post's column attributes, read-only."""
         if not ids:
             return []
-        rows = self.session.execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
+        rows = self.session.connection().execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
         found = {
             row.id: (
                 row,

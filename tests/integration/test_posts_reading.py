@@ -218,6 +218,25 @@ def test_a_post_is_read_in_one_query_without_a_transaction(sessions):
     assert other["my_reactions"] == []
 
 
+def test_a_post_is_read_without_the_orm(sessions):
+    """The post read's query runs on the session's connection (Core): the
+    ORM's statement handling was a fifth of the service's CPU for a read
+    that loads no objects anyway (issue 17)."""
+    from sqlalchemy import event
+
+    author = member()
+    post_id = publish(sessions, author, "Une lecture sans ORM", "corps")
+    through_orm = []
+    listener = lambda state: through_orm.append(state.statement)  # noqa: E731
+    event.listen(sessions, "do_orm_execute", listener)
+    try:
+        view = call(sessions, handlers.get_post, author, post_id)
+    finally:
+        event.remove(sessions, "do_orm_execute", listener)
+    assert view["id"] == post_id and view["title"] == "Une lecture sans ORM"
+    assert through_orm == []
+
+
 def test_a_feed_page_is_read_in_three_queries_without_a_transaction(sessions):
     agency = f"AG-{uuid.uuid4().hex[:6]}"
     author, reader = member(agency=agency), member(agency=agency)
