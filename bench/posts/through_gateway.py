@@ -43,7 +43,7 @@ import psycopg
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from bench.posts import feed_and_search
-from bench.ratios import Stack
+from bench.ratios import Stack, cpu_seconds
 from shared.settings import get_settings
 
 READERS = 50
@@ -131,19 +131,23 @@ end
 
 
 def run_wrk(gateway: str, requests: list[tuple[str, str]], *, duration: int, connections: int,
-            log_dir: Path) -> dict:
-    """wrk on `requests` drawn at random; p50/p95/p99 in ms from its own histogram."""
+            log_dir: Path, pids: list[int] = ()) -> dict:
+    """wrk on `requests` drawn at random; p50/p95/p99 in ms from its own
+    histogram; the CPU time of `pids` (and their children) per request."""
     entries = ", ".join("{%s, %s}" % (json.dumps(path), json.dumps(token)) for path, token in requests)
     script = log_dir / f"wrk-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(WRK_SCRIPT % (entries, random.randrange(1 << 30)))
+    cpu_before = cpu_seconds(list(pids))
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
                           gateway], capture_output=True, text=True, check=True).stdout
     found = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)$", out, re.M)
     if found is None:
         raise RuntimeError(f"wrk said:\n{out}")
+    cpu = cpu_seconds(list(pids)) - cpu_before
     total, errors = int(found.group(1)), int(found.group(2))
     p50, p95, p99, seconds = (float(v) for v in found.groups()[2:])
-    return {"requests": total, "errors": errors, "p50": p50, "p95": p95, "p99": p99, "rps": total / seconds}
+    return {"requests": total, "errors": errors, "p50": p50, "p95": p95, "p99": p99, "rps": total / seconds,
+            "cpu_ms": 1000 * cpu / max(total, 1)}
 
 
 def main() -> None:
@@ -175,7 +179,11 @@ def main() -> None:
         searches = search_requests(readers, rng)
         load = {"duration": args.duration, "connections": args.connections, "log_dir": log_dir}
         run_wrk(stack.gateway, feeds + searches, **{**load, "duration": 3})  # warm-up, not counted
-        print(f"{'run':40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} errors  load", flush=True)
+        # CPU per request of the gateway (its workers) and posts: steadier than
+        # latency on a machine shared with other work (PostgreSQL's not counted).
+        load["pids"] = [stack.gateway_pid, stack.service_pids["posts"]]
+        print(f"{'run':40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} errors  CPU ms/req  load",
+              flush=True)
         results: dict[str, list[dict]] = {"feed": [], "search": []}
         for _ in range(args.runs):
             for name, requests in (("feed", feeds), ("search", searches)):
@@ -183,7 +191,8 @@ def main() -> None:
                 results[name].append(figure)
                 label = f"{name} ({len(requests)} distinct requests)"
                 print(f"{label:40} {figure['rps']:7.0f} {figure['p50']:7.1f} {figure['p95']:7.1f} "
-                      f"{figure['p99']:7.1f} {figure['errors']:6}  {os.getloadavg()[0]:.1f}", flush=True)
+                      f"{figure['p99']:7.1f} {figure['errors']:6}  {figure['cpu_ms']:10.2f}  "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
         worst = {name: max(f["p95"] for f in runs) for name, runs in results.items()}
         print(f"through the gateway: feed p95 {worst['feed']:.1f} ms, search p95 {worst['search']:.1f} ms "
               f"(worst run of each; target 50 ms), {args.connections} readers, {total:,} posts")
