@@ -2,7 +2,7 @@
 # Works on a fresh Debian 12 machine with Python 3.11; no Docker needed.
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock servers tools up-tools test bench up bootstrap status stop logs clean chaos chaos-cluster chaos-private
+.PHONY: help venv lock servers tools up-tools test bench bench-scaling up bootstrap status stop logs clean chaos chaos-cluster chaos-private
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -85,6 +85,11 @@ test: venv servers tools ## run the test suite (real PostgreSQL and RabbitMQ)
 bench: venv servers ## measure the gateway's paths as ratios to the floor (wrk; writes docs/benchmarks.md)
 	@infra/scripts/ensure-tools.sh bench
 	$(PY) -m bench.ratios
+
+# Also not part of make test: the stack pinned to one core then two (taskset), about 2 minutes.
+bench-scaling: venv servers ## reads on two cores against one (taskset; writes docs/benchmarks.md)
+	@infra/scripts/ensure-tools.sh bench
+	$(PY) -m bench.scaling
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)
 	$(PY) -m stack.bootstrap

@@ -7,6 +7,7 @@ EdDSA so that ``alg: none`` or an HMAC signed with the public key are refused.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 # The same Caller and roles as the services: one authorization vocabulary.
 ROLES = frozenset(SHARED_ROLES)
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
+# Verified tokens kept per process: a member's token comes back with each of
+# their requests, and verifying it (Ed25519, PyJWT's base64 and JSON) was the
+# largest single cost of a read in the gateway (issue 17). Bounded: past it
+# the oldest quarter goes.
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class TokenVerifier:
         self._audience = audience
         self._leeway = leeway
         self._key: Ed25519PublicKey | None = None
+        # token -> its VerifiedToken: the same bytes verify the same way until
+        # they expire (revocations are the blocklist's, checked per request).
+        self._verified: dict[str, VerifiedToken] = {}
 
     def load(self) -> bool:
         """Load the key if present; identity may write it after we start."""
@@ -65,6 +74,20 @@ class TokenVerifier:
         return True
 
     def verify(self, token: str) -> VerifiedToken:
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known.expires_at + self._leeway:  # as PyJWT judges `exp`
+                return known
+            del self._verified[token]
+            raise unauthorized("Le jeton d'accès a expiré.")
+        verified = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            for old in list(self._verified)[: VERIFIED_CACHE_SIZE // 4]:
+                del self._verified[old]
+        self._verified[token] = verified
+        return verified
+
+    def _verify(self, token: str) -> VerifiedToken:
         if not self.load():
             raise KeyUnavailable(str(self._key_path))
         try:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from services.posts import handlers
 from services.posts.repository import PostsUnitOfWork
 from shared.caller import Caller
+from shared.contracts.identity import ProfileUpdated
 from shared.db import migrations
 from shared.db.engine import drop_database, ensure_database, make_engine
 from shared.settings import REPO_ROOT, get_settings
@@ -133,7 +134,8 @@ def measure(cfg, runs: int) -> dict:
     with PostsUnitOfWork(sessions) as uow:
         for _ in range(50):
             reader = Caller(str(uuid.uuid4()), "job_seeker", rng.choice(AGENCIES))
-            uow.authors.update_profile(uuid.UUID(reader.id), "Lecteur", rng.sample(slugs, 3))
+            uow.authors.rename(ProfileUpdated(user_id=reader.id, display_name="Lecteur", topics=rng.sample(slugs, 3),
+                                              updated_at=datetime.now(timezone.utc)))
             readers.append(reader)
         uow.commit()
 

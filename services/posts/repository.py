@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Float, String, bindparam, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
+from sqlalchemy import Float, String, and_, bindparam, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from services.posts.models import SEARCH_CONFIG, Author, Comment, Mute, Post, PostTopic, Reaction, Topic
@@ -79,7 +79,7 @@ class PostRepository:
         post is a row with a Post's column attributes, read-only."""
         if not ids:
             return []
-        rows = self.session.execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
+        rows = self.session.connection().execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
         found = {
             row.id: (
                 row,
@@ -154,8 +154,14 @@ class PostRepository:
             return []  # only stop words: nothing to look for
         query = _tsquery(text)
         pool = select(Post.id, Post.created_at, Post.search).where(Post.status == "published", Post.search.op("@@")(query))
+        recent_first = Post.created_at.desc()
         if topic is not None:
-            pool = pool.where(Post.topics.contains([topic]))
+            # Through post_topics (the topics of published posts, kept by a
+            # trigger), newest first on its index: filtering the posts' jsonb
+            # instead walked the matches of a common word across the whole
+            # table, a second per search at 1,000,000 posts (issue 17).
+            pool = pool.join(PostTopic, and_(PostTopic.post_id == Post.id, PostTopic.topic == topic))
+            recent_first = PostTopic.created_at.desc()
         if kind is not None:
             pool = pool.where(Post.kind == kind)
         if author_id is not None:
@@ -164,7 +170,7 @@ class PostRepository:
             pool = pool.where(Post.agency_code == agency)
         if unanswered:
             pool = pool.where(Post.comment_count == 0)
-        pool = pool.order_by(Post.created_at.desc()).limit(candidates).subquery("pool")
+        pool = pool.order_by(recent_first).limit(candidates).subquery("pool")
         ranked = select(
             pool.c.id, pool.c.created_at, cast(func.ts_rank_cd(pool.c.search, query, 1), Float).label("rank")
         ).subquery("ranked")

@@ -192,3 +192,33 @@ def test_job_seeker_cannot_publish_job_info(client, fake_rpc, auth, assert_probl
     post = {"kind": "job_info", "title": "Cariste", "body": "B", "topics": []}
     assert_problem(client.post("/v1/posts", json=post, headers=auth("job_seeker")), 403)
     assert fake_rpc.calls == []
+
+
+def test_a_token_is_verified_once_then_remembered(public_key_path, make_token, monkeypatch):
+    # Verifying per request was the largest single cost of a read in the gateway (issue 17).
+    import gateway.auth as auth
+    from tests.unit.gateway.conftest import AUDIENCE, ISSUER
+
+    verifier = auth.TokenVerifier(str(public_key_path), issuer=ISSUER, audience=AUDIENCE)
+    token = make_token(sub="u9")
+    first = verifier.verify(token)
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: pytest.fail("verified twice"))
+    assert verifier.verify(token) == first
+    assert first.caller.id == "u9"
+
+
+def test_a_remembered_token_still_expires(public_key_path, make_token, monkeypatch):
+    import gateway.auth as auth
+    from gateway.errors import ProblemError
+    from tests.unit.gateway.conftest import AUDIENCE, ISSUER
+
+    verifier = auth.TokenVerifier(str(public_key_path), issuer=ISSUER, audience=AUDIENCE, leeway=10)
+    token = make_token(exp=int(time.time()) + 60)
+    expires_at = verifier.verify(token).expires_at
+    now = expires_at + 9
+    monkeypatch.setattr(auth.time, "time", lambda: now)
+    assert verifier.verify(token).expires_at == expires_at
+    now = expires_at + 10
+    with pytest.raises(ProblemError) as refused:
+        verifier.verify(token)
+    assert refused.value.status_code == 401

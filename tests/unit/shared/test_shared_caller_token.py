@@ -78,3 +78,59 @@ def test_forged_plain_headers_never_reach_the_caller():
     signed = CallerSigner(KEY).sign_context({}, audience="posts")
     trusted = verifier().verified_context({**signed, "caller_id": "x", "caller_role": "admin", "caller_extra": "y"})
     assert trusted == {}
+
+
+class Clock:
+    """time.time() of shared.caller_token, moved by hand."""
+
+    def __init__(self, monkeypatch, now: float = 1_900_000_000.0) -> None:
+        import shared.caller_token as module
+
+        self.now = now
+        monkeypatch.setattr(module.time, "time", lambda: self.now)
+
+
+def test_a_caller_signed_once_is_reused_while_young_then_signed_anew(monkeypatch):
+    # Signing per call was a sizeable part of a read's CPU (issue 17).
+    clock = Clock(monkeypatch)
+    signer = CallerSigner(KEY, ttl_seconds=60)
+    first = signer.sign_context(ADVISOR, audience="posts")[TOKEN_KEY]
+    clock.now += 29
+    assert signer.sign_context(ADVISOR, audience="posts")[TOKEN_KEY] == first
+    assert signer.sign_context(ADVISOR, audience="moderation")[TOKEN_KEY] != first
+    assert signer.sign_context({**ADVISOR, "caller_role": "admin"}, audience="posts")[TOKEN_KEY] != first
+    clock.now += 2  # past half its life: a service must always get one with 30 s left
+    renewed = signer.sign_context(ADVISOR, audience="posts")[TOKEN_KEY]
+    assert renewed != first
+    claims = jwt.decode(renewed, options={"verify_signature": False})
+    assert claims["exp"] - clock.now >= 59
+
+
+def test_a_verified_caller_is_not_verified_again(monkeypatch):
+    import shared.caller_token as module
+
+    token = CallerSigner(KEY).sign(ADVISOR, audience="posts")
+    checking = verifier()
+    assert checking.verify(token) == ADVISOR
+    monkeypatch.setattr(module.jwt, "decode", lambda *a, **k: pytest.fail("verified twice"))
+    assert checking.verify(token) == ADVISOR
+    checking.verify(token)["caller_role"] = "admin"  # a caller's copy, not the cache's
+    assert checking.verify(token) == ADVISOR
+
+
+def test_a_remembered_caller_token_still_expires(monkeypatch):
+    import shared.caller_token as module
+
+    clock = Clock(monkeypatch)
+    token = CallerSigner(KEY, ttl_seconds=60).sign(ADVISOR, audience="posts")
+    checking = verifier()
+    # PyJWT reads the real clock: its first verdict is given here, on the fake one.
+    monkeypatch.setattr(module.jwt, "decode", lambda *a, **k: {
+        "sub": "a1", "role": "advisor", "agency": "HDF-LILLE", "sid": "s1", "exp": clock.now + 60})
+    assert checking.verify(token) == ADVISOR
+    clock.now += 60 + module.LEEWAY_SECONDS - 1
+    assert checking.verify(token) == ADVISOR
+    clock.now += 1
+    with pytest.raises(CallerTokenError):
+        checking.verify(token)
+
