@@ -3,9 +3,11 @@
 nameko publishes events without `mandatory`: an event whose consumer queue
 does not exist yet is dropped. So every exchange, every consumer queue and
 its binding is declared at deploy time (`stack/topology.py` lists the
-platform's), before any service runs, and again by each service when it
-starts (`declare_service`, from the chassis: a broker that lost its
-definitions gets them back). Queues are derived from a service's own
+platform's, with the admin user), before any service runs, and each
+service declares its own queues and exchanges again when it starts
+(`declare_service`, from the chassis, as its own broker user: a broker that
+lost its queues gets them back; the shared pieces and the policies are the
+deploy step's). Queues are derived from a service's own
 `event_handler` entrypoints, so the topology cannot drift from the code.
 Every `<service>.events` exchange has an alternate exchange (a policy):
 an event no queue is bound for lands in the `unroutable-events` queue
