@@ -557,6 +557,10 @@ class FakeMutes:
     def of_user(self, user_id):
         return [m for m in self.rows.values() if m.user_id == user_id]
 
+    def writer(self, user_id, now):
+        # MuteRepository.writer: the writer's copy and the expiries of their mutes in force.
+        return self.authors.get(user_id), [m.expires_at for m in self.active(user_id, now)]
+
     def forget_user(self, user_id) -> None:
         for key in [k for k, m in self.rows.items() if m.user_id == user_id]:
             del self.rows[key]
@@ -573,6 +577,7 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
         self.topics = FakeTopics()
         self.authors = FakeMemberCopy(Author)
         self.mutes = FakeMutes()
+        self.mutes.authors = self.authors
         self.posts.authors, self.posts.reactions = self.authors, self.reactions  # what views joins
 
 
