@@ -39,13 +39,19 @@ def agency_view(a: Agency) -> dict:
     return {"code": a.code, "name": a.name, "region": a.region}
 
 
+def own_display_name(u: User) -> str:
+    """The name a member sees of themselves (and is greeted by in e-mails to
+    them alone): the one they submitted last, screened or not."""
+    return u.pending_display_name if u.pending_display_name is not None else u.display_name
+
+
 def me_view(u: User) -> dict:
     """What the member sees of themselves: the texts they submitted last, even
     while moderation screens them (`profile_moderation` says so)."""
     return {
         "id": str(u.id),
         "email": u.email,
-        "display_name": u.pending_display_name if u.pending_display_name is not None else u.display_name,
+        "display_name": own_display_name(u),
         "role": u.role,
         "agency_code": u.agency_code,
         "bio": u.pending_bio if u.pending_bio is not None else u.bio,
@@ -627,7 +633,7 @@ def _set_password(uow, user: User, password: str, hasher, tokens: TokenIssuer, n
     _end_sessions(uow, user, tokens, now, keep=keep_session)
     uow.auth_tokens.spend_all_of(user.id, "password_reset", now)
     uow.login_failures.clear(f"email:{user.email}")
-    queue_email(uow, user, "password_changed", emails.password_changed(user.display_name), now, config)
+    queue_email(uow, user, "password_changed", emails.password_changed(own_display_name(user)), now, config)
 
 
 def change_password(uow, caller: Caller, data: dict, hasher, common_passwords: frozenset[str], tokens: TokenIssuer,
@@ -670,7 +676,7 @@ def request_password_reset(uow, data: dict, now: datetime, config: IdentitySetti
     minutes = config.password_reset_minutes
     token, expires_at = _new_link_token(uow, user, "password_reset", timedelta(minutes=minutes), now)
     url = emails.link_with_token(config.password_reset_url, token)
-    queue_email(uow, user, "password_reset", emails.password_reset(user.display_name, url, round(minutes)), now,
+    queue_email(uow, user, "password_reset", emails.password_reset(own_display_name(user), url, round(minutes)), now,
                 config, expires_at)
     uow.commit()
     return True
@@ -708,7 +714,7 @@ def request_email_link(uow, data: dict, now: datetime, config: IdentitySettings)
     minutes = config.email_link_minutes
     token, expires_at = _new_link_token(uow, user, "email_link", timedelta(minutes=minutes), now)
     url = emails.link_with_token(config.email_link_url, token)
-    queue_email(uow, user, "email_link", emails.email_link(user.display_name, url, round(minutes)), now, config,
+    queue_email(uow, user, "email_link", emails.email_link(own_display_name(user), url, round(minutes)), now, config,
                 expires_at)
     uow.commit()
     return True
@@ -789,7 +795,7 @@ def warn_inactive(uow, now: datetime, config: IdentitySettings) -> int:
     erase_on = now + timedelta(days=config.inactivity_erasure_days)
     for user in users:
         user.inactivity_warned_at = now
-        queue_email(uow, user, "inactivity_warning", emails.inactivity_warning(user.display_name, erase_on), now,
+        queue_email(uow, user, "inactivity_warning", emails.inactivity_warning(own_display_name(user), erase_on), now,
                     config, expires_at=erase_on)
     uow.commit()
     return len(users)

@@ -278,6 +278,15 @@ def test_a_reset_link_is_e_mailed_to_members_only_and_its_token_stored_hashed(id
     assert token not in stored.token_hash and stored.token_hash == hash_refresh_token(token)
 
 
+def test_e_mails_greet_a_member_by_the_name_they_typed_while_others_wait_for_its_screening(identity_uow, hasher, now):
+    # The typed name is theirs: only others must wait for moderation (issue 13).
+    user = add_user(identity_uow, hasher, now)
+    user.display_name, user.pending_display_name = "Nouveau membre", "Camille Martin"
+    assert handlers.request_password_reset(identity_uow, {"email": user.email}, now, CONFIG)
+    [email] = identity_uow.emails.rows
+    assert "Bonjour Camille Martin," in email.text_body and "Nouveau membre" not in email.text_body
+
+
 def test_a_reset_link_works_once_within_the_hour_and_ends_every_login(identity_uow, hasher, common, tokens, now):
     user = add_user(identity_uow, hasher, now)
     pair = sign_in(identity_uow, hasher, tokens, now, user)
