@@ -20,6 +20,9 @@ _DRIVER = (
     psycopg.InterfaceError,
     psycopg.errors.IdleInTransactionSessionTimeout,
 )
+# What a lost broker connection raises in a publish or an ack.
+BROKER_CONNECTION_ERRORS = (ConnectionError, TimeoutError, RecoverableConnectionError, BrokerOperationalError)
+
 _OTHER = (
     sqlalchemy.exc.TimeoutError,  # no connection free in the pool
     ConnectionError,  # sockets: refused, reset, broken pipe

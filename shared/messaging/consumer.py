@@ -39,7 +39,7 @@ from shared import backoff
 from shared.messaging.amqp import CONFIRM_TIMEOUT_SECONDS, confirming_connection, park, requeue_exchange
 from shared.observability import metrics
 from shared.settings import get_settings
-from shared.transient import is_transient
+from shared.transient import BROKER_CONNECTION_ERRORS, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,14 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
-            self.queue_consumer.ack_message(message)
+            try:
+                self.queue_consumer.ack_message(message)
+            except BROKER_CONNECTION_ERRORS as error:
+                # The connection went with the broker: the event comes back
+                # once it is there again and the inbox makes it a no-op.
+                # Raised here, it would end the container and the service.
+                log.warning("ack lost with the broker connection; the event will be delivered again",
+                            extra={"error": repr(error), "queue": self.queue.name})
             return
         service = self.container.service_name
         metrics.EVENTS_RETRIED.labels(service, self.queue.name).inc()

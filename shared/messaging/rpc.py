@@ -23,7 +23,7 @@ from shared.caller_token import CallerTokenError, verifier_for
 from shared.errors import EXPECTED_ERRORS, DeadlineExceeded, TemporarilyUnavailable, Unauthorized
 from shared.observability import metrics
 from shared.messaging.consumer import QUORUM, DecodeSafeQueueConsumer
-from shared.transient import is_transient
+from shared.transient import BROKER_CONNECTION_ERRORS, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,17 @@ class PlatformRpc(Rpc):
             log.warning("transient failure answered as unavailable", extra={"error": type(exc_info[1]).__name__})
             unavailable = TemporarilyUnavailable(UNAVAILABLE_DETAIL, UNAVAILABLE_RETRY_AFTER_SECONDS)
             exc_info = (TemporarilyUnavailable, unavailable, exc_info[2])
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_CONNECTION_ERRORS as error:
+            # The broker went away between the request and its reply (a
+            # restart): raised here, it would end the container and the
+            # service. The request stays unacked and comes back with the
+            # connection; its caller's deadline answers 503, and a retry with
+            # the same Idempotency-Key does nothing twice.
+            log.warning("RPC reply lost with the broker connection", extra={"error": repr(error),
+                                                                            "method": self.method_name})
+            return result, exc_info
 
 
 rpc = PlatformRpc.decorator

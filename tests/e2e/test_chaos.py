@@ -5,19 +5,32 @@ full set against `make up` (docs/chaos.md)."""
 import httpx
 import pytest
 
+from services.analytics.settings import load_pseudonym_key
+from services.notifications.smtp_sink import SmtpSink
 from stack.services import SERVICES
+from stack.testing import free_port
 from tools.chaos import experiments
 from tools.chaos.faults import dead_letter_count
+from tools.chaos.ledger import EFFECTS
 from tools.chaos.load import admin_headers
+from tools.chaos.private import data_team_uri
 
 
 @pytest.fixture(scope="module")
-def services(start_service):
+def smtp(tmp_path_factory):
+    sink = SmtpSink(tmp_path_factory.mktemp("chaos-mail"), port=free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def services(start_service, smtp):
     """Every service; moderation with a screening budget for a machine busy
     with the load (past it, texts are held for a person, which the ledger
     would count as stuck: tests/integration/test_moderation_screening_budget.py
-    tests the budget itself)."""
-    env = {"moderation": {"SCREENING_BUDGET_SECONDS": 10}}
+    tests the budget itself); notifications e-mailing to the sink."""
+    env = {"moderation": {"SCREENING_BUDGET_SECONDS": 10},
+           "notifications": {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "EMAIL_POLL_SECONDS": 0.2}}
     return {name: start_service(name, **env.get(name, {})) for name in SERVICES}
 
 
@@ -34,13 +47,15 @@ class StackProcesses:
         self.services[name].start(wait=timeout)
 
 
-def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform):
+def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform, smtp):
     parked_before = dead_letter_count(platform)
     with httpx.Client(base_url=gateway, timeout=15) as client:
         chaos = experiments.Chaos(
             client=client, settings=platform, processes=StackProcesses(services),
             admin=admin_headers(client, platform.platform_admin_email, platform.platform_admin_password),
-            agency="HDF-LILLE", load_seconds=15, rate=2.0)
+            agency="HDF-LILLE", load_seconds=15, rate=2.0, mail_directory=smtp.directory,
+            # The services read the pseudonym key as this process does (its file under var/keys).
+            stream_uri=data_team_uri(platform), pseudonym_key=load_pseudonym_key())
         audits = [experiments.run_experiment(chaos, experiment)
                   for experiment in (experiments.kill("posts"), experiments.poison())]
 
@@ -52,3 +67,5 @@ def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform):
     assert total.ok, report
     # The load really ran through the faults: questions and comments were accepted.
     assert all(audit.accepted >= 10 for audit in audits), report
+    # And each of their effects was read back: published, notified, e-mailed, counted, streamed.
+    assert all(set(audit.effects) == set(EFFECTS) for audit in audits), report

@@ -228,6 +228,9 @@ def run(base: Settings, *, only: list[str], load_seconds: float, fault_seconds: 
     cluster = Cluster(ports=(PRIVATE_AMQP_PORT,), management_ports=(PRIVATE_AMQP_PORT + 10000,),
                       dist_ports=(PRIVATE_AMQP_PORT + 20000,), home=work / "rabbitmq")
     (work / "rabbitmq").mkdir()
+    # Named after its port (chaos5691@localhost): two runs on other ports, or a
+    # cluster run beside (chaos1..3), must not clash on the node name.
+    cluster.nodes[0].number = PRIVATE_AMQP_PORT
     sink = Sink(work / "mail")
     services: dict[str, ServiceProcess] = {}
     gateway: Gateway | None = None
