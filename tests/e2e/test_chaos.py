@@ -1,6 +1,6 @@
-"""The short chaos run of `make test`: the ledger of tools/chaos over two
+"""The short chaos run of `make test`: the ledger of tools/chaos over three
 experiments on the test stack (a service killed under write load, a poison
-message), each accepted write followed to its effects. `make chaos` runs the
+message, a newer producer's extra field), each accepted write followed to its effects. `make chaos` runs the
 full set against `make up` (docs/chaos.md)."""
 import httpx
 import pytest
@@ -57,7 +57,8 @@ def test_short_chaos_run_loses_and_doubles_nothing(gateway, services, platform, 
             # The services read the pseudonym key as this process does (its file under var/keys).
             stream_uri=data_team_uri(platform), pseudonym_key=load_pseudonym_key())
         audits = [experiments.run_experiment(chaos, experiment)
-                  for experiment in (experiments.kill("posts"), experiments.poison())]
+                  for experiment in (experiments.kill("posts"), experiments.poison(),
+                                      experiments.newer_producer(seconds=8))]
 
     # The poison's parked copies went with the experiment: later tests read the dead letters.
     assert dead_letter_count(platform) == parked_before

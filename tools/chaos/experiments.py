@@ -207,7 +207,30 @@ def full_run(server_experiments: list[Experiment] | None = None) -> list[Experim
         smtp_down(),
         poison(),
         duplicates(),
+        newer_producer(),
     ]
+
+
+# The producers of a write's path: a question or comment (posts), its
+# screening (moderation), its notification (notifications).
+NEWER_PRODUCERS = ("posts", "moderation", "notifications")
+
+
+def newer_producer(seconds: float = 15.0) -> Experiment:
+    """Events with a field their consumers do not know, for `seconds`, as
+    when a producer's new version is deployed first: consumers must handle
+    them as before (tolerant readers), nothing parked, every effect once."""
+    def inject(chaos: Chaos) -> int:
+        undo = faults.newer_producer(chaos.settings, NEWER_PRODUCERS)
+        try:
+            time.sleep(seconds)
+        finally:
+            carried = undo()
+        if carried == 0:
+            raise RuntimeError("no event carried the extra field: the experiment tested nothing")
+        return 0
+
+    return Experiment("newer producer (extra field)", inject, lambda chaos: seconds)
 
 
 def total(audits: list[Audit]) -> Audit:

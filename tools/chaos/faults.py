@@ -159,3 +159,45 @@ def republish_recent(settings: Settings, service: str = "posts", limit: int = 20
                              headers={"nameko.correlation_id": envelope["event_id"],
                                       "event_type": envelope["event_type"], "event_version": envelope["version"]})
     return len(rows)
+
+
+# A newer producer deployed before its consumers (issue 15): an optional
+# field more in the envelope and in the payload of every event it writes.
+NEWER_FIELD = "chaos_newer_field"
+_NEWER_TRIGGER = "chaos_newer_producer"
+
+
+def newer_producer(settings: Settings, services: tuple[str, ...]) -> Callable[[], int]:
+    """Make `services` write their events as a newer version of them would,
+    until the returned function is called: a trigger on each one's outbox adds
+    NEWER_FIELD to the envelope and to the payload of every row written
+    meanwhile, so the relay publishes them as such. The function removes the
+    triggers and returns how many events carried the field."""
+    def database(service: str) -> str:
+        return f"{settings.postgres_url.rstrip('/')}/{settings.database_name(service)}"
+
+    for service in services:
+        with psycopg.connect(database(service), autocommit=True) as db:
+            db.execute(f"""
+                CREATE OR REPLACE FUNCTION {_NEWER_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW.envelope := jsonb_set(
+                        NEW.envelope || jsonb_build_object('{NEWER_FIELD}', 'ajouté par une version plus récente'),
+                        '{{payload,{NEWER_FIELD}}}', '{{"niveau": [1, 2], "libre": true}}'::jsonb, true);
+                    RETURN NEW;
+                END $$""")
+            db.execute(f"DROP TRIGGER IF EXISTS {_NEWER_TRIGGER} ON outbox")
+            db.execute(f"CREATE TRIGGER {_NEWER_TRIGGER} BEFORE INSERT ON outbox "
+                       f"FOR EACH ROW EXECUTE FUNCTION {_NEWER_TRIGGER}()")
+
+    def undo() -> int:
+        carried = 0
+        for service in services:
+            with psycopg.connect(database(service), autocommit=True) as db:
+                db.execute(f"DROP TRIGGER IF EXISTS {_NEWER_TRIGGER} ON outbox")
+                db.execute(f"DROP FUNCTION IF EXISTS {_NEWER_TRIGGER}()")
+                carried += db.execute("SELECT count(*) FROM outbox WHERE envelope ? %s "
+                                      "AND envelope->'payload' ? %s", (NEWER_FIELD, NEWER_FIELD)).fetchone()[0]
+        return carried
+
+    return undo
