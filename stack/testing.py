@@ -24,7 +24,7 @@ from psycopg import sql
 
 from shared.db.engine import drop_database
 from shared.keys import write_key_pair
-from shared.messaging.topology import management_api
+from shared.messaging.topology import management_api, vhost_of
 from shared.settings import REPO_ROOT, Settings
 from stack.bootstrap import bootstrap
 from stack.broker_users import delete_user
@@ -300,10 +300,30 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace")
 
 
+def purge_event_queues(settings: Settings) -> int:
+    """Empty every event queue of the run's vhost; returns the messages dropped.
+
+    Events published while a service was not running wait in its queues (the
+    broker keeps them, as it must): over a whole session, the members every
+    module makes leave thousands in identity's. A module that starts the
+    service would have it drain them first, its RPCs waiting for a worker.
+    Modules are independent: each starts from empty event queues."""
+    vhost = quote(vhost_of(settings.amqp_uri), safe="")
+    dropped = 0
+    with management_api(settings.rabbitmq_management_url, timeout=60) as api:
+        for queue in api.get(f"/api/queues/{vhost}", params={"columns": "name,messages"}).json():
+            if queue["name"].startswith("evt-") and queue.get("messages"):
+                api.delete(f"/api/queues/{vhost}/{quote(queue['name'], safe='')}/contents").raise_for_status()
+                dropped += queue["messages"]
+    return dropped
+
+
 @pytest.fixture(scope="module")
 def start_service(platform, tmp_path_factory):
     """Start real service processes, stopped when the test module ends
-    (starting a nameko process takes seconds: modules share them)."""
+    (starting a nameko process takes seconds: modules share them). The
+    module starts from empty event queues (purge_event_queues)."""
+    purge_event_queues(platform)
     started: list[ServiceProcess] = []
     log_dir = tmp_path_factory.mktemp("service-logs")
 
