@@ -92,6 +92,14 @@ class PlatformRpc(Rpc):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_message(self, body, message):
+        if not message.properties.get("reply_to"):
+            # A request nobody can be answered on (published by hand, or
+            # forged): answering it raised KeyError in nameko's Responder,
+            # which ends the container, so one such message in a queue killed
+            # the service at every start. Dropped, with a log line.
+            log.warning("RPC request without reply_to dropped", extra={"method": self.method_name})
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return
         deadline = past_deadline(message.headers, time.time())
         if deadline is not None:
             # The caller gave up (the gateway answered 503): doing the work now

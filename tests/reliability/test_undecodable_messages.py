@@ -1,6 +1,7 @@
 """A message that does not decode (bad JSON, a content type nameko does not
 accept) on an event or an RPC queue is parked with its error; the service
 keeps running and handles what comes next. RPC queues have a delivery limit."""
+import time
 from urllib.parse import quote
 
 import pytest
@@ -107,6 +108,17 @@ def test_an_undecodable_rpc_request_is_parked_and_the_service_keeps_answering(pl
     assert "undecodable" in headers["x-error"]
     assert moderation.proc.poll() is None
     assert rpc().moderation.health() == {"status": "ok"}
+
+
+def test_an_rpc_request_without_reply_to_is_dropped_and_the_service_keeps_answering(platform, start_service, rpc):
+    # Answering it raised KeyError('reply_to') in nameko, which ended the container.
+    moderation = start_service("moderation")
+    publish_bytes(platform.amqp_uri, b'{"args": [], "kwargs": {}}', RPC_EXCHANGE, "moderation.health",
+                  "application/json", correlation_id="no-reply-to")
+    time.sleep(1)
+    assert rpc().moderation.health() == {"status": "ok"}
+    assert moderation.proc.poll() is None
+    assert "RPC request without reply_to dropped" in moderation.logs()
 
 
 def test_rpc_queues_have_a_delivery_limit_and_dead_letters(platform, start_service):
