@@ -435,11 +435,12 @@ def table(floor: Figure, figures: list[Figure], sustained: float | None, posts_w
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
+def write_docs(text: str, start: str = DOCS_START, end: str = DOCS_END) -> None:
+    """Replace the block between `start` and `end` in docs/benchmarks.md (appended when absent)."""
     doc = DOCS.read_text()
-    block = f"{DOCS_START}\n{text}\n{DOCS_END}"
-    if DOCS_START in doc:
-        doc = re.sub(re.escape(DOCS_START) + ".*?" + re.escape(DOCS_END), lambda _: block, doc, flags=re.S)
+    block = f"{start}\n{text}\n{end}"
+    if start in doc:
+        doc = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
     else:
         doc = doc.rstrip("\n") + "\n\n" + block + "\n"
     DOCS.write_text(doc)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ratios import AGENCY, DOCS, PASSWORD, Stack, commit, cpu_seconds, machine, wrk
+from bench.ratios import AGENCY, PASSWORD, Stack, commit, cpu_seconds, machine, write_docs, wrk
 from stack.testing import queue_consumers
 
 DOCS_START = "<!-- make bench-scaling: start -->"
@@ -60,16 +59,6 @@ def author_and_post(gateway: str, settings) -> tuple[str, str]:
         post_id = post.json()["id"]
         api.get(f"/v1/posts/{post_id}", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
     return token, post_id
-
-
-def write_docs(text: str) -> None:
-    doc = DOCS.read_text()
-    block = f"{DOCS_START}\n{text}\n{DOCS_END}"
-    if DOCS_START in doc:
-        doc = re.sub(re.escape(DOCS_START) + ".*?" + re.escape(DOCS_END), lambda _: block, doc, flags=re.S)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOCS.write_text(doc)
 
 
 def main() -> None:
@@ -137,7 +126,7 @@ def main() -> None:
             f"Reads on two cores / reads on one (medians): {ratio:.2f} (target >= 1.6).",
         ])
         if not args.no_docs:
-            write_docs(text)
+            write_docs(text, DOCS_START, DOCS_END)
         print(f"bench-scaling: two cores / one core = {ratio:.2f} ({two:.0f} / {one:.0f} req/s)")
     except BaseException:
         keep_logs = True
