@@ -31,7 +31,8 @@ def parked_with(amqp_uri: str, marker: bytes, queue: str) -> list[dict]:
             and headers.get("x-original-queue") == queue]
 
 
-def _raw_dead_letters(amqp_uri: str):
+def _raw_dead_letters(amqp_uri: str, drop=lambda body: False):
+    """Every dead letter's (body, headers), each put back unless `drop(body)`."""
     from kombu import Queue
 
     from shared.messaging.amqp import DEAD_LETTER_QUEUE
@@ -44,8 +45,9 @@ def _raw_dead_letters(amqp_uri: str):
                                                           "text/plain"])) is not None:
             messages.append(message)
         for message in messages:
-            found.append((message.body if isinstance(message.body, bytes) else message.body.encode(), message.headers))
-            message.requeue()
+            body = message.body if isinstance(message.body, bytes) else message.body.encode()
+            found.append((body, message.headers))
+            message.ack() if drop(body) else message.requeue()
     return found
 
 
@@ -57,19 +59,7 @@ def leave_no_undecodable_dead_letters(platform):
     """Later tests read the dead letters as JSON: what these tests park is
     taken out again, whatever they assert."""
     yield
-    from kombu import Queue
-
-    from shared.messaging.amqp import DEAD_LETTER_QUEUE
-
-    with Connection(platform.amqp_uri) as conn:
-        queue = Queue(DEAD_LETTER_QUEUE, channel=conn.channel(), no_declare=True)
-        messages = []
-        while (message := queue.get(no_ack=False, accept=["application/json", "application/x-python-serialize",
-                                                          "text/plain"])) is not None:
-            messages.append(message)
-        for message in messages:
-            body = message.body if isinstance(message.body, bytes) else message.body.encode()
-            message.ack() if any(marker in body for marker in MARKERS) else message.requeue()
+    _raw_dead_letters(platform.amqp_uri, drop=lambda body: any(marker in body for marker in MARKERS))
 
 
 def test_undecodable_events_are_parked_and_the_service_keeps_handling(platform, start_service):
