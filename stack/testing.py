@@ -225,6 +225,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def wait_until_answering(url: str, proc: subprocess.Popen, log_path: Path, failure: str,
+                         timeout: float = 30.0) -> None:
+    """Poll `url` until it answers 200; if the process ends or the time runs
+    out, kill it and raise with `failure` and the tail of its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"{failure}:\n{log_path.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+
+
 def die_with_parent() -> None:
     """Run in a child before exec: the kernel sends it SIGTERM when the test
     process dies, even killed, so no orphaned service keeps hammering the

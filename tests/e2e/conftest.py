@@ -2,7 +2,6 @@
 as real processes on this run's vhost and databases."""
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from stack.services import SERVICES
 from shared.settings import REPO_ROOT
-from stack.testing import die_with_parent, free_port, service_env, wait_for
+from stack.testing import die_with_parent, free_port, service_env, wait_for, wait_until_answering
 from tests.contract.openapi_responses import ResponseContract
 
 
@@ -55,17 +54,7 @@ def gateway(platform, services, gateway_env, tmp_path_factory):
         )
     base = f"http://127.0.0.1:{port}"
     gateway_logs[base] = log_path
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"gateway did not become ready:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
+    wait_until_answering(f"{base}/readyz", proc, log_path, "gateway did not become ready")
     yield base
     proc.terminate()
     proc.wait(15)

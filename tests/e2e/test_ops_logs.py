@@ -6,14 +6,13 @@ carries the member's password, e-mail address or tokens."""
 import json
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
 import pytest
 
 from shared.settings import REPO_ROOT
-from stack.testing import die_with_parent, free_port, service_env, wait_for
+from stack.testing import die_with_parent, free_port, service_env, wait_for, wait_until_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -44,17 +43,7 @@ def logged_gateway(platform, services, tmp_path_factory):
             cwd=REPO_ROOT, env=service_env(platform, "gateway"), stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
         )
     gateway = LoggedGateway(f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{gateway.base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"gateway did not become ready:\n{gateway.logs()[-3000:]}")
-        time.sleep(0.2)
+    wait_until_answering(f"{gateway.base}/readyz", proc, log_path, "gateway did not become ready")
     yield gateway
     proc.terminate()
     proc.wait(15)

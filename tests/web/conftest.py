@@ -13,13 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
+from stack.testing import wait_until_answering
 from tests.conftest import STRONG_PASSWORD
 # The platform's fixtures and helpers come through tests/e2e/conftest.py, so
 # moving them elsewhere changes that one file.
@@ -59,17 +59,7 @@ def web(platform, gateway, tmp_path_factory):  # noqa: F811
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"web app did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
+    wait_until_answering(f"{base}/healthz", proc, log_path, "web app did not start")
     yield base
     proc.terminate()
     proc.wait(15)

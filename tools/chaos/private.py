@@ -39,7 +39,7 @@ from shared.keys import write_key_pair
 from shared.settings import REPO_ROOT, Settings
 from stack.bootstrap import bootstrap
 from stack.services import SERVICES
-from stack.testing import ServiceProcess, die_with_parent, free_port, service_env
+from stack.testing import ServiceProcess, die_with_parent, free_port, service_env, wait_until_answering
 from tools.chaos import experiments
 from tools.chaos.cluster import Cluster
 from tools.chaos.load import admin_headers
@@ -172,18 +172,8 @@ class Gateway:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gateway", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.address}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                raise RuntimeError(f"the gateway did not become ready:\n"
-                                   f"{(self.log_dir / 'gateway.log').read_text()[-3000:]}")
-            time.sleep(0.3)
+        wait_until_answering(f"{self.address}/readyz", self.process, self.log_dir / "gateway.log",
+                             "the gateway did not become ready", timeout)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
