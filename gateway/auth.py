@@ -22,6 +22,7 @@ from starlette.types import Scope
 from gateway.errors import ProblemError, unauthorized
 from shared.caller import ROLES as SHARED_ROLES
 from shared.caller import Caller
+from shared.caller_token import drop_oldest
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,7 @@ class TokenVerifier:
             raise unauthorized("Le jeton d'accès a expiré.")
         verified = self._verify(token)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
-            for old in list(self._verified)[: VERIFIED_CACHE_SIZE // 4]:
-                del self._verified[old]
+            drop_oldest(self._verified)
         self._verified[token] = verified
         return verified
 

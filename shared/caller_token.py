@@ -118,7 +118,7 @@ class CallerSigner:
             return known[0]
         token = self.sign(context, audience)
         if len(self._signed) >= CACHE_SIZE:
-            _drop_oldest(self._signed)
+            drop_oldest(self._signed)
         # From the second `sign` counts in (iat is whole seconds, rounded down).
         self._signed[key] = (token, int(now) + self._ttl * REUSE_FRACTION)
         return token
@@ -155,7 +155,7 @@ class CallerVerifier:
             raise CallerTokenError(f"caller context refused: {type(exc).__name__}") from None
         caller = {key: str(claims[claim]) for key, claim in _CLAIMS.items() if claims.get(claim)}
         if len(self._verified) >= CACHE_SIZE:
-            _drop_oldest(self._verified)
+            drop_oldest(self._verified)
         # PyJWT accepts a token until exp + leeway: so does the cache.
         self._verified[token] = (caller, float(claims["exp"]) + LEEWAY_SECONDS)
         return dict(caller)
@@ -172,7 +172,7 @@ class CallerVerifier:
         return trusted
 
 
-def _drop_oldest(entries: dict) -> None:
+def drop_oldest(entries: dict) -> None:
     """Forget the oldest quarter of a bounded cache (insertion order)."""
     for key in list(entries)[: max(1, len(entries) // 4)]:
         del entries[key]
