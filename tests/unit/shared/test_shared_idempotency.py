@@ -10,8 +10,7 @@ import pytest
 from shared.chassis import creates
 from shared.db import idempotency
 from shared.db.idempotency import IdempotentRequest, Replay, claim, idempotency_keys, request_hash
-from shared.db.tables import outbox
-from shared.db.unit_of_work import SqlUnitOfWork
+from shared.db.unit_of_work import OUTBOX_SQL, SqlUnitOfWork
 from shared.errors import Conflict, ValidationFailed
 from tests.unit.shared.test_shared_unit_of_work import published
 
@@ -41,6 +40,12 @@ class ScriptedSession:
     def execute(self, statement, params=None):
         self.log.append(("execute", statement, params))
         return Result(self.answers.pop(0) if self.answers else None)
+
+    def connection(self):
+        return self
+
+    def exec_driver_sql(self, statement, params=None):
+        return self.execute(statement, params)
 
     def flush(self):
         self.log.append(("flush",))
@@ -109,7 +114,7 @@ def test_the_handlers_commit_is_held_until_the_answer_is_recorded_in_the_same_tr
         uow.record(published())
         uow.commit()  # the handler's
         assert ("commit",) not in session.log
-        assert session.log[-1] == ("flush",) and session.log[-2][1].table is outbox
+        assert session.log[-1] == ("flush",) and session.log[-2][1] == OUTBOX_SQL
         uow.finish_idempotent({"id": "p1"}, NOW)
     kinds = [entry[0] if entry[0] != "execute" else getattr(entry[1], "table", None) for entry in session.log]
     assert kinds.index(idempotency_keys) < kinds.index("commit")

@@ -4,8 +4,7 @@ import uuid
 from datetime import datetime, timezone
 
 from shared.contracts.posts import PostPublished
-from shared.db.tables import outbox
-from shared.db.unit_of_work import SqlUnitOfWork
+from shared.db.unit_of_work import OUTBOX_SQL, SqlUnitOfWork
 
 NOW = datetime(2025, 3, 4, 9, 30, tzinfo=timezone.utc)
 
@@ -15,6 +14,12 @@ class RecordingSession:
         self.log = log
 
     def execute(self, statement, params=None):
+        self.log.append(("execute", statement, params))
+
+    def connection(self):
+        return self
+
+    def exec_driver_sql(self, statement, params=None):
         self.log.append(("execute", statement, params))
 
     def commit(self):
@@ -54,8 +59,8 @@ def test_commit_writes_outbox_rows_before_committing_the_transaction():
     kinds = [entry[0] for entry in log]
     assert kinds[:2] == ["execute", "commit"]
     _, statement, rows = log[0]
-    assert statement.table is outbox
-    assert rows == [
+    assert statement == OUTBOX_SQL
+    assert [{**row, "envelope": row["envelope"].obj} for row in rows] == [
         {
             "event_id": env.event_id,
             "event_type": "posts.post_published",
@@ -64,7 +69,7 @@ def test_commit_writes_outbox_rows_before_committing_the_transaction():
             "envelope": env.model_dump(mode="json"),
         }
     ]
-    json.dumps(rows[0]["envelope"])
+    json.dumps(rows[0]["envelope"].obj)
 
 
 def test_recorded_envelope_carries_the_correlation_id():
