@@ -18,7 +18,7 @@ entrypoint: contextvars.ContextVar[str | None] = contextvars.ContextVar("entrypo
 # Keys whose values must never be written to a log, whatever logs them: a key
 # is secret when its lower-cased name contains one of these words
 # ("new_password", "X-Auth-Token", "client_secret", "Authorization", "cookie").
-SECRET_KEY_WORDS = ("password", "passwd", "token", "secret", "authorization", "cookie", "api_key", "apikey")
+SECRET_KEY_WORDS = ("password", "passwd", "token", "secret", "authorization", "cookie", "api_key", "api-key", "apikey")
 # Kept for callers that test membership of a plain key.
 SECRET_KEYS = {"password", "refresh_token", "access_token", "authorization", "token", "secret"}
 REDACTED = "[redacted]"

@@ -30,3 +30,7 @@ def test_a_plain_text_skips_the_substitutions(monkeypatch):
 ])
 def test_every_kind_of_secret_is_still_masked(text, hidden):
     assert hidden not in redact_text(text)
+
+
+def test_a_header_named_x_api_key_is_a_secret_key():
+    assert platform_logging.redact({"X-Api-Key": "k-123456"}) == {"X-Api-Key": platform_logging.REDACTED}
