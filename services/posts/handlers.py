@@ -5,7 +5,7 @@ from datetime import datetime
 
 from services.posts import domain
 from services.posts.models import Post
-from services.posts.views import AUTHOR_ID, CREATED_AT, ID, PINNED, STATUS, comment_view, post_page, post_view, row_view
+from services.posts.views import AUTHOR_ID, CREATED_AT, ID, PINNED, STATUS, comment_view, post_view, row_view
 from shared.api.base import Page
 from shared.api.posts import PostFilters, PostIn, PostPatch, TopicIn
 from shared.caller import Caller
@@ -206,16 +206,21 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
         "agency": filters.agency, "unanswered": filters.unanswered,
     }
     text = (filters.q or "").strip()
+    uow.read_only()
     if text:
         after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
         found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
-        more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
-        posts = [post for post, _rank in found[: filters.limit]]
-        return post_page(uow, posts, caller, more)
-    after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
-    found = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
-    more = paging.next_cursor("posts.list", found, filters.limit, lambda post: (post.created_at, str(post.id)))
-    return post_page(uow, found[: filters.limit], caller, more)
+        more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row.rank, row.created_at, str(row.id)))
+    else:
+        after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
+        found = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
+        more = paging.next_cursor("posts.list", found, filters.limit, lambda row: (row.created_at, str(row.id)))
+    # Read in autocommit, a post may change between the two queries: one
+    # removed, or no longer visible to the caller, in between is left out.
+    rows = uow.posts.views([row.id for row in found[: filters.limit]], viewer)
+    items = [row_view(row, caller) for row in rows
+             if row[STATUS] != "removed" and domain.visible_to(row[STATUS], row[AUTHOR_ID], caller)]
+    return {"items": items, "next_cursor": more}
 
 
 def feed(uow, caller: Caller, query: dict) -> dict:

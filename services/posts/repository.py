@@ -120,12 +120,6 @@ class PostRepository:
             return []
         return self.session.connection().exec_driver_sql(_VIEWS_SQL, {"ids": list(ids), "viewer": viewer_id}).all()
 
-    def by_ids(self, ids: list) -> list[Post]:
-        if not ids:
-            return []
-        found = {p.id: p for p in self.session.scalars(select(Post).where(Post.id.in_(ids)))}
-        return [found[i] for i in ids if i in found]
-
     def rekey_author(self, author_id, new_id) -> int:
         return self.session.execute(update(Post).where(Post.author_id == author_id).values(author_id=new_id)).rowcount
 
@@ -150,15 +144,16 @@ class PostRepository:
 
     # Reading: keyset pages, newest first.
     def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None,
-             limit=20) -> list[Post]:
-        """Published posts matching the filters; the viewer's own posts in
-        every status but removed when they filter on themselves."""
+             limit=20) -> list[tuple]:
+        """(id, created_at) of the published posts matching the filters; the
+        viewer's own posts in every status but removed when they filter on
+        themselves. `views` reads the posts."""
         own = author_id is not None and author_id == viewer_id
         if topic is not None and not own:
-            stmt = select(Post).join(PostTopic, PostTopic.post_id == Post.id).where(PostTopic.topic == topic)
+            stmt = select(Post.id, Post.created_at).join(PostTopic, PostTopic.post_id == Post.id).where(PostTopic.topic == topic)
             key = (PostTopic.created_at, PostTopic.post_id)
         else:
-            stmt = select(Post)
+            stmt = select(Post.id, Post.created_at)
             key = (Post.created_at, Post.id)
             if topic is not None:
                 stmt = stmt.where(Post.topics.contains([topic]))
@@ -174,12 +169,13 @@ class PostRepository:
         if after is not None:
             stmt = stmt.where(tuple_(*key) < tuple_(literal(after[0]), literal(after[1])))
         stmt = stmt.order_by(key[0].desc(), key[1].desc()).limit(limit)
-        return list(self.session.scalars(stmt))
+        return self.session.execute(stmt).all()
 
     def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None, limit=20,
-               candidates: int = SEARCH_CANDIDATES) -> list[tuple[Post, float]]:
-        """Published posts matching `text` (French, stems and accents folded),
-        best first: the `candidates` most recent matches (GIN index), ranked."""
+               candidates: int = SEARCH_CANDIDATES) -> list[tuple]:
+        """(id, rank, created_at) of the published posts matching `text`
+        (French, stems and accents folded), best first: the `candidates` most
+        recent matches (GIN index), ranked. `views` reads the posts."""
         if not self.session.scalar(select(func.numnode(_tsquery(text)))):
             return []  # only stop words: nothing to look for
         query = _tsquery(text)
@@ -204,17 +200,14 @@ class PostRepository:
         ranked = select(
             pool.c.id, pool.c.created_at, cast(func.ts_rank_cd(pool.c.search, query, 1), Float).label("rank")
         ).subquery("ranked")
-        stmt = select(ranked.c.id, ranked.c.rank)
+        stmt = select(ranked.c.id, ranked.c.rank, ranked.c.created_at)
         if after is not None:
             stmt = stmt.where(
                 tuple_(ranked.c.rank, ranked.c.created_at, ranked.c.id)
                 < tuple_(literal(after[0], Float), literal(after[1]), literal(after[2]))
             )
         stmt = stmt.order_by(ranked.c.rank.desc(), ranked.c.created_at.desc(), ranked.c.id.desc()).limit(limit)
-        rows = self.session.execute(stmt).all()
-        posts = self.by_ids([r.id for r in rows])
-        ranks = {r.id: r.rank for r in rows}
-        return [(p, ranks[p.id]) for p in posts]
+        return self.session.execute(stmt).all()
 
     def feed(self, viewer_id, *, agency: str | None, after: tuple | None = None, limit: int = 20) -> list[tuple]:
         """A feed page as rows of views.VIEW_COLUMNS (`pinned`: in this feed),

@@ -89,13 +89,3 @@ def comment_view(comment: Comment, author: Author | None, caller: Caller, post: 
         view["moderation_reason"] = comment.moderation_reason
     return view
 
-
-def post_page(uow, posts: list[Post], caller: Caller, next_cursor: str | None, pinned: dict | None = None) -> dict:
-    authors = uow.authors.get_many([p.author_id for p in posts])
-    mine = uow.reactions.of_user(caller.id, [p.id for p in posts]) if posts else {}
-    items = [
-        post_view(p, authors.get(p.author_id), caller, mine.get(p.id), None if pinned is None else pinned[p.id])
-        for p in posts
-    ]
-    return {"items": items, "next_cursor": next_cursor}
-

@@ -352,6 +352,27 @@ def test_a_post_read_from_the_database_looks_like_the_post_its_author_just_wrote
     assert call(sessions, handlers.get_post, author, written["id"]) == written
 
 
+def test_a_list_page_reads_ids_then_views_without_a_transaction(sessions):
+    """The page's ids (and sort keys), then the posts with their authors and
+    the reader's reactions: two statements in autocommit, where it was three
+    in a transaction (and ORM objects for every post); a search adds only its
+    stop-word check."""
+    agency = f"AG-{uuid.uuid4().hex[:6]}"
+    author, reader = member(agency=agency), member(agency=agency)
+    word = f"zl{uuid.uuid4().hex[:6]}"
+    ids = [publish(sessions, author, f"Liste {word} {n}", "corps", at=T0 + timedelta(minutes=n)) for n in range(3)]
+    call(sessions, conversation.add_reaction, reader, ids[0], {"type": "support"}, T0)
+    page, sent, open_transaction = statements_and_transaction(sessions, handlers.list_posts, reader,
+                                                              {"agency": agency, "limit": 2})
+    assert len(sent) == 2 and not open_transaction, sent
+    assert [i["id"] for i in page["items"]] == [ids[2], ids[1]] and page["next_cursor"]
+    rest = call(sessions, handlers.list_posts, reader, {"agency": agency, "limit": 2, "cursor": page["next_cursor"]})
+    assert [i["id"] for i in rest["items"]] == [ids[0]] and rest["items"][0]["my_reactions"] == ["support"]
+    found, sent, open_transaction = statements_and_transaction(sessions, handlers.list_posts, reader, {"q": word})
+    assert len(sent) == 3 and not open_transaction, sent
+    assert [i["id"] for i in found["items"]] == [ids[2], ids[1], ids[0]]
+
+
 def test_creating_a_post_opens_no_transaction_after_its_commit(sessions):
     author = member()
     with PostsUnitOfWork(sessions) as uow:
