@@ -5,7 +5,7 @@ from datetime import datetime
 
 from services.posts import domain
 from services.posts.models import Post
-from services.posts.views import AUTHOR_ID, CREATED_AT, ID, PINNED, STATUS, comment_view, post_view, row_view
+from services.posts.views import AUTHOR_ID, CREATED_AT, ID, PINNED, STATUS, comment_view, iso_time, post_view, row_view
 from shared.api.base import Page
 from shared.api.posts import PostFilters, PostIn, PostPatch, TopicIn
 from shared.caller import Caller
@@ -231,7 +231,7 @@ def feed(uow, caller: Caller, query: dict) -> dict:
     after = paging.decode(page.cursor, "posts.feed", (bool, datetime, uuid.UUID))
     uow.read_only()
     rows = uow.posts.feed(viewer, agency=caller.agency_code, after=after, limit=page.limit + 1)
-    more = paging.next_cursor("posts.feed", rows, page.limit, lambda row: (row[PINNED], row[CREATED_AT], row[ID]))
+    more = paging.next_cursor("posts.feed", rows, page.limit, lambda row: (row[PINNED], iso_time(row[CREATED_AT]), row[ID]))
     return {"items": [row_view(row, caller) for row in rows[: page.limit]], "next_cursor": more}
 
 
