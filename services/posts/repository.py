@@ -77,7 +77,9 @@ def _feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
             + f" ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"
         )
     return (
-        "WITH reader_topics AS (SELECT t.topic FROM authors m CROSS JOIN jsonb_array_elements_text(m.topics) AS t (topic)"
+        # an erased member's copy holds JSON null for topics: no topics
+        "WITH reader_topics AS (SELECT t.topic FROM authors m CROSS JOIN"
+        " jsonb_array_elements_text(CASE jsonb_typeof(m.topics) WHEN 'array' THEN m.topics END) AS t (topic)"
         " WHERE m.id = %(viewer)s), "
         f"page AS (SELECT merged.id, merged.pinned, merged.created_at FROM (({other}) UNION ({topical})) merged"
         f" ORDER BY merged.pinned DESC, merged.created_at DESC, merged.id DESC LIMIT {limit}) "

@@ -340,6 +340,13 @@ def test_a_reader_with_neither_an_agency_nor_topics_sees_every_published_post_ne
     page = call(sessions, handlers.feed, nobody, {"limit": 1})
     rest = call(sessions, handlers.feed, nobody, {"limit": 1, "cursor": page["next_cursor"]})
     assert [i["id"] for i in page["items"] + rest["items"]] == [newest, before] and rest["next_cursor"]
+    # An erased member's copy (a tombstone: topics are JSON null) reads as no topics.
+    erased = Caller(str(uuid.uuid4()), "job_seeker", None)
+    with PostsUnitOfWork(sessions) as uow:
+        uow.authors.rename(ProfileUpdated(user_id=erased.id, display_name="Partie", topics=["industrie"], updated_at=T0))
+        uow.authors.erase(UserErased(user_id=erased.id, erased_at=T0))
+        uow.commit()
+    assert [i["id"] for i in call(sessions, handlers.feed, erased, {"limit": 2})["items"]] == [newest, before]
 
 
 def test_a_post_read_from_the_database_looks_like_the_post_its_author_just_wrote(sessions):
