@@ -47,14 +47,17 @@ _VIEWS_SQL = (
 )
 
 
-def _feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
+@lru_cache(maxsize=64)
+def feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
     """A feed page in one statement: the reader's topics from their copy,
     their agency's published posts (pinned first) and each topic's newest
     posts from elsewhere, each branch an ordered index scan bounded by the
     page size (ix_posts_agency_feed, ix_post_topics_page, ix_posts_published),
     merged, then read as views. A reader with neither an agency nor topics
     sees every published post. `cursor`: None, "pinned" (the last item was
-    pinned: the unpinned branches start from the top) or "unpinned"."""
+    pinned: the unpinned branches start from the top) or "unpinned". The
+    limit is written in the text, not bound: a plan PostgreSQL keeps for a
+    prepared statement would otherwise guess it."""
     after = "(%(after_created)s, %(after_id)s)"
     topical = (
         "SELECT pt.post_id AS id, false AS pinned, pt.created_at FROM reader_topics w CROSS JOIN LATERAL "
@@ -86,11 +89,6 @@ def _feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
         f"SELECT {_views_json('page.pinned DESC, page.created_at DESC, page.id DESC', 'page.pinned')}"
         " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
     )
-
-
-@lru_cache(maxsize=64)
-def feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
-    return _feed_sql(agency, cursor, limit)
 
 
 class PostsUnitOfWork(SqlUnitOfWork):
