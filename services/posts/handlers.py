@@ -207,14 +207,14 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
     }
     text = (filters.q or "").strip()
     uow.read_only()
-    if text:
-        after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
-        found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
-        more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row.rank, row.created_at, str(row.id)))
-    else:
+    if not text:
         after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
-        found = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
-        more = paging.next_cursor("posts.list", found, filters.limit, lambda row: (row.created_at, str(row.id)))
+        rows = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
+        more = paging.next_cursor("posts.list", rows, filters.limit, lambda row: (iso_time(row[CREATED_AT]), row[ID]))
+        return {"items": [row_view(row, caller) for row in rows[: filters.limit]], "next_cursor": more}
+    after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
+    found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
+    more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row.rank, row.created_at, str(row.id)))
     # Read in autocommit, a post may change between the two queries: one
     # removed, or no longer visible to the caller, in between is left out.
     rows = uow.posts.views([row.id for row in found[: filters.limit]], viewer)

@@ -47,6 +47,35 @@ _VIEWS_SQL = (
 )
 
 
+@lru_cache(maxsize=256)
+def list_sql(topic: bool, own: bool, kind: bool, author: bool, agency: bool, unanswered: bool, after: bool,
+             limit: int) -> str:
+    """A page of posts matching the filters present, newest first, read as
+    views in one statement. Through post_topics (the topics of published
+    posts, indexed by topic) for a topic, except on one's own posts, which
+    may be unpublished."""
+    where = []
+    if topic and not own:
+        source, key = "posts p JOIN post_topics pt ON pt.post_id = p.id", ("pt.created_at", "pt.post_id")
+        where.append("pt.topic = %(topic)s")
+    else:
+        source, key = "posts p", ("p.created_at", "p.id")
+        if topic:
+            where.append("p.topics @> %(topics)s::jsonb")
+        where.append("p.status <> 'removed'" if own else "p.status = 'published'")
+    for present, condition in ((kind, "p.kind = %(kind)s"), (author, "p.author_id = %(author)s"),
+                               (agency, "p.agency_code = %(agency)s"), (unanswered, "p.comment_count = 0"),
+                               (after, f"({key[0]}, {key[1]}) < (%(after_created)s, %(after_id)s)")):
+        if present:
+            where.append(condition)
+    page = (f"SELECT {key[1]} AS id, {key[0]} AS created_at FROM {source} WHERE {' AND '.join(where)}"
+            f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT {limit}")
+    return (
+        f"WITH page AS ({page}) SELECT {_views_json('page.created_at DESC, page.id DESC')}"
+        " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
+    )
+
+
 @lru_cache(maxsize=64)
 def feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
     """A feed page in one statement: the reader's topics from their copy,
@@ -150,32 +179,20 @@ class PostRepository:
 
     # Reading: keyset pages, newest first.
     def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None,
-             limit=20) -> list[tuple]:
-        """(id, created_at) of the published posts matching the filters; the
-        viewer's own posts in every status but removed when they filter on
-        themselves. `views` reads the posts."""
+             limit=20) -> list:
+        """Rows of views.VIEW_COLUMNS, newest first, in one statement (see
+        `list_sql`): published posts matching the filters; the viewer's own
+        posts in every status but removed when they filter on themselves.
+        `after`: the (created_at, id) of the last row seen."""
         own = author_id is not None and author_id == viewer_id
-        if topic is not None and not own:
-            stmt = select(Post.id, Post.created_at).join(PostTopic, PostTopic.post_id == Post.id).where(PostTopic.topic == topic)
-            key = (PostTopic.created_at, PostTopic.post_id)
-        else:
-            stmt = select(Post.id, Post.created_at)
-            key = (Post.created_at, Post.id)
-            if topic is not None:
-                stmt = stmt.where(Post.topics.contains([topic]))
-            stmt = stmt.where(Post.status != "removed" if own else Post.status == "published")
-        if kind is not None:
-            stmt = stmt.where(Post.kind == kind)
-        if author_id is not None:
-            stmt = stmt.where(Post.author_id == author_id)
-        if agency is not None:
-            stmt = stmt.where(Post.agency_code == agency)
-        if unanswered:
-            stmt = stmt.where(Post.comment_count == 0)
+        params = {"viewer": viewer_id, "topic": topic, "kind": kind, "author": author_id, "agency": agency}
+        if topic is not None and own:
+            params["topics"] = json.dumps([topic])
         if after is not None:
-            stmt = stmt.where(tuple_(*key) < tuple_(literal(after[0]), literal(after[1])))
-        stmt = stmt.order_by(key[0].desc(), key[1].desc()).limit(limit)
-        return self.session.execute(stmt).all()
+            params.update(after_created=after[0], after_id=after[1])
+        sql = list_sql(topic is not None, own, kind is not None, author_id is not None, agency is not None,
+                       bool(unanswered), after is not None, int(limit))
+        return json.loads(self.session.connection().exec_driver_sql(sql, params).scalar())
 
     def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None, limit=20,
                candidates: int = SEARCH_CANDIDATES) -> list[tuple]:
