@@ -418,9 +418,6 @@ class FakePosts:
         self.locked.append(post_id)
         return self.rows.get(post_id)
 
-    def by_ids(self, ids):
-        return [self.rows[i] for i in ids if i in self.rows]
-
     def views(self, ids, viewer_id):
         from services.posts.views import view_row
 
