@@ -153,7 +153,8 @@ class PostRepository:
         with the viewer's reactions: one query."""
         if not ids:
             return []
-        return json.loads(self.session.connection().exec_driver_sql(_VIEWS_SQL, {"ids": list(ids), "viewer": viewer_id}).scalar())
+        params = {"ids": list(ids), "viewer": viewer_id}
+        return json.loads(self.session.connection().exec_driver_sql(_VIEWS_SQL, params).scalar())
 
     def rekey_author(self, author_id, new_id) -> int:
         return self.session.execute(update(Post).where(Post.author_id == author_id).values(author_id=new_id)).rowcount

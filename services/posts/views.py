@@ -14,7 +14,9 @@ VIEW_COLUMNS = (
     "reactions_thanks", "reactions_support", "mine", "accepted_comment_id", "validated_by_advisor", "pinned",
     "moderation_reason",
 )
-ID, AUTHOR_ID, STATUS, CREATED_AT, PINNED = (VIEW_COLUMNS.index(name) for name in ("id", "author_id", "status", "created_at", "pinned"))
+ID, AUTHOR_ID, STATUS, CREATED_AT, PINNED = (
+    VIEW_COLUMNS.index(name) for name in ("id", "author_id", "status", "created_at", "pinned")
+)
 
 
 def iso_time(text: str | None) -> str | None:
