@@ -148,7 +148,7 @@ class PostRepository:
     def get_for_update(self, post_id) -> Post | None:
         return self.session.get(Post, post_id, with_for_update=True, populate_existing=True)
 
-    def views(self, ids: list, viewer_id) -> list[tuple]:
+    def views(self, ids: list, viewer_id) -> list[list]:
         """Rows of views.VIEW_COLUMNS for each of `ids` found, in their order,
         with the viewer's reactions: one query."""
         if not ids:
@@ -180,7 +180,7 @@ class PostRepository:
 
     # Reading: keyset pages, newest first.
     def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None,
-             limit=20) -> list:
+             limit=20) -> list[list]:
         """Rows of views.VIEW_COLUMNS, newest first, in one statement (see
         `list_sql`): published posts matching the filters; the viewer's own
         posts in every status but removed when they filter on themselves.
@@ -233,7 +233,7 @@ class PostRepository:
         stmt = stmt.order_by(ranked.c.rank.desc(), ranked.c.created_at.desc(), ranked.c.id.desc()).limit(limit)
         return self.session.execute(stmt).all()
 
-    def feed(self, viewer_id, *, agency: str | None, after: tuple | None = None, limit: int = 20) -> list[tuple]:
+    def feed(self, viewer_id, *, agency: str | None, after: tuple | None = None, limit: int = 20) -> list[list]:
         """A feed page as rows of views.VIEW_COLUMNS (`pinned`: in this feed),
         in feed order, in one statement (see `_feed_sql`): published posts of
         `agency` (its pinned ones first) and of the viewer's topics from
