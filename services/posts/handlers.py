@@ -5,7 +5,7 @@ from datetime import datetime
 
 from services.posts import domain
 from services.posts.models import Post
-from services.posts.views import comment_view, post_page, post_view
+from services.posts.views import AUTHOR_ID, CREATED_AT, ID, PINNED, STATUS, comment_view, iso_time, post_view, row_view
 from shared.api.base import Page
 from shared.api.posts import PostFilters, PostIn, PostPatch, TopicIn
 from shared.caller import Caller
@@ -118,10 +118,9 @@ def get_post(uow, caller: Caller, post_id: str) -> dict:
     viewer = caller_uuid(caller)
     uow.read_only()
     found = uow.posts.views([parse_id(post_id)], viewer)
-    if not found or not domain.visible_to(found[0][0].status, str(found[0][0].author_id), caller):
+    if not found or not domain.visible_to(found[0][STATUS], found[0][AUTHOR_ID], caller):
         raise NotFound(POST_NOT_FOUND)
-    post, author, mine = found[0]
-    return post_view(post, author, caller, mine)
+    return row_view(found[0], caller)
 
 
 def edit_post(uow, caller: Caller, post_id: str, data: dict, now: datetime) -> dict:
@@ -207,16 +206,21 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
         "agency": filters.agency, "unanswered": filters.unanswered,
     }
     text = (filters.q or "").strip()
-    if text:
-        after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
-        found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
-        more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row[1], row[0].created_at, str(row[0].id)))
-        posts = [post for post, _rank in found[: filters.limit]]
-        return post_page(uow, posts, caller, more)
-    after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
-    found = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
-    more = paging.next_cursor("posts.list", found, filters.limit, lambda post: (post.created_at, str(post.id)))
-    return post_page(uow, found[: filters.limit], caller, more)
+    uow.read_only()
+    if not text:
+        after = paging.decode(filters.cursor, "posts.list", (datetime, uuid.UUID))
+        rows = uow.posts.page(viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
+        more = paging.next_cursor("posts.list", rows, filters.limit, lambda row: (iso_time(row[CREATED_AT]), row[ID]))
+        return {"items": [row_view(row, caller) for row in rows[: filters.limit]], "next_cursor": more}
+    after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
+    found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
+    more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row.rank, row.created_at, str(row.id)))
+    # Read in autocommit, a post may change between the two queries: one
+    # removed, or no longer visible to the caller, in between is left out.
+    rows = uow.posts.views([row.id for row in found[: filters.limit]], viewer)
+    items = [row_view(row, caller) for row in rows
+             if row[STATUS] != "removed" and domain.visible_to(row[STATUS], row[AUTHOR_ID], caller)]
+    return {"items": items, "next_cursor": more}
 
 
 def feed(uow, caller: Caller, query: dict) -> dict:
@@ -226,15 +230,9 @@ def feed(uow, caller: Caller, query: dict) -> dict:
     page = parse(Page, query)
     after = paging.decode(page.cursor, "posts.feed", (bool, datetime, uuid.UUID))
     uow.read_only()
-    member = uow.authors.get(viewer)
-    topics = list(member.topics or []) if member is not None else []
-    found = uow.posts.feed(agency=caller.agency_code, topics=topics, after=after, limit=page.limit + 1)
-    pinned = dict(found)
-    # Read in autocommit, a post may go between the two queries: it is left out.
-    views = uow.posts.views([post_id for post_id, _ in found], viewer)
-    more = paging.next_cursor("posts.feed", views, page.limit, lambda v: (pinned[v[0].id], v[0].created_at, str(v[0].id)))
-    items = [post_view(post, author, caller, mine, pinned[post.id]) for post, author, mine in views[: page.limit]]
-    return {"items": items, "next_cursor": more}
+    rows = uow.posts.feed(viewer, agency=caller.agency_code, after=after, limit=page.limit + 1)
+    more = paging.next_cursor("posts.feed", rows, page.limit, lambda row: (row[PINNED], iso_time(row[CREATED_AT]), row[ID]))
+    return {"items": [row_view(row, caller) for row in rows[: page.limit]], "next_cursor": more}
 
 
 # ---------------------------------------------------------------- GDPR

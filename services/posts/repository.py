@@ -1,10 +1,12 @@
 """posts' unit of work and data access."""
+import json
 from datetime import datetime
-from typing import NamedTuple
+from functools import lru_cache
 
-from sqlalchemy import Float, String, and_, bindparam, cast, func, literal, literal_column, or_, select, true, tuple_, union, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import Float, String, and_, cast, func, literal, literal_column, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
 
+from services.posts.views import VIEW_COLUMNS
 from services.posts.models import SEARCH_CONFIG, Author, Comment, Mute, Post, PostTopic, Reaction, Topic
 from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
@@ -16,32 +18,106 @@ SEARCH_CANDIDATES = 1000
 REACTION_COLUMNS = {"helpful": Post.reactions_helpful, "thanks": Post.reactions_thanks, "support": Post.reactions_support}
 
 
-# Posts with their author's copy and one viewer's reaction types, built once
-# (building the statement on every read cost more than running it), as plain
-# rows: a read needs no ORM objects, whose identity map and state tracking
-# were most of a feed page's time in the service.
-_POSTS, _AUTHORS = Post.__table__, Author.__table__
-_VIEWS = (
-    select(
-        *_POSTS.c,
-        _AUTHORS.c.id.label("author_copy_id"),
-        _AUTHORS.c.display_name.label("author_display_name"),
-        _AUTHORS.c.erased_at.label("author_erased_at"),
-        select(func.array_agg(Reaction.type))
-        .where(Reaction.post_id == _POSTS.c.id, Reaction.user_id == bindparam("viewer", type_=Reaction.user_id.type))
-        .scalar_subquery()
-        .label("mine"),
-    )
-    .select_from(_POSTS.outerjoin(_AUTHORS, _AUTHORS.c.id == _POSTS.c.author_id))
-    .where(_POSTS.c.id.in_(bindparam("ids", expanding=True)))
+# Reads of posts as views (services/posts/views.py VIEW_COLUMNS): plain SQL
+# run as is (exec_driver_sql: no statement to build, compile or look up in a
+# cache per call), answering the whole page as one JSON array of rows, ids
+# as text: one value to decode (json.loads, in C) where 24 typed columns per
+# row cost more than the query itself (psycopg's and SQLAlchemy's handling
+# of each column, each row and each value). A feed page cost three round
+# trips and the compilation of a union per call: most of posts' CPU per
+# page (issue 17).
+_VIEW_EXPRESSIONS = {
+    "id": "p.id::text", "author_id": "p.author_id::text", "author_name": "a.display_name",
+    "author_erased": "a.erased_at IS NOT NULL", "accepted_comment_id": "p.accepted_comment_id::text",
+    # the viewer's reaction types
+    "mine": "(SELECT array_agg(r.type) FROM reactions r WHERE r.post_id = p.id AND r.user_id = %(viewer)s)",
+}
+
+
+def _views_json(order_by: str, pinned: str = "p.pinned") -> str:
+    """The select list of a page of views: one JSON array of VIEW_COLUMNS rows, in `order_by`."""
+    columns = ", ".join(_VIEW_EXPRESSIONS.get(name, pinned if name == "pinned" else f"p.{name}") for name in VIEW_COLUMNS)
+    return f"coalesce(json_agg(json_build_array({columns}) ORDER BY {order_by}), '[]')::text"
+
+
+# Posts by id, in the order of `ids`, with their author's copy (or nothing).
+_VIEWS_SQL = (
+    f"SELECT {_views_json('wanted.n')} FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS wanted (id, n) "
+    "JOIN posts p ON p.id = wanted.id LEFT JOIN authors a ON a.id = p.author_id"
 )
 
 
-class AuthorCopy(NamedTuple):
-    """What a view shows of an author (views.author_view reads these two)."""
+@lru_cache(maxsize=256)
+def list_sql(topic: bool, own: bool, kind: bool, author: bool, agency: bool, unanswered: bool, after: bool,
+             limit: int) -> str:
+    """A page of posts matching the filters present, newest first, read as
+    views in one statement. Through post_topics (the topics of published
+    posts, indexed by topic) for a topic, except on one's own posts, which
+    may be unpublished."""
+    where = []
+    if topic and not own:
+        source, key = "posts p JOIN post_topics pt ON pt.post_id = p.id", ("pt.created_at", "pt.post_id")
+        where.append("pt.topic = %(topic)s")
+    else:
+        source, key = "posts p", ("p.created_at", "p.id")
+        if topic:
+            where.append("p.topics @> %(topics)s::jsonb")
+        where.append("p.status <> 'removed'" if own else "p.status = 'published'")
+    for present, condition in ((kind, "p.kind = %(kind)s"), (author, "p.author_id = %(author)s"),
+                               (agency, "p.agency_code = %(agency)s"), (unanswered, "p.comment_count = 0"),
+                               (after, f"({key[0]}, {key[1]}) < (%(after_created)s, %(after_id)s)")):
+        if present:
+            where.append(condition)
+    page = (f"SELECT {key[1]} AS id, {key[0]} AS created_at FROM {source} WHERE {' AND '.join(where)}"
+            f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT {limit}")
+    return (
+        f"WITH page AS ({page}) SELECT {_views_json('page.created_at DESC, page.id DESC')}"
+        " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
+    )
 
-    display_name: str | None
-    erased_at: datetime | None
+
+@lru_cache(maxsize=64)
+def feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
+    """A feed page in one statement: the reader's topics from their copy,
+    their agency's published posts (pinned first) and each topic's newest
+    posts from elsewhere, each branch an ordered index scan bounded by the
+    page size (ix_posts_agency_feed, ix_post_topics_page, ix_posts_published),
+    merged, then read as views. A reader with neither an agency nor topics
+    sees every published post. `cursor`: None, "pinned" (the last item was
+    pinned: the unpinned branches start from the top) or "unpinned". The
+    limit is written in the text, not bound: a plan PostgreSQL keeps for a
+    prepared statement would otherwise guess it."""
+    after = "(%(after_created)s, %(after_id)s)"
+    topical = (
+        "SELECT pt.post_id AS id, false AS pinned, pt.created_at FROM reader_topics w CROSS JOIN LATERAL "
+        "(SELECT pt.post_id, pt.created_at FROM post_topics pt WHERE pt.topic = w.topic"
+        + (" AND pt.agency_code IS DISTINCT FROM %(agency)s" if agency else "")
+        + (f" AND (pt.created_at, pt.post_id) < {after}" if cursor == "unpinned" else "")
+        + f" ORDER BY pt.created_at DESC, pt.post_id DESC LIMIT {limit}) pt"
+    )
+    if agency:
+        other = (
+            "SELECT p.id, p.pinned, p.created_at FROM posts p WHERE p.status = 'published' AND p.agency_code = %(agency)s"
+            + (" AND (p.pinned, p.created_at, p.id) < (%(after_pinned)s, %(after_created)s, %(after_id)s)" if cursor else "")
+            + f" ORDER BY p.pinned DESC, p.created_at DESC, p.id DESC LIMIT {limit}"
+        )
+    else:
+        other = (
+            "SELECT p.id, false AS pinned, p.created_at FROM posts p WHERE p.status = 'published'"
+            " AND NOT EXISTS (SELECT FROM reader_topics)"
+            + (f" AND (p.created_at, p.id) < {after}" if cursor == "unpinned" else "")
+            + f" ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"
+        )
+    return (
+        # an erased member's copy holds JSON null for topics: no topics
+        "WITH reader_topics AS (SELECT t.topic FROM authors m CROSS JOIN"
+        " jsonb_array_elements_text(CASE jsonb_typeof(m.topics) WHEN 'array' THEN m.topics END) AS t (topic)"
+        " WHERE m.id = %(viewer)s), "
+        f"page AS (SELECT merged.id, merged.pinned, merged.created_at FROM (({other}) UNION ({topical})) merged"
+        f" ORDER BY merged.pinned DESC, merged.created_at DESC, merged.id DESC LIMIT {limit}) "
+        f"SELECT {_views_json('page.pinned DESC, page.created_at DESC, page.id DESC', 'page.pinned')}"
+        " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
+    )
 
 
 class PostsUnitOfWork(SqlUnitOfWork):
@@ -72,29 +148,13 @@ class PostRepository:
     def get_for_update(self, post_id) -> Post | None:
         return self.session.get(Post, post_id, with_for_update=True, populate_existing=True)
 
-    def views(self, ids: list, viewer_id) -> list[tuple]:
-        """(post, its author's copy or None, the viewer's reaction types) for
-        each of `ids` found, in their order: one query, where reading a post
-        once took three (the post, its author, the viewer's reactions). The
-        post is a row with a Post's column attributes, read-only."""
+    def views(self, ids: list, viewer_id) -> list[list]:
+        """Rows of views.VIEW_COLUMNS for each of `ids` found, in their order,
+        with the viewer's reactions: one query."""
         if not ids:
             return []
-        rows = self.session.connection().execute(_VIEWS, {"ids": list(ids), "viewer": viewer_id}).all()
-        found = {
-            row.id: (
-                row,
-                AuthorCopy(row.author_display_name, row.author_erased_at) if row.author_copy_id is not None else None,
-                list(row.mine or []),
-            )
-            for row in rows
-        }
-        return [found[i] for i in ids if i in found]
-
-    def by_ids(self, ids: list) -> list[Post]:
-        if not ids:
-            return []
-        found = {p.id: p for p in self.session.scalars(select(Post).where(Post.id.in_(ids)))}
-        return [found[i] for i in ids if i in found]
+        params = {"ids": list(ids), "viewer": viewer_id}
+        return json.loads(self.session.connection().exec_driver_sql(_VIEWS_SQL, params).scalar())
 
     def rekey_author(self, author_id, new_id) -> int:
         return self.session.execute(update(Post).where(Post.author_id == author_id).values(author_id=new_id)).rowcount
@@ -120,36 +180,26 @@ class PostRepository:
 
     # Reading: keyset pages, newest first.
     def page(self, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None,
-             limit=20) -> list[Post]:
-        """Published posts matching the filters; the viewer's own posts in
-        every status but removed when they filter on themselves."""
+             limit=20) -> list[list]:
+        """Rows of views.VIEW_COLUMNS, newest first, in one statement (see
+        `list_sql`): published posts matching the filters; the viewer's own
+        posts in every status but removed when they filter on themselves.
+        `after`: the (created_at, id) of the last row seen."""
         own = author_id is not None and author_id == viewer_id
-        if topic is not None and not own:
-            stmt = select(Post).join(PostTopic, PostTopic.post_id == Post.id).where(PostTopic.topic == topic)
-            key = (PostTopic.created_at, PostTopic.post_id)
-        else:
-            stmt = select(Post)
-            key = (Post.created_at, Post.id)
-            if topic is not None:
-                stmt = stmt.where(Post.topics.contains([topic]))
-            stmt = stmt.where(Post.status != "removed" if own else Post.status == "published")
-        if kind is not None:
-            stmt = stmt.where(Post.kind == kind)
-        if author_id is not None:
-            stmt = stmt.where(Post.author_id == author_id)
-        if agency is not None:
-            stmt = stmt.where(Post.agency_code == agency)
-        if unanswered:
-            stmt = stmt.where(Post.comment_count == 0)
+        params = {"viewer": viewer_id, "topic": topic, "kind": kind, "author": author_id, "agency": agency}
+        if topic is not None and own:
+            params["topics"] = json.dumps([topic])
         if after is not None:
-            stmt = stmt.where(tuple_(*key) < tuple_(literal(after[0]), literal(after[1])))
-        stmt = stmt.order_by(key[0].desc(), key[1].desc()).limit(limit)
-        return list(self.session.scalars(stmt))
+            params.update(after_created=after[0], after_id=after[1])
+        sql = list_sql(topic is not None, own, kind is not None, author_id is not None, agency is not None,
+                       bool(unanswered), after is not None, int(limit))
+        return json.loads(self.session.connection().exec_driver_sql(sql, params).scalar())
 
     def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None, limit=20,
-               candidates: int = SEARCH_CANDIDATES) -> list[tuple[Post, float]]:
-        """Published posts matching `text` (French, stems and accents folded),
-        best first: the `candidates` most recent matches (GIN index), ranked."""
+               candidates: int = SEARCH_CANDIDATES) -> list[tuple]:
+        """(id, rank, created_at) of the published posts matching `text`
+        (French, stems and accents folded), best first: the `candidates` most
+        recent matches (GIN index), ranked. `views` reads the posts."""
         if not self.session.scalar(select(func.numnode(_tsquery(text)))):
             return []  # only stop words: nothing to look for
         query = _tsquery(text)
@@ -174,61 +224,26 @@ class PostRepository:
         ranked = select(
             pool.c.id, pool.c.created_at, cast(func.ts_rank_cd(pool.c.search, query, 1), Float).label("rank")
         ).subquery("ranked")
-        stmt = select(ranked.c.id, ranked.c.rank)
+        stmt = select(ranked.c.id, ranked.c.rank, ranked.c.created_at)
         if after is not None:
             stmt = stmt.where(
                 tuple_(ranked.c.rank, ranked.c.created_at, ranked.c.id)
                 < tuple_(literal(after[0], Float), literal(after[1]), literal(after[2]))
             )
         stmt = stmt.order_by(ranked.c.rank.desc(), ranked.c.created_at.desc(), ranked.c.id.desc()).limit(limit)
-        rows = self.session.execute(stmt).all()
-        posts = self.by_ids([r.id for r in rows])
-        ranks = {r.id: r.rank for r in rows}
-        return [(p, ranks[p.id]) for p in posts]
+        return self.session.execute(stmt).all()
 
-    def feed(self, *, agency, topics: list[str], after=None, limit=20) -> list[tuple[object, bool]]:
-        """Published posts of `agency` (its pinned ones first) and of `topics`
-        from elsewhere, as (post id, pinned in this feed), in feed order. Each
-        branch is an ordered index scan bounded by `limit`; the union is
-        merged. `views` reads the posts themselves."""
-        branches = []
-        if agency is not None:
-            own = select(Post.id.label("id"), Post.pinned.label("pinned"), Post.created_at.label("created_at")).where(
-                Post.status == "published", Post.agency_code == agency
-            )
-            if after is not None:
-                own = own.where(
-                    tuple_(Post.pinned, Post.created_at, Post.id) < tuple_(literal(after[0]), literal(after[1]), literal(after[2]))
-                )
-            branches.append(own.order_by(Post.pinned.desc(), Post.created_at.desc(), Post.id.desc()).limit(limit))
-        if topics:
-            wanted = select(func.unnest(literal(topics, ARRAY(String))).label("topic")).subquery("wanted")
-            per_topic = select(PostTopic.post_id, PostTopic.created_at).where(PostTopic.topic == wanted.c.topic)
-            if agency is not None:
-                per_topic = per_topic.where(PostTopic.agency_code.is_distinct_from(agency))
-            if after is not None and not after[0]:
-                per_topic = per_topic.where(
-                    tuple_(PostTopic.created_at, PostTopic.post_id) < tuple_(literal(after[1]), literal(after[2]))
-                )
-            per_topic = per_topic.order_by(PostTopic.created_at.desc(), PostTopic.post_id.desc()).limit(limit).lateral("per_topic")
-            branches.append(
-                select(per_topic.c.post_id.label("id"), literal(False).label("pinned"), per_topic.c.created_at.label("created_at"))
-                .select_from(wanted.join(per_topic, true()))
-            )
-        if not branches:
-            everything = select(Post.id.label("id"), literal(False).label("pinned"), Post.created_at.label("created_at")).where(
-                Post.status == "published"
-            )
-            if after is not None and not after[0]:
-                everything = everything.where(tuple_(Post.created_at, Post.id) < tuple_(literal(after[1]), literal(after[2])))
-            branches.append(everything.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
-        merged = (union(*branches) if len(branches) > 1 else branches[0]).subquery("merged")
-        rows = self.session.execute(
-            select(merged.c.id, merged.c.pinned)
-            .order_by(merged.c.pinned.desc(), merged.c.created_at.desc(), merged.c.id.desc())
-            .limit(limit)
-        ).all()
-        return [(r.id, r.pinned) for r in rows]
+    def feed(self, viewer_id, *, agency: str | None, after: tuple | None = None, limit: int = 20) -> list[list]:
+        """A feed page as rows of views.VIEW_COLUMNS (`pinned`: in this feed),
+        in feed order, in one statement (see `_feed_sql`): published posts of
+        `agency` (its pinned ones first) and of the viewer's topics from
+        elsewhere. `after`: the (pinned, created_at, id) of the last row seen."""
+        cursor = None if after is None else "pinned" if after[0] else "unpinned"
+        params = {"viewer": viewer_id, "agency": agency}
+        if after is not None:
+            params.update(after_pinned=after[0], after_created=after[1], after_id=after[2])
+        sql = feed_sql(agency is not None, cursor, int(limit))
+        return json.loads(self.session.connection().exec_driver_sql(sql, params).scalar())
 
 
 class CommentRepository:

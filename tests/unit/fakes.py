@@ -418,12 +418,11 @@ class FakePosts:
         self.locked.append(post_id)
         return self.rows.get(post_id)
 
-    def by_ids(self, ids):
-        return [self.rows[i] for i in ids if i in self.rows]
-
     def views(self, ids, viewer_id):
+        from services.posts.views import view_row
+
         mine = self.reactions.of_user(viewer_id, list(ids))
-        return [(self.rows[i], self.authors.get(self.rows[i].author_id), mine.get(i, [])) for i in ids if i in self.rows]
+        return [view_row(self.rows[i], self.authors.get(self.rows[i].author_id), mine.get(i, [])) for i in ids if i in self.rows]
 
     def by_author(self, author_id):
         return sorted((p for p in self.rows.values() if p.author_id == author_id), key=lambda p: p.created_at)
