@@ -795,15 +795,25 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
 
 
 class FakeFacts:
-    def __init__(self, clock):
+    """Facts in memory; `store` writes the derived changes too, as the real one does in its statement."""
+
+    def __init__(self, clock, derived=None, erased=None):
         self.rows: list[dict] = []
         self._clock = clock
+        self.derived, self.erased = derived, erased
 
-    def add(self, fact):
+    def store(self, fact, changes=(), unless_erased=()):
+        from services.analytics.repository import Stored
+
+        found = self.erased.which(set(unless_erased)) if unless_erased else set()
+        if found:
+            return Stored(None, frozenset(found))
         if any(r["event_id"] == fact["event_id"] for r in self.rows):
-            return None
+            return Stored(None)
         self.rows.append({**fact, "recorded_at": self._clock()})
-        return self.rows[-1]["recorded_at"]
+        for change in changes:
+            self.derived.apply(change)
+        return Stored(self.rows[-1]["recorded_at"])
 
     def in_order(self, batch_size=1000):
         return iter([dict(r) for r in self.rows])
@@ -930,10 +940,10 @@ class FakeAnalyticsUnitOfWork(FakeUnitOfWork):
         from datetime import datetime, timezone
 
         super().__init__(**kw)
-        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)))
         self.derived = FakeDerived()
         self.agencies = FakeAnalyticsAgencies(self.REGIONS)
         self.erased = FakeErased()
+        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)), self.derived, self.erased)
         self.stream = FakeStreamOutbox()
 
 
