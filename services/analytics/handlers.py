@@ -61,21 +61,36 @@ def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: d
         unchecked = set()
         if subject := subject_of(fact):
             fact["agency_code"] = uow.derived.agency_of(subject)
-    # Most events name nobody erased: the fact and its derived rows are written
-    # in one statement that checks it; only when someone was, again unlinked.
-    stored = uow.facts.store(fact, projections.changes_of(fact), unless_erased=unchecked)
+    # Most events name nobody erased: the fact, its derived rows and its
+    # stream message are written in one statement that checks it; only when
+    # someone was, unlinked and written again.
+    changes = projections.changes_of(fact)
+    stored = uow.facts.store(fact, changes, unchecked, _message_before(uow, fact, changes, pseudonym, now))
     if stored.erased:
         fact = _unlink(fact, stored.erased)
-        stored = uow.facts.store(fact, projections.changes_of(fact))
+        changes = projections.changes_of(fact)
+        stored = uow.facts.store(fact, changes, message=_message_before(uow, fact, changes, pseudonym, now))
     if stored.recorded_at is None:
         uow.commit()
         return None
-    message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), stored.recorded_at, pseudonym.thing)
-    uow.stream.enqueue(message)
+    message = stored.message
+    if message is None:
+        message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), stored.recorded_at, pseudonym.thing)
+        uow.stream.enqueue(message)
     if erasure:
         forget_person(uow, fact["payload"]["user_id"], envelope.event_id, now)
     uow.commit()
     return message
+
+
+def _message_before(uow, fact: dict, changes, pseudonym, now: datetime) -> dict | None:
+    """The stream message, made before its fact is written (its recorded
+    time, `now` here, is the fact's once written); None when the fact
+    changes the agency → region map: its message is made after, with the
+    region as changed."""
+    if any(change.table == "agencies" for change in changes):
+        return None
+    return build_message(fact, uow.agencies.region_of(fact["agency_code"]), now, pseudonym.thing)
 
 
 def forget_person(uow, pseudonym: str, erasure_event_id: uuid.UUID, now: datetime) -> None:

@@ -69,9 +69,9 @@ class AnalyticsUnitOfWork(SqlUnitOfWork):
     def _start(self):
         self.agencies = AgencyRepository(self.session, self.regions)
         self.erased = ErasedRepository(self.session)
-        self.facts = FactRepository(self.session, self.agencies)
-        self.derived = DerivedRepository(self.session, self.agencies)
         self.stream = StreamOutbox(self.session)
+        self.facts = FactRepository(self.session, self.agencies, self.stream)
+        self.derived = DerivedRepository(self.session, self.agencies)
 
     def commit(self) -> None:
         queued = self.stream.queued
@@ -92,25 +92,31 @@ def digest(pseudonym: str) -> str:
 class Stored(NamedTuple):
     """What FactRepository.store did: `recorded_at` None when nothing was
     written, because the fact was stored before or because `erased` (people
-    of `unless_erased` who were erased) is not empty."""
+    of `unless_erased` who were erased) is not empty. `message`: the stream
+    message as queued, with its recorded time."""
 
     recorded_at: datetime | None
     erased: frozenset[str] = frozenset()
+    message: dict[str, Any] | None = None
 
 
 FACT_COLUMNS = ("event_id", "event_type", "version", "producer", "occurred_at", "agency_code", "actor", "payload")
 
 
 class FactRepository:
-    def __init__(self, session, agencies: AgencyRepository | None = None):
+    def __init__(self, session, agencies: AgencyRepository | None = None, stream: StreamOutbox | None = None):
         self.session = session
         self.agencies = agencies
+        self.stream = stream
 
-    def store(self, fact: dict[str, Any], changes: Iterable[Change] = (), unless_erased: Iterable[str] = ()) -> Stored:
-        """Store a fact once with its changes to the derived tables, unless
+    def store(self, fact: dict[str, Any], changes: Iterable[Change] = (), unless_erased: Iterable[str] = (),
+              message: dict[str, Any] | None = None) -> Stored:
+        """Store a fact once with its changes to the derived tables and its
+        stream `message` (its `recorded_at` replaced by the fact's), unless
         someone of `unless_erased` was erased: one statement (store_sql), one
-        round trip, where the erasure check, the fact and each derived upsert
-        were one each (issue 17). The changes apply only if the fact is new."""
+        round trip, where the erasure check, the fact, each derived upsert and
+        the outbox row were one each (issue 17). Nothing but a new fact
+        writes its changes and message."""
         by_digest = {digest(p): p for p in unless_erased}
         groups = _rows_by_table(changes)
         shape = tuple((name, tuple(rows[0]), len(rows)) for name, rows in groups.items())
@@ -121,10 +127,18 @@ class FactRepository:
         for i, (_, columns, _) in enumerate(shape):
             for j, row in enumerate(groups[shape[i][0]]):
                 params.update({f"d{i}_{j}_{column}": row.get(column) for column in columns})
-        recorded_at, erased = self.session.connection().exec_driver_sql(store_sql(bool(by_digest), shape), params).one()
-        if "agencies" in groups and recorded_at is not None and self.agencies is not None:
+        if message is not None:
+            params.update(StreamOutbox.params(message))
+        sql = store_sql(bool(by_digest), shape, message is not None)
+        recorded_at, erased, recorded_text = self.session.connection().exec_driver_sql(sql, params).one()
+        if recorded_at is None:
+            return Stored(None, frozenset(by_digest[d] for d in erased or ()))
+        if "agencies" in groups and self.agencies is not None:
             self.agencies.written()
-        return Stored(recorded_at, frozenset(by_digest[d] for d in erased or ()))
+        if message is not None:
+            self.stream.queued += 1
+            message = {**message, "recorded_at": recorded_text}
+        return Stored(recorded_at, frozenset(), message)
 
     def in_order(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every fact, oldest first (keyset pagination: constant memory)."""
@@ -200,14 +214,26 @@ def _merge_sql(table_name: str) -> str:
     return ", ".join(sets)
 
 
+# A fact's recorded_at as pydantic writes a UTC time in JSON (stream.build_message):
+# microseconds only when not 0, "Z" for UTC.
+RECORDED_AT_JSON = (
+    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+    "date_part('microseconds', recorded_at)::bigint %% 1000000 = 0 THEN '' "
+    "ELSE to_char(recorded_at AT TIME ZONE 'UTC', '.US') END || 'Z'"
+)
+
+
 @functools.cache
-def store_sql(guarded: bool, shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
+def store_sql(guarded: bool, shape: tuple[tuple[str, tuple[str, ...], int], ...], streamed: bool = False) -> str:
     """FactRepository.store's statement for a shape of changes ((table,
     columns, rows) per table): SQL text made once per shape, so each call
     costs neither building nor compiling a statement, and psycopg prepares
     it on the server after a few calls. It answers (recorded_at, digests of
-    the erased found): recorded_at is null when the fact was there before or
-    someone was erased, and then no derived row is written either."""
+    the erased found, recorded_at as in the stream message): recorded_at is
+    null when the fact was there before or someone was erased, and then no
+    derived row or outbox row is written either. The message's recorded_at
+    is set here: the fact's time is the transaction's, known only to the
+    database before the fact is written (it used to take a second statement)."""
     ctes = []
     guard = ""
     erased = "NULL::text[]"
@@ -217,7 +243,7 @@ def store_sql(guarded: bool, shape: tuple[tuple[str, tuple[str, ...], int], ...]
         erased = "(SELECT found FROM erased)"
     values = ", ".join(_cast(f"f_{c}", models.facts.c[c]) for c in FACT_COLUMNS)
     ctes.append(f"fact AS (INSERT INTO facts ({', '.join(FACT_COLUMNS)}) SELECT {values}{guard} "
-                "ON CONFLICT (event_id) DO NOTHING RETURNING recorded_at)")
+                f"ON CONFLICT (event_id) DO NOTHING RETURNING recorded_at, {RECORDED_AT_JSON} AS recorded_text)")
     for i, (name, columns, count) in enumerate(shape):
         table = models.TABLES[name]
         rows = ", ".join(
@@ -229,7 +255,12 @@ def store_sql(guarded: bool, shape: tuple[tuple[str, tuple[str, ...], int], ...]
             f"WHERE EXISTS (SELECT FROM fact) "
             f"ON CONFLICT ({', '.join(TABLES[name]['key'])}) DO UPDATE SET {_merge_sql(name)})"
         )
-    return f"WITH {', '.join(ctes)} SELECT (SELECT recorded_at FROM fact), {erased}"
+    if streamed:
+        columns = ", ".join(StreamOutbox.COLUMNS)
+        values = ", ".join(_cast(c, outbox.c[c]) for c in StreamOutbox.COLUMNS[:-1])
+        envelope = "jsonb_set(CAST(%(envelope)s AS JSONB), '{recorded_at}', to_jsonb(fact.recorded_text))"
+        ctes.append(f"stream AS (INSERT INTO outbox ({columns}) SELECT {values}, {envelope} FROM fact)")
+    return f"WITH {', '.join(ctes)} SELECT (SELECT recorded_at FROM fact), {erased}, (SELECT recorded_text FROM fact)"
 
 
 def upsert_statement(table_name: str, values: dict[str, Any]):
@@ -369,24 +400,22 @@ class StreamOutbox:
         self.session = session
         self.queued = 0
 
+    COLUMNS = ("event_id", "event_type", "exchange", "routing_key", "envelope")
     # SQL text made once: a statement built and compiled for each message cost more CPU than its round trip.
-    INSERT = (
-        "INSERT INTO outbox (event_id, event_type, exchange, routing_key, envelope) VALUES ("
-        + ", ".join(_cast(c, outbox.c[c]) for c in ("event_id", "event_type", "exchange", "routing_key", "envelope"))
-        + ")"
-    )
+    INSERT = f"INSERT INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join(_cast(c, outbox.c[c]) for c in COLUMNS)})"
+
+    @staticmethod
+    def params(message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "event_id": message["event_id"],
+            "event_type": message["event_type"],
+            "exchange": STREAM_EXCHANGE,
+            "routing_key": message["event_type"],
+            "envelope": json.dumps(message),
+        }
 
     def enqueue(self, message: dict[str, Any]) -> None:
-        self.session.connection().exec_driver_sql(
-            self.INSERT,
-            {
-                "event_id": message["event_id"],
-                "event_type": message["event_type"],
-                "exchange": STREAM_EXCHANGE,
-                "routing_key": message["event_type"],
-                "envelope": json.dumps(message),
-            },
-        )
+        self.session.connection().exec_driver_sql(self.INSERT, self.params(message))
         self.queued += 1
 
     def replace_person_in_unsent(self, old: str, new: str, keep_event_id) -> None:

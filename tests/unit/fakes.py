@@ -797,12 +797,12 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
 class FakeFacts:
     """Facts in memory; `store` writes the derived changes too, as the real one does in its statement."""
 
-    def __init__(self, clock, derived=None, erased=None):
+    def __init__(self, clock, derived=None, erased=None, stream=None):
         self.rows: list[dict] = []
         self._clock = clock
-        self.derived, self.erased = derived, erased
+        self.derived, self.erased, self.stream = derived, erased, stream
 
-    def store(self, fact, changes=(), unless_erased=()):
+    def store(self, fact, changes=(), unless_erased=(), message=None):
         from services.analytics.repository import Stored
 
         found = self.erased.which(set(unless_erased)) if unless_erased else set()
@@ -810,10 +810,14 @@ class FakeFacts:
             return Stored(None, frozenset(found))
         if any(r["event_id"] == fact["event_id"] for r in self.rows):
             return Stored(None)
-        self.rows.append({**fact, "recorded_at": self._clock()})
+        recorded_at = self._clock()
+        self.rows.append({**fact, "recorded_at": recorded_at})
         for change in changes:
             self.derived.apply(change)
-        return Stored(self.rows[-1]["recorded_at"])
+        if message is not None:
+            message = {**message, "recorded_at": recorded_at.isoformat().replace("+00:00", "Z")}
+            self.stream.enqueue(message)
+        return Stored(recorded_at, frozenset(), message)
 
     def in_order(self, batch_size=1000):
         return iter([dict(r) for r in self.rows])
@@ -943,8 +947,8 @@ class FakeAnalyticsUnitOfWork(FakeUnitOfWork):
         self.derived = FakeDerived()
         self.agencies = FakeAnalyticsAgencies(self.REGIONS)
         self.erased = FakeErased()
-        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)), self.derived, self.erased)
         self.stream = FakeStreamOutbox()
+        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)), self.derived, self.erased, self.stream)
 
 
 # ---------------------------------------------------------------- notifications
