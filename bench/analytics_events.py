@@ -17,6 +17,16 @@ statement, it is one more round trip per event on top).
 Uses a database of its own, `<DB_NAME_PREFIX>bench_analytics` (default
 `platform_bench_analytics`), dropped and migrated again at each run with
 analytics' Alembic history. Not part of `make test` or `make bench`.
+
+Measured on the shared 2-core development machine (load average 5 to 6),
+--events 2000, three alternating runs each, CPU µs per post (the three
+events) and statements per post:
+
+- before (25738d7: the erasure check, the fact, each derived upsert, the
+  region lookup and the outbox row each a statement): 8,900 to 10,300 µs,
+  17 statements (7 + 4 + 6);
+- after (one statement per event besides the inbox claim, the region map
+  cached): 2,600 to 3,300 µs, 6 statements (2 + 2 + 2).
 """
 from __future__ import annotations
 
