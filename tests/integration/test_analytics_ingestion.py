@@ -159,11 +159,12 @@ def test_the_stream_message_holds_the_facts_recorded_time_as_pydantic_writes_it(
 
     from services.analytics.repository import RECORDED_AT_JSON
 
-    times = [datetime(2026, 3, 4, 9, 30, 0, us, tzinfo=timezone.utc) for us in (0, 5, 123400, 999999)]
+    as_text = RECORDED_AT_JSON.replace("%%", "%")  # store_sql's text goes through psycopg's parameter style
     with sessions() as session:
-        for at in times:
-            made = session.execute(text(f"SELECT {RECORDED_AT_JSON.replace('%%', '%')} FROM (SELECT :at AS recorded_at) t"
-                                        .replace(":at", "CAST(:at AS TIMESTAMPTZ)")), {"at": at}).scalar_one()
+        for microseconds in (0, 5, 123400, 999999):
+            at = datetime(2026, 3, 4, 9, 30, 0, microseconds, tzinfo=timezone.utc)
+            made = session.execute(text(f"SELECT {as_text} FROM (SELECT CAST(:at AS TIMESTAMPTZ) AS recorded_at) t"),
+                                   {"at": at}).scalar_one()
             assert made == TypeAdapter(datetime).dump_python(at, mode="json")
 
 
