@@ -7,10 +7,11 @@ entrypoint (`AnalyticsService.on_event`: inbox claim, handler, commit) on
 the real unit of work against a real PostgreSQL database. No broker, no
 nameko container: the relay and the entrypoint observer are not measured.
 
-Prints, per kind, CPU µs per event (time.process_time of this process, so
-PostgreSQL's own CPU is not in it) and SQL statements per event (a
-before_cursor_execute counter; psycopg's implicit BEGIN is not a cursor
-statement, it is one more round trip per event on top).
+Prints, per kind, CPU µs per event of this process (time.process_time) and
+of the PostgreSQL backends serving it (utime + stime in /proc: PostgreSQL
+on this machine), and SQL statements per event (a before_cursor_execute
+counter; psycopg's implicit BEGIN is not a cursor statement, it is one more
+round trip per event on top, as is the COMMIT).
 
     .venv/bin/python -m bench.analytics_events [--events 2000] [--warmup 200]
 
@@ -19,18 +20,19 @@ Uses a database of its own, `<DB_NAME_PREFIX>bench_analytics` (default
 analytics' Alembic history. Not part of `make test` or `make bench`.
 
 Measured on the shared 2-core development machine (load average 5 to 6),
---events 2000, three alternating runs each, CPU µs per post (the three
-events) and statements per post:
+--events 2000, three alternating runs each; per post (the three events):
+this process's CPU, its PostgreSQL backends' CPU, statements:
 
 - before (25738d7: the erasure check, the fact, each derived upsert, the
-  region lookup and the outbox row each a statement): 8,900 to 10,300 µs,
-  17 statements (7 + 4 + 6);
+  region lookup and the outbox row each a statement): 8,400 to 9,800 µs,
+  1,850 to 2,150 µs, 17 statements (7 + 4 + 6);
 - after (one statement per event besides the inbox claim, the region map
-  cached): 2,600 to 3,300 µs, 6 statements (2 + 2 + 2).
+  cached): 2,500 to 4,100 µs, 1,070 to 1,530 µs, 6 statements (2 + 2 + 2).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import uuid
 from collections import Counter
@@ -91,16 +93,32 @@ def handle(sessions, pseudonym, body: dict) -> None:
         AnalyticsService.on_event(worker, body)
 
 
-def run(sessions, pseudonym, bodies_by_kind: dict[str, list[dict]], statements: Counter) -> dict[str, tuple]:
+def backend_cpu(pids: set[int]) -> float:
+    """CPU seconds used so far by these PostgreSQL backends."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # PostgreSQL elsewhere (or the backend gone): not counted
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run(sessions, pseudonym, bodies_by_kind: dict[str, list[dict]], statements: Counter, backends: set[int]):
     results = {}
     for kind in KINDS:
         bodies = bodies_by_kind[kind]
         statements.clear()
+        database = backend_cpu(backends)
         started = time.process_time()
         for body in bodies:
             handle(sessions, pseudonym, body)
         cpu = time.process_time() - started
-        results[kind] = (cpu / len(bodies) * 1e6, sum(statements.values()) / len(bodies), dict(statements))
+        database = backend_cpu(backends) - database
+        results[kind] = (cpu / len(bodies) * 1e6, database / len(bodies) * 1e6,
+                         sum(statements.values()) / len(bodies), dict(statements))
     return results
 
 
@@ -116,9 +134,15 @@ def main() -> None:
     pseudonym = Pseudonymizer(b"the bench's pseudonym key, long enough")
     statements: Counter = Counter()
 
+    backends: set[int] = set()
+
     @event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor, statement, *rest):
         statements[" ".join(statement.split()[:3])] += 1
+
+    @event.listens_for(engine, "connect")
+    def remember_backend(dbapi_connection, record):
+        backends.add(dbapi_connection.info.backend_pid)
 
     try:
         warmup = [e for i in range(args.warmup) for e in post_events(i)]
@@ -126,15 +150,15 @@ def main() -> None:
             handle(sessions, pseudonym, env.model_dump(mode="json"))
         posts = [post_events(i) for i in range(args.events)]
         bodies = {kind: [envs[k].model_dump(mode="json") for envs in posts] for k, kind in enumerate(KINDS)}
-        results = run(sessions, pseudonym, bodies, statements)
-        total_cpu = sum(r[0] for r in results.values())
-        print(f"{args.events} events of each kind, CPU of this process (PostgreSQL's not included)")
-        print(f"{'event':32} {'CPU µs/event':>13} {'statements/event':>17}")
-        for kind, (cpu_us, per_event, _) in results.items():
-            print(f"{kind:32} {cpu_us:13.0f} {per_event:17.2f}")
-        print(f"{'one post (the three)':32} {total_cpu:13.0f} {sum(r[1] for r in results.values()):17.2f}")
+        results = run(sessions, pseudonym, bodies, statements, backends)
+        print(f"{args.events} events of each kind; CPU of this process, and of its PostgreSQL backends")
+        print(f"{'event':32} {'CPU µs/event':>13} {'PostgreSQL µs':>14} {'statements/event':>17}")
+        for kind, (cpu_us, database_us, per_event, _) in results.items():
+            print(f"{kind:32} {cpu_us:13.0f} {database_us:14.0f} {per_event:17.2f}")
+        totals = [sum(r[i] for r in results.values()) for i in range(3)]
+        print(f"{'one post (the three)':32} {totals[0]:13.0f} {totals[1]:14.0f} {totals[2]:17.2f}")
         if args.show_statements:
-            for kind, (_, _, seen) in results.items():
+            for kind, (*_, seen) in results.items():
                 print(kind, {k: round(v / args.events, 2) for k, v in seen.items()})
     finally:
         engine.dispose()
