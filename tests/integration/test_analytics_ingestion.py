@@ -13,7 +13,7 @@ from services.analytics.privacy import Pseudonymizer
 from services.analytics.repository import AnalyticsUnitOfWork, RegionCache
 from services.analytics.service import AnalyticsService
 from shared.contracts import Envelope
-from shared.contracts.identity import AgencyCreated, UserErased
+from shared.contracts.identity import AgencyCreated, ProfileUpdated, UserErased, UserRegistered
 from shared.contracts.moderation import ContentScreened
 from shared.contracts.posts import PostCreated, PostPublished
 from shared.db.engine import make_engine
@@ -150,6 +150,19 @@ def test_an_event_about_an_erased_member_is_stored_linked_to_nobody(sessions, re
     assert fact["actor"] != mine and fact["actor"].startswith("p_") and fact["payload"]["author_id"] == fact["actor"]
     assert post["author"] == fact["actor"] and message["actor"] == fact["actor"]
     assert mine not in str(fact) and mine not in str(message)
+
+
+def test_an_event_without_agency_is_placed_in_its_members_agency(sessions, regions, statements):
+    user = str(uuid.uuid4())
+    record(sessions, regions, UserRegistered(user_id=user, email="camille@exemple.fr", display_name="Camille",
+                                             role="job_seeker", agency_code="HDF-AMIENS", registered_at=NOW))
+    updated = Envelope.wrap(ProfileUpdated(user_id=user, display_name="Camille D.", topics=[], updated_at=NOW))
+    statements.clear()
+    consume(sessions, regions, updated)
+    assert len(statements) == 4  # claim, erasure check, the member's agency, the write
+    message = stream_message(sessions, updated.event_id)
+    assert message["agency_code"] == "HDF-AMIENS" and message["region"] == "Hauts-de-France"
+    assert message["actor"] == PSEUDONYM(user) and "display_name" not in message["payload"]
 
 
 def test_the_stream_message_holds_the_facts_recorded_time_as_pydantic_writes_it(sessions):
