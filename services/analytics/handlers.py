@@ -32,9 +32,9 @@ def _people_in(fact: dict) -> set[str]:
     return found
 
 
-def _unlink_erased(uow, fact: dict) -> dict:
-    """An event arriving after its member's erasure must not link back to them."""
-    erased = uow.erased.which(_people_in(fact))
+def _unlink(fact: dict, erased: set[str] | frozenset[str]) -> dict:
+    """The fact with each of `erased` (people erased before it arrived) as a
+    fresh random pseudonym: a late event must not link back to them."""
     if not erased:
         return fact
     fresh = {p: random_pseudonym() for p in erased}
@@ -53,22 +53,44 @@ def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: d
     message in the same transaction. Returns the stream message (None when
     the fact was stored before)."""
     fact = fact_of(envelope, event, pseudonym)
-    if envelope.event_type != "identity.user_erased":
-        fact = _unlink_erased(uow, fact)
-    if fact["agency_code"] is None and (subject := subject_of(fact)):
-        fact["agency_code"] = uow.derived.agency_of(subject)
-    recorded_at = uow.facts.add(fact)
-    if recorded_at is None:
+    erasure = envelope.event_type == "identity.user_erased"
+    unchecked = set() if erasure else _people_in(fact)
+    if fact["agency_code"] is None and subject_of(fact):
+        # Placed in its subject's agency: unlinked first, so an erased member's agency is not looked up.
+        fact = _unlink(fact, uow.erased.which(unchecked))
+        unchecked = set()
+        if subject := subject_of(fact):
+            fact["agency_code"] = uow.derived.agency_of(subject)
+    # Most events name nobody erased: the fact, its derived rows and its
+    # stream message are written in one statement that checks it; only when
+    # someone was, unlinked and written again.
+    changes = projections.changes_of(fact)
+    stored = uow.facts.store(fact, changes, unchecked, _message_before(uow, fact, changes, pseudonym, now))
+    if stored.erased:
+        fact = _unlink(fact, stored.erased)
+        changes = projections.changes_of(fact)
+        stored = uow.facts.store(fact, changes, message=_message_before(uow, fact, changes, pseudonym, now))
+    if stored.recorded_at is None:
         uow.commit()
         return None
-    for change in projections.changes_of(fact):
-        uow.derived.apply(change)
-    message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), recorded_at, pseudonym.thing)
-    uow.stream.enqueue(message)
-    if envelope.event_type == "identity.user_erased":
+    message = stored.message
+    if message is None:
+        message = build_message(fact, uow.agencies.region_of(fact["agency_code"]), stored.recorded_at, pseudonym.thing)
+        uow.stream.enqueue(message)
+    if erasure:
         forget_person(uow, fact["payload"]["user_id"], envelope.event_id, now)
     uow.commit()
     return message
+
+
+def _message_before(uow, fact: dict, changes, pseudonym, now: datetime) -> dict | None:
+    """The stream message, made before its fact is written (its recorded
+    time, `now` here, is the fact's once written); None when the fact
+    changes the agency → region map: its message is made after, with the
+    region as changed."""
+    if any(change.table == "agencies" for change in changes):
+        return None
+    return build_message(fact, uow.agencies.region_of(fact["agency_code"]), now, pseudonym.thing)
 
 
 def forget_person(uow, pseudonym: str, erasure_event_id: uuid.UUID, now: datetime) -> None:

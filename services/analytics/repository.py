@@ -1,34 +1,86 @@
 """analytics' unit of work and data access."""
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterator
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, and_, case, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 
 from services.analytics import models
 from services.analytics.kpis import Dataset
-from services.analytics.projections import PERSON_COLUMNS, TABLES, Change
+from services.analytics.projections import PERSON_COLUMNS, TABLES, Change, merge_row
 from services.analytics.settings import STREAM_EXCHANGE
 from shared.db.tables import outbox
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
+# How long a process trusts its copy of the agency → region map (RegionCache).
+REGION_CACHE_SECONDS = 10.0
+
+
+class RegionCache:
+    """The agency → region map, kept by a process for all its units of work.
+
+    `agencies` is analytics' own projection of identity's agency events, and
+    every handled event looks its agency's region up: one round trip per
+    event for a table that changes a few times a year. The copy is dropped
+    when this process writes an agency (AgencyRepository.written, then after
+    the commit), and reloaded at most REGION_CACHE_SECONDS after it was
+    loaded, so a write by another replica (or a rebuild's swap) is seen
+    within that time. A TTL rather than a version check: any check is a
+    round trip per event, which is what the lookup itself cost.
+    """
+
+    def __init__(self, ttl: float = REGION_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.ttl, self.clock = ttl, clock
+        self._regions: dict[str, str | None] | None = None
+        self._loaded_at = 0.0
+        self._generation = 0
+
+    def get(self, load: Callable[[], dict[str, str | None]]) -> dict[str, str | None]:
+        now = self.clock()
+        if self._regions is None or now - self._loaded_at >= self.ttl:
+            generation = self._generation
+            regions = load()
+            # A write committed while this load ran (another greenlet) may be missing from it: not kept then.
+            if generation != self._generation:
+                return regions
+            self._regions, self._loaded_at = regions, now
+        return self._regions
+
+    def forget(self) -> None:
+        self._regions = None
+        self._generation += 1
+
+
+REGIONS = RegionCache()
+
+
 class AnalyticsUnitOfWork(SqlUnitOfWork):
+    regions = REGIONS  # the process's; a test may give a unit of work its own before entering it
+
     def _start(self):
-        self.facts = FactRepository(self.session)
-        self.derived = DerivedRepository(self.session)
-        self.agencies = AgencyRepository(self.session)
+        self.agencies = AgencyRepository(self.session, self.regions)
         self.erased = ErasedRepository(self.session)
         self.stream = StreamOutbox(self.session)
+        self.facts = FactRepository(self.session, self.agencies, self.stream)
+        self.derived = DerivedRepository(self.session, self.agencies)
 
     def commit(self) -> None:
         queued = self.stream.queued
         super().commit()
         self.stream.queued = 0
+        if self.agencies.wrote:
+            # Lookups of other workers may have cached the map as it was before this commit.
+            self.agencies.wrote = False
+            self.regions.forget()
         if queued and self._on_commit:
             self._on_commit()  # wake the relay: stream messages leave now
 
@@ -37,17 +89,56 @@ def digest(pseudonym: str) -> str:
     return hashlib.sha256(pseudonym.encode()).hexdigest()
 
 
-class FactRepository:
-    def __init__(self, session):
-        self.session = session
+class Stored(NamedTuple):
+    """What FactRepository.store did: `recorded_at` None when nothing was
+    written, because the fact was stored before or because `erased` (people
+    of `unless_erased` who were erased) is not empty. `message`: the stream
+    message as queued, with its recorded time."""
 
-    def add(self, fact: dict[str, Any]) -> datetime | None:
-        """Store a fact once; returns its recorded time, None if it was stored before."""
-        row = self.session.execute(
-            insert(models.facts).values(**fact).on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(models.facts.c.recorded_at)
-        ).first()
-        return row.recorded_at if row else None
+    recorded_at: datetime | None
+    erased: frozenset[str] = frozenset()
+    message: dict[str, Any] | None = None
+
+
+FACT_COLUMNS = ("event_id", "event_type", "version", "producer", "occurred_at", "agency_code", "actor", "payload")
+
+
+class FactRepository:
+    def __init__(self, session, agencies: AgencyRepository | None = None, stream: StreamOutbox | None = None):
+        self.session = session
+        self.agencies = agencies
+        self.stream = stream
+
+    def store(self, fact: dict[str, Any], changes: Iterable[Change] = (), unless_erased: Iterable[str] = (),
+              message: dict[str, Any] | None = None) -> Stored:
+        """Store a fact once with its changes to the derived tables and its
+        stream `message` (its `recorded_at` replaced by the fact's), unless
+        someone of `unless_erased` was erased: one statement (store_sql), one
+        round trip, where the erasure check, the fact, each derived upsert and
+        the outbox row were one each (issue 17). Nothing but a new fact
+        writes its changes and message."""
+        by_digest = {digest(p): p for p in unless_erased}
+        groups = _rows_by_table(changes)
+        shape = tuple((name, tuple(rows[0]), len(rows)) for name, rows in groups.items())
+        params = {f"f_{c}": fact[c] for c in FACT_COLUMNS}
+        params["f_payload"] = json.dumps(fact["payload"])
+        if by_digest:
+            params["digests"] = list(by_digest)
+        for i, (_, columns, _) in enumerate(shape):
+            for j, row in enumerate(groups[shape[i][0]]):
+                params.update({f"d{i}_{j}_{column}": row.get(column) for column in columns})
+        if message is not None:
+            params.update(StreamOutbox.params(message))
+        sql = store_sql(bool(by_digest), shape, message is not None)
+        recorded_at, erased, recorded_text = self.session.connection().exec_driver_sql(sql, params).one()
+        if recorded_at is None:
+            return Stored(None, frozenset(by_digest[d] for d in erased or ()))
+        if "agencies" in groups and self.agencies is not None:
+            self.agencies.written()
+        if message is not None:
+            self.stream.queued += 1
+            message = {**message, "recorded_at": recorded_text}
+        return Stored(recorded_at, frozenset(), message)
 
     def in_order(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every fact, oldest first (keyset pagination: constant memory)."""
@@ -85,6 +176,93 @@ class FactRepository:
         return self.session.execute(select(func.count()).select_from(models.facts)).scalar_one()
 
 
+def _rows_by_table(changes: Iterable[Change]) -> dict[str, list[dict[str, Any]]]:
+    """Changes grouped per table, in order; two changes of one row merged as
+    the upserts would merge them (one INSERT may not touch a row twice)."""
+    groups: dict[str, dict[tuple, dict[str, Any]]] = {}
+    for change in changes:
+        rows = groups.setdefault(change.table, {})
+        key = tuple(change.values[k] for k in TABLES[change.table]["key"])
+        rows[key] = merge_row(change.table, rows.get(key), change.values)
+    return {name: list(rows.values()) for name, rows in groups.items()}
+
+
+_DIALECT = postgresql.dialect()
+
+
+def _cast(param: str, column) -> str:
+    # Typed: a parameter in a SELECT list or a VALUES list is not typed by its target column.
+    return f"CAST(%({param})s AS {column.type.compile(dialect=_DIALECT)})"
+
+
+def _merge_sql(table_name: str) -> str:
+    """The SET clause of an upsert: the merge rules of projections.TABLES (as upsert_statement)."""
+    sets = []
+    for column, rule in TABLES[table_name]["columns"].items():
+        current, new = f"{table_name}.{column}", f"excluded.{column}"
+        if rule == "first":
+            value = f"coalesce({current}, {new})"
+        elif rule == "min":
+            value = f"least({current}, {new})"
+        elif rule == "max":
+            value = f"greatest({current}, {new})"
+        else:
+            clock = rule.split(":", 1)[1]
+            value = (f"CASE WHEN {new} IS NOT NULL AND ({table_name}.{clock} IS NULL OR excluded.{clock} >= "
+                     f"{table_name}.{clock}) THEN {new} ELSE {current} END")
+        sets.append(f"{column} = {value}")
+    return ", ".join(sets)
+
+
+# A fact's recorded_at as pydantic writes a UTC time in JSON (stream.build_message):
+# microseconds only when not 0, "Z" for UTC.
+RECORDED_AT_JSON = (
+    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+    "date_part('microseconds', recorded_at)::bigint %% 1000000 = 0 THEN '' "
+    "ELSE to_char(recorded_at AT TIME ZONE 'UTC', '.US') END || 'Z'"
+)
+
+
+@functools.cache
+def store_sql(guarded: bool, shape: tuple[tuple[str, tuple[str, ...], int], ...], streamed: bool = False) -> str:
+    """FactRepository.store's statement for a shape of changes ((table,
+    columns, rows) per table): SQL text made once per shape, so each call
+    costs neither building nor compiling a statement, and psycopg prepares
+    it on the server after a few calls. It answers (recorded_at, digests of
+    the erased found, recorded_at as in the stream message): recorded_at is
+    null when the fact was there before or someone was erased, and then no
+    derived row or outbox row is written either. The message's recorded_at
+    is set here: the fact's time is the transaction's, known only to the
+    database before the fact is written (it used to take a second statement)."""
+    ctes = []
+    guard = ""
+    erased = "NULL::text[]"
+    if guarded:
+        ctes.append("erased AS (SELECT array_agg(digest) AS found FROM erased_persons WHERE digest = ANY(%(digests)s))")
+        guard = " WHERE (SELECT found FROM erased) IS NULL"
+        erased = "(SELECT found FROM erased)"
+    values = ", ".join(_cast(f"f_{c}", models.facts.c[c]) for c in FACT_COLUMNS)
+    ctes.append(f"fact AS (INSERT INTO facts ({', '.join(FACT_COLUMNS)}) SELECT {values}{guard} "
+                f"ON CONFLICT (event_id) DO NOTHING RETURNING recorded_at, {RECORDED_AT_JSON} AS recorded_text)")
+    for i, (name, columns, count) in enumerate(shape):
+        table = models.TABLES[name]
+        rows = ", ".join(
+            "(" + ", ".join(_cast(f"d{i}_{j}_{c}", table.c[c]) for c in columns) + ")" for j in range(count)
+        )
+        names = ", ".join(columns)
+        ctes.append(
+            f"d{i} AS (INSERT INTO {name} ({names}) SELECT * FROM (VALUES {rows}) AS v ({names}) "
+            f"WHERE EXISTS (SELECT FROM fact) "
+            f"ON CONFLICT ({', '.join(TABLES[name]['key'])}) DO UPDATE SET {_merge_sql(name)})"
+        )
+    if streamed:
+        columns = ", ".join(StreamOutbox.COLUMNS)
+        values = ", ".join(_cast(c, outbox.c[c]) for c in StreamOutbox.COLUMNS[:-1])
+        envelope = "jsonb_set(CAST(%(envelope)s AS JSONB), '{recorded_at}', to_jsonb(fact.recorded_text))"
+        ctes.append(f"stream AS (INSERT INTO outbox ({columns}) SELECT {values}, {envelope} FROM fact)")
+    return f"WITH {', '.join(ctes)} SELECT (SELECT recorded_at FROM fact), {erased}, (SELECT recorded_text FROM fact)"
+
+
 def upsert_statement(table_name: str, values: dict[str, Any]):
     """INSERT ... ON CONFLICT DO UPDATE with the merge rules of projections.TABLES."""
     table = models.TABLES[table_name]
@@ -110,11 +288,14 @@ def upsert_statement(table_name: str, values: dict[str, Any]):
 
 
 class DerivedRepository:
-    def __init__(self, session):
+    def __init__(self, session, agencies: AgencyRepository | None = None):
         self.session = session
+        self.agencies = agencies
 
     def apply(self, change: Change) -> None:
         self.session.execute(upsert_statement(change.table, change.values))
+        if change.table == "agencies" and self.agencies is not None:
+            self.agencies.written()
 
     def clear(self) -> None:
         self.session.execute(text("TRUNCATE " + ", ".join(models.DERIVED)))
@@ -166,12 +347,24 @@ class DerivedRepository:
 
 
 class AgencyRepository:
-    def __init__(self, session):
+    def __init__(self, session, cache: RegionCache | None = None):
         self.session = session
+        self.cache = cache
+        self.wrote = False  # this transaction wrote agencies
+
+    def written(self) -> None:
+        """This transaction wrote an agency: its lookups read the table (the
+        change is not committed, so not for the cache), and the process's
+        copy is dropped now and after the commit."""
+        self.wrote = True
+        if self.cache is not None:
+            self.cache.forget()
 
     def region_of(self, code: str | None) -> str | None:
         if code is None:
             return None
+        if self.cache is not None and not self.wrote:
+            return self.cache.get(self.regions).get(code)
         return self.session.execute(
             select(models.agencies.c.region).where(models.agencies.c.code == code)
         ).scalar_one_or_none()
@@ -207,16 +400,22 @@ class StreamOutbox:
         self.session = session
         self.queued = 0
 
+    COLUMNS = ("event_id", "event_type", "exchange", "routing_key", "envelope")
+    # SQL text made once: a statement built and compiled for each message cost more CPU than its round trip.
+    INSERT = f"INSERT INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join(_cast(c, outbox.c[c]) for c in COLUMNS)})"
+
+    @staticmethod
+    def params(message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "event_id": message["event_id"],
+            "event_type": message["event_type"],
+            "exchange": STREAM_EXCHANGE,
+            "routing_key": message["event_type"],
+            "envelope": json.dumps(message),
+        }
+
     def enqueue(self, message: dict[str, Any]) -> None:
-        self.session.execute(
-            outbox.insert().values(
-                event_id=message["event_id"],
-                event_type=message["event_type"],
-                exchange=STREAM_EXCHANGE,
-                routing_key=message["event_type"],
-                envelope=message,
-            )
-        )
+        self.session.connection().exec_driver_sql(self.INSERT, self.params(message))
         self.queued += 1
 
     def replace_person_in_unsent(self, old: str, new: str, keep_event_id) -> None:

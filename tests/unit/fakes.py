@@ -794,15 +794,29 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
 
 
 class FakeFacts:
-    def __init__(self, clock):
+    """Facts in memory; `store` writes the derived changes too, as the real one does in its statement."""
+
+    def __init__(self, clock, derived=None, erased=None, stream=None):
         self.rows: list[dict] = []
         self._clock = clock
+        self.derived, self.erased, self.stream = derived, erased, stream
 
-    def add(self, fact):
+    def store(self, fact, changes=(), unless_erased=(), message=None):
+        from services.analytics.repository import Stored
+
+        found = self.erased.which(set(unless_erased)) if unless_erased else set()
+        if found:
+            return Stored(None, frozenset(found))
         if any(r["event_id"] == fact["event_id"] for r in self.rows):
-            return None
-        self.rows.append({**fact, "recorded_at": self._clock()})
-        return self.rows[-1]["recorded_at"]
+            return Stored(None)
+        recorded_at = self._clock()
+        self.rows.append({**fact, "recorded_at": recorded_at})
+        for change in changes:
+            self.derived.apply(change)
+        if message is not None:
+            message = {**message, "recorded_at": recorded_at.isoformat().replace("+00:00", "Z")}
+            self.stream.enqueue(message)
+        return Stored(recorded_at, frozenset(), message)
 
     def in_order(self, batch_size=1000):
         return iter([dict(r) for r in self.rows])
@@ -929,11 +943,11 @@ class FakeAnalyticsUnitOfWork(FakeUnitOfWork):
         from datetime import datetime, timezone
 
         super().__init__(**kw)
-        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)))
         self.derived = FakeDerived()
         self.agencies = FakeAnalyticsAgencies(self.REGIONS)
         self.erased = FakeErased()
         self.stream = FakeStreamOutbox()
+        self.facts = FakeFacts(clock or (lambda: datetime.now(timezone.utc)), self.derived, self.erased, self.stream)
 
 
 # ---------------------------------------------------------------- notifications
