@@ -114,3 +114,20 @@ def test_closing_the_pool_ends_its_workers():
     processes = [w.process for w in pool._all]
     pool.close()
     assert all(p.poll() is not None for p in processes)
+
+
+def test_an_answer_is_read_from_the_pipe_in_one_call_not_byte_by_byte(pool):
+    """Each read of the green pipe is a trip through the hub: the pipe's
+    readline() took one per byte of the answer, ~350 for a post (issue 17)."""
+    whole(pool)
+    reads = []
+    for worker in list(pool._all):
+        real = worker.process.stdout.read
+        worker.process.stdout.read = lambda *size, real=real: reads.append(size) or real(*size)
+    try:
+        text = "Je partage mes démarches de la semaine et je cherche des conseils pour relancer une candidature. " * 2
+        assert pool.screen(text).decision == "publish"
+    finally:
+        for worker in list(pool._all):
+            del worker.process.stdout.read
+    assert 1 <= len(reads) <= 3
