@@ -6,6 +6,10 @@ the real screening pool (its worker processes). No broker: the relay and
 the consumer's AMQP work are the chassis', measured elsewhere.
 
     .venv/bin/python -m bench.moderation.screen_cpu [-n 1000] [--authors N] [--repeat 3]
+    .venv/bin/python -m bench.moderation.screen_cpu --hop
+
+The pool is the service's (services.moderation.service.screening_pool), with
+its settings: SCREENING_IN_PROCESS_CHARS=0 sends every text to a worker.
 
 Posts are like `make bench`'s writes (bench/ratios.py): ~200 characters,
 clean, a new text each time. `--authors` (default: one per post) spreads
@@ -15,7 +19,9 @@ most of them held by spam.flood (more than 5 posts in 10 minutes each).
 Prints, per repeat and as the median: CPU µs per post of this process (the
 service's side: time.process_time) and of the screening workers (utime +
 stime of their /proc/<pid>/stat), and SQL statements per post (SQLAlchemy's
-before_cursor_execute; COMMIT is not a statement there).
+before_cursor_execute; COMMIT is not a statement there). Then the bound on
+screening in process: the slowest hostile input of bench/moderation/inputs.py
+cut to the in-process threshold (best of three, wall time of this process).
 """
 import eventlet
 
@@ -32,10 +38,11 @@ from datetime import datetime, timezone  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from services.moderation.config import ModerationSettings, load_rules  # noqa: E402
+from services.moderation.screening import default_screener  # noqa: E402
+from bench.moderation.inputs import hostile_inputs  # noqa: E402
 from services.moderation.repository import ModerationUnitOfWork  # noqa: E402
 from services.moderation.screening_pool import ScreeningPool  # noqa: E402
-from services.moderation.service import ModerationService  # noqa: E402
+from services.moderation.service import ModerationService, screening_pool  # noqa: E402
 from shared.contracts import Envelope  # noqa: E402
 from shared.contracts.posts import PostCreated  # noqa: E402
 from shared.db import migrations  # noqa: E402
@@ -113,6 +120,47 @@ def run_once(sessions, pool: ScreeningPool, n: int, authors: int) -> dict:
     }
 
 
+def slowest_hostile(length: int) -> tuple[float, str]:
+    """The slowest whole screening of a hostile input `length` characters long (seconds, which)."""
+    screener, slowest = default_screener(), (0.0, "")
+    for detector, texts in hostile_inputs(length).items():
+        for name, text in texts.items():
+            best = min(timed(screener.screen, text) for _ in range(3))
+            slowest = max(slowest, (best, f"{detector}: {name}"))
+    return slowest
+
+
+def timed(function, text: str) -> float:
+    started = time.perf_counter()
+    function(text)
+    return time.perf_counter() - started
+
+
+def hop_versus_here(n: int = 2000) -> None:
+    """One bench post's text screened N times through a worker (CPU of both
+    sides) and in this process, without the database."""
+    from services.moderation.config import load_rules
+    from services.moderation.screening_pool import ScreeningPool
+
+    event = PostCreated.model_validate(Envelope.model_validate(post_bodies(1, ["a"])[0]).payload)
+    text, at = f"{event.title} — {event.body}", event.created_at
+    pool = ScreeningPool(load_rules(), 1, 1.0)
+    try:
+        for screen in (pool.screen, default_screener().screen):
+            for _ in range(200):
+                screen(text, target_id="t", created=True, at=at, recent=[])
+            workers, cpu = workers_cpu(pool), time.process_time()
+            for _ in range(n):
+                screen(text, target_id="t", created=True, at=at, recent=[])
+            here = 1e6 * (time.process_time() - cpu) / n
+            there = 1e6 * sum(process_cpu(pid) - spent for pid, spent in workers.items()) / n
+            where = "through a worker" if screen == pool.screen else "in process"
+            print(f"a {len(text)}-character post screened {where}: this process {here:,.0f} µs, "
+                  f"the worker {there:,.0f} µs, {here + there:,.0f} µs in all")
+    finally:
+        pool.close()
+
+
 def decisions(settings) -> dict:
     import psycopg
 
@@ -127,18 +175,20 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000, help="post_created events per repeat (default 1000)")
     parser.add_argument("--authors", type=int, default=0, help="writers in turn (default: one per post)")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the median is printed (default 3)")
+    parser.add_argument("--hop", action="store_true", help="only: a worker's round trip against screening in process")
     args = parser.parse_args()
+    if args.hop:
+        hop_versus_here()
+        return
 
     settings = get_settings().model_copy(update={"db_name_prefix": f"bench{int(time.time())}{uuid.uuid4().hex[:4]}_"})
     ensure_database(settings, "moderation")
-    service_settings = ModerationSettings()
     pool = None
     try:
         migrations.upgrade(settings, "moderation")
         engine = make_engine(settings.database_url("moderation"), pool_size=1, settings=settings)
         sessions = sessionmaker(engine, expire_on_commit=False)  # as shared/db/nameko.py makes it
-        pool = ScreeningPool(load_rules(), service_settings.screening_workers,
-                             service_settings.screening_budget_seconds)
+        pool = screening_pool()  # the service's own: its workers, budget and in-process threshold
         run_once(sessions, pool, min(args.n, 100), args.authors)  # warm up: imports, caches, connections
         runs = []
         for r in range(args.repeat):
@@ -154,6 +204,10 @@ def main() -> None:
               f"service {service:,.0f} µs/post + screening workers {workers:,.0f} µs/post = "
               f"{service + workers:,.0f} µs/post; {runs[-1]['statements']:.2f} SQL statements/post")
         engine.dispose()
+        if pool.in_process_up_to:
+            spent, which = slowest_hostile(pool.in_process_up_to)
+            print(f"screened in process up to {pool.in_process_up_to:,} characters; the slowest hostile input of "
+                  f"that length: {spent * 1000:,.1f} ms ({which})")
     finally:
         if pool is not None:
             pool.close()
