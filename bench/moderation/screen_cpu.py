@@ -19,7 +19,8 @@ most of them held by spam.flood (more than 5 posts in 10 minutes each).
 Prints, per repeat and as the median: CPU µs per post of this process (the
 service's side: time.process_time) and of the screening workers (utime +
 stime of their /proc/<pid>/stat), and SQL statements per post (SQLAlchemy's
-before_cursor_execute; COMMIT is not a statement there). Then the bound on
+before_cursor_execute; COMMIT is not a statement there); then the same for
+the post_published event posts sends next about each post. Then the bound on
 screening in process: the slowest hostile input of bench/moderation/inputs.py
 cut to the in-process threshold (best of three, wall time of this process).
 """
@@ -44,7 +45,7 @@ from services.moderation.repository import ModerationUnitOfWork  # noqa: E402
 from services.moderation.screening_pool import ScreeningPool  # noqa: E402
 from services.moderation.service import ModerationService, screening_pool  # noqa: E402
 from shared.contracts import Envelope  # noqa: E402
-from shared.contracts.posts import PostCreated  # noqa: E402
+from shared.contracts.posts import PostCreated, PostPublished  # noqa: E402
 from shared.db import migrations  # noqa: E402
 from shared.db.engine import drop_database, ensure_database, make_engine  # noqa: E402
 from shared.settings import get_settings  # noqa: E402
@@ -93,8 +94,20 @@ def post_bodies(n: int, authors: list[str]) -> list[dict]:
 def run_once(sessions, pool: ScreeningPool, n: int, authors: int) -> dict:
     writers = [str(uuid.uuid4()) for _ in range(authors or n)]
     bodies = post_bodies(n, writers)
-    host = Host(pool)
-    handle = ModerationService.on_post_created  # the chassis' wrapper: inbox claim, handler, commit
+    screened = handled(sessions, pool, ModerationService.on_post_created, bodies)
+    # What posts tells next of each post (its publication; a held post's is alike): a second event per post written.
+    published = [
+        Envelope.wrap(PostPublished(post_id=b["payload"]["post_id"], author_id=b["payload"]["author_id"],
+                                    agency_code="HDF-LILLE", kind="discussion", topics=[],
+                                    published_at=datetime.now(timezone.utc)), "bench").model_dump(mode="json")
+        for b in bodies
+    ]
+    return {**screened, "published": handled(sessions, pool, ModerationService.on_post_published, published)}
+
+
+def handled(sessions, pool: ScreeningPool, handle, bodies: list[dict]) -> dict:
+    """`bodies` handled by `handle`, the chassis' wrapper (inbox claim, handler, commit): CPU and statements each."""
+    n, host = len(bodies), Host(pool)
     statements = Counter()
     engine = sessions.kw["bind"]
 
@@ -196,13 +209,17 @@ def main() -> None:
             runs.append(result)
             print(f"run {r + 1}: service {result['service_us']:,.0f} µs/post, screening workers "
                   f"{result['workers_us']:,.0f} µs/post, {result['statements']:.2f} statements/post "
-                  f"{result['kinds']}", flush=True)
+                  f"{result['kinds']}; post_published: {result['published']['service_us']:,.0f} µs, "
+                  f"{result['published']['statements']:.2f} statements {result['published']['kinds']}", flush=True)
         print(f"decisions (all runs, warm-up included): {decisions(settings)}")
         service = statistics.median(r["service_us"] for r in runs)
         workers = statistics.median(r["workers_us"] for r in runs)
         print(f"median of {args.repeat} x {args.n} posts ({args.authors or 'one per post'} authors): "
               f"service {service:,.0f} µs/post + screening workers {workers:,.0f} µs/post = "
               f"{service + workers:,.0f} µs/post; {runs[-1]['statements']:.2f} SQL statements/post")
+        published = statistics.median(r["published"]["service_us"] for r in runs)
+        print(f"then post_published: {published:,.0f} µs/event, "
+              f"{runs[-1]['published']['statements']:.2f} SQL statements/event")
         engine.dispose()
         if pool.in_process_up_to:
             spent, which = slowest_hostile(pool.in_process_up_to)

@@ -280,14 +280,9 @@ def screen_comment(uow, event: CommentCreated, now: datetime, screener: Screener
 # ---------------------------------------------------------------- what posts tells
 
 
-def _set_status(uow, target_type: str, target_id: str, status: str, at: datetime, **fields):
-    target = uow.targets.lock(target_type, uuid.UUID(target_id))
-    for name, value in fields.items():
-        if value is not None:
-            setattr(target, name, value)
-    if target.status_at is None or target.status_at <= at:
-        target.status, target.status_at = status, at
-    return target
+def _set_status(uow, target_type: str, target_id: str, status: str, at: datetime, **fields) -> str:
+    """The target's status as of `at` (unless a newer one is known), and the fields given; its status now."""
+    return uow.targets.set_status(target_type, uuid.UUID(target_id), status, at, **fields)
 
 
 def post_published(uow, event: PostPublished) -> None:
@@ -307,8 +302,8 @@ def held_or_rejected(uow, event: PostHeld | PostRejected | CommentHeld | Comment
 
 
 def post_removed(uow, event: PostRemoved) -> None:
-    target = _set_status(uow, "post", event.post_id, "removed", event.removed_at)
-    if target.status == "removed" and (case := uow.cases.open_for("post", target.target_id)) is not None:
+    status = _set_status(uow, "post", event.post_id, "removed", event.removed_at)
+    if status == "removed" and (case := uow.cases.open_for("post", uuid.UUID(event.post_id))) is not None:
         case.status = "closed"  # gone: nothing left to decide
 
 

@@ -52,6 +52,27 @@ def _open_case_adding_statement():
     )
 
 
+_STATUS_STATEMENTS: dict[tuple, object] = {}
+
+
+def _status_statement(fields: tuple[str, ...]):
+    """TargetRepository.set_status's statement for these fields, built once per set of fields."""
+    targets = Target.__table__
+    upsert = insert(targets).values({name: bindparam(name) for name in ("target_type", "target_id", "status",
+                                                                        "status_at", *fields)})
+    newer = or_(targets.c.status_at.is_(None), targets.c.status_at <= upsert.excluded.status_at)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[targets.c.target_type, targets.c.target_id],
+        set_={
+            **{name: upsert.excluded[name] for name in fields},
+            "status": case((newer, upsert.excluded.status), else_=targets.c.status),
+            "status_at": case((newer, upsert.excluded.status_at), else_=targets.c.status_at),
+        },
+    ).returning(targets.c.status)
+    _STATUS_STATEMENTS[fields] = statement
+    return statement
+
+
 ACTIVITY_COLUMNS = ("author_id", "target_type", "target_id", "fingerprint", "created", "at")
 SCREENING = _screening_statement()
 OPEN_CASE_ADDING = _open_case_adding_statement()
@@ -191,6 +212,20 @@ class TargetRepository:
             "target_type": target_type, "target_id": target_id, "post_id": post_id, "author_id": author_id,
             "agency_code": agency_code, "kind": kind, "title": title, "status_at": at, "recent_since": recent_since,
         }))
+
+    def set_status(self, target_type: str, target_id, status: str, at, **fields) -> str:
+        """What posts tells of a target: `status` as of `at` unless a newer
+        status is known, and `fields` that are not None; the row created if
+        unknown, locked until the commit. Returns the status it has now. One
+        statement (it took three: an insert, a select for update, the update
+        at the flush; issue 17)."""
+        given = {name: value for name, value in fields.items() if value is not None}
+        statement = _STATUS_STATEMENTS.get(tuple(given))
+        if statement is None:
+            statement = _status_statement(tuple(given))
+        return self.session.connection().execute(statement, {
+            "target_type": target_type, "target_id": target_id, "status": status, "status_at": at, **given,
+        }).scalar_one()
 
     def unanswered_due(self, published_before, limit: int = 100) -> list[Target]:
         """Questions still waiting for an answer, claimed so that no other replica takes them."""

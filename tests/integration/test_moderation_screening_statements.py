@@ -129,3 +129,64 @@ def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(se
     [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
     assert (target["status"], target["status_at"]) == ("published", T0 + timedelta(hours=1))
     assert (target["kind"], target["title"], target["author_id"]) == ("discussion", "Mes démarches", uuid.UUID(author))
+
+
+def sent_by(sessions, handler, *args) -> list[str]:
+    """The statements of `handler(uow, *args)` and its commit."""
+    sent = []
+    engine = sessions.kw["bind"]
+
+    def count(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    with ModerationUnitOfWork(sessions) as uow:
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            handler(uow, *args)
+            uow.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return sent
+
+
+def test_what_posts_tells_of_a_post_is_kept_in_one_statement(sessions):
+    """post_published, post_held, post_rejected, ...: the target's status and
+    fields in one upsert (it took three: insert, select for update, update)."""
+    from shared.contracts.posts import PostHeld, PostPublished, PostRemoved
+
+    author = str(uuid.uuid4())
+    post = created(author)
+    screened(sessions, post)
+    held = PostHeld(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", reasons=["spam.flood"])
+    assert len(sent_by(sessions, handlers.held_or_rejected, held, T0 + timedelta(seconds=2))) == 1
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["status_at"], target["kind"]) == ("held", T0 + timedelta(seconds=2), "discussion")
+    late = PostPublished(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", kind="discussion",
+                         topics=[], published_at=T0 + timedelta(seconds=1))  # older than the hold: status kept
+    assert len(sent_by(sessions, handlers.post_published, late)) == 1
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["published_at"]) == ("held", T0 + timedelta(seconds=1))
+    removed = PostRemoved(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", removed_by=author,
+                          removed_at=T0 + timedelta(seconds=3))
+    sent_by(sessions, handlers.post_removed, removed)
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert target["status"] == "removed"
+
+
+def test_a_removed_post_closes_its_open_case_and_an_unknown_target_is_created(sessions):
+    from shared.contracts.posts import PostRemoved
+
+    author = str(uuid.uuid4())
+    post = created(author, body=f"{CLEAN} 06 12 34 56 78")
+    result, _ = screened(sessions, post)
+    assert result["decision"] == "hold"
+    removed = PostRemoved(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", removed_by=author,
+                          removed_at=T0 + timedelta(seconds=1))
+    sent_by(sessions, handlers.post_removed, removed)
+    [case] = row(sessions, "SELECT status FROM cases WHERE target_id = :id", id=post.post_id)
+    assert case["status"] == "closed"
+    unknown = str(uuid.uuid4())
+    sent_by(sessions, handlers.post_removed, PostRemoved(post_id=unknown, author_id=author, agency_code="HDF-LILLE",
+                                                         removed_by=author, removed_at=T0))
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=unknown)
+    assert (target["status"], target["status_at"], target["author_id"]) == ("removed", T0, None)

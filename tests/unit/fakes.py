@@ -658,6 +658,15 @@ class FakeModerationTargets:
                    unanswered_flagged_at=None),
         )
 
+    def set_status(self, target_type, target_id, status, at, **fields):
+        target = self.lock(target_type, target_id)
+        for name, value in fields.items():
+            if value is not None:
+                setattr(target, name, value)
+        if target.status_at is None or target.status_at <= at:
+            target.status, target.status_at = status, at
+        return target.status
+
     def screening(self, target_type, target_id, *, post_id, author_id, agency_code, kind, title, at, recent_since):
         target = self.lock(target_type, target_id)
         target.post_id, target.author_id, target.agency_code = post_id, author_id, agency_code
