@@ -221,7 +221,7 @@ def main() -> None:
         print(f"then post_published: {published:,.0f} µs/event, "
               f"{runs[-1]['published']['statements']:.2f} SQL statements/event")
         engine.dispose()
-        if pool.in_process_up_to:
+        if getattr(pool, "in_process_up_to", 0):  # (absent before issue 17: the bench runs on older code too)
             spent, which = slowest_hostile(pool.in_process_up_to)
             print(f"screened in process up to {pool.in_process_up_to:,} characters; the slowest hostile input of "
                   f"that length: {spent * 1000:,.1f} ms ({which})")
