@@ -121,9 +121,11 @@ def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(se
     author = str(uuid.uuid4())
     post = created(author)
     with ModerationUnitOfWork(sessions) as uow:  # posts told of it, published, later than the event
-        uow.session.execute(text(
-            "INSERT INTO targets (target_type, target_id, status, status_at, kind, title) "
-            "VALUES ('post', :id, 'published', :at, 'question', 'Avant')"), {"id": post.post_id, "at": T0 + timedelta(hours=1)})
+        uow.session.execute(
+            text("INSERT INTO targets (target_type, target_id, status, status_at, kind, title) "
+                 "VALUES ('post', :id, 'published', :at, 'question', 'Avant')"),
+            {"id": post.post_id, "at": T0 + timedelta(hours=1)},
+        )
         uow.commit()
     screened(sessions, post)
     [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
