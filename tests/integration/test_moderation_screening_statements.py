@@ -68,8 +68,9 @@ def row(sessions, query: str, **params):
 def test_a_clean_post_is_screened_in_three_statements(sessions):
     """The target marked pending with the author's recent writing, then this
     writing recorded with the look for an open case, then the outbox row: it
-    took eight (an insert, a select for update and an update of the target,
-    the activity read, its insert, the case read, two flushes)."""
+    took seven (the target's insert, select for update and update at the
+    flush, the activity read and insert, the case read, the outbox row); the
+    chassis' inbox claim comes on top of both."""
     author = str(uuid.uuid4())
     post = created(author)
     result, sent = screened(sessions, post)
