@@ -103,7 +103,7 @@ def _open_case(uow, *, target_type, target_id, author_id, agency_code, reasons, 
         id=uuid.uuid4(), target_type=target_type, target_id=target_id, author_id=author_id, agency_code=agency_code,
         reasons=list(reasons), source=source, status="open", excerpt=text_excerpt, created_at=now, opened_at=now,
     )
-    uow.cases.add(case)
+    uow.cases.insert(case)
     uow.record(
         CaseOpened(
             case_id=str(case.id), target_type=target_type, target_id=str(target_id), agency_code=agency_code,
@@ -129,21 +129,18 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
             agency_code: str | None, kind: str | None, title: str | None, text: str, created: bool,
             at: datetime, now: datetime) -> ContentScreened:
     target_key, author_key = uuid.UUID(target_id), uuid.UUID(author_id)
-    target = uow.targets.lock(target_type, target_key)
-    target.post_id, target.author_id, target.agency_code = uuid.UUID(post_id), author_key, agency_code
-    target.kind = kind or target.kind
-    target.title = title if title is not None else target.title
-    if target.status_at is None or target.status_at <= at:
-        target.status, target.status_at = "pending", at
-
     limits = screener.rules.thresholds
     since = at - timedelta(minutes=max(limits.duplicate_window_minutes, limits.flood_window_minutes))
-    recent = [RecentWriting(str(a.target_id), a.fingerprint, a.created, a.at) for a in uow.activity.since(author_key, since)]
+    # The target marked pending and locked, and the author's recent writing: one round trip.
+    written = uow.targets.screening(target_type, target_key, post_id=uuid.UUID(post_id), author_id=author_key,
+                                    agency_code=agency_code, kind=kind or None, title=title, at=at,
+                                    recent_since=since)
+    recent = [RecentWriting(str(a.target_id), a.fingerprint, a.created, a.at) for a in written]
     result = screener.screen(text, target_id=target_id, created=created, at=at, recent=recent)
-    uow.activity.add(Activity(author_id=author_key, target_type=target_type, target_id=target_key,
-                              fingerprint=result.fingerprint, created=created, at=at))
-
-    case = uow.cases.open_for(target_type, target_key)
+    # This writing recorded in the round trip that looks for the open case.
+    case = uow.cases.open_for(target_type, target_key, adding=Activity(
+        author_id=author_key, target_type=target_type, target_id=target_key, fingerprint=result.fingerprint,
+        created=created, at=at))
     last = uow.cases.last_decided_for(target_type, target_key) if not created else None
     if not created and domain.needs_a_person(case.source if case else None, last.action if last else None):
         # Held for a person, its open case updated or a new one: never
@@ -176,14 +173,17 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
             case.excerpt = result.excerpt
         case_id = case.id
     else:  # reject: decided by the rules, open to appeal like any decision
-        if case is None:
+        decided = {"status": "decided", "action": "reject", "decided_at": now, "decided_by": None,
+                   "decision_reason": "Refus automatique : " + ", ".join(result.reasons)}
+        if case is None:  # written once, decided (an insert, not an insert then an update)
             case = Case(id=uuid.uuid4(), target_type=target_type, target_id=target_key, author_id=author_key,
-                        agency_code=agency_code, reasons=list(result.reasons), source="screening",
-                        excerpt=result.excerpt, created_at=now, opened_at=now)
-            uow.cases.add(case)
-        case.status, case.action, case.decided_at, case.decided_by = "decided", "reject", now, None
-        case.reasons = list(dict.fromkeys([*case.reasons, *result.reasons]))
-        case.decision_reason = "Refus automatique : " + ", ".join(result.reasons)
+                        agency_code=agency_code, reasons=list(dict.fromkeys(result.reasons)), source="screening",
+                        excerpt=result.excerpt, created_at=now, opened_at=now, **decided)
+            uow.cases.insert(case)
+        else:
+            for name, value in decided.items():
+                setattr(case, name, value)
+            case.reasons = list(dict.fromkeys([*case.reasons, *result.reasons]))
         _audit(uow, actor=None, action="case_decided", target_type=target_type, target_id=target_key,
                agency_code=agency_code, now=now, case_id=case.id, reason=case.decision_reason,
                details={"action": "reject", "rules": list(result.reasons), "source": "screening"})
@@ -280,14 +280,9 @@ def screen_comment(uow, event: CommentCreated, now: datetime, screener: Screener
 # ---------------------------------------------------------------- what posts tells
 
 
-def _set_status(uow, target_type: str, target_id: str, status: str, at: datetime, **fields):
-    target = uow.targets.lock(target_type, uuid.UUID(target_id))
-    for name, value in fields.items():
-        if value is not None:
-            setattr(target, name, value)
-    if target.status_at is None or target.status_at <= at:
-        target.status, target.status_at = status, at
-    return target
+def _set_status(uow, target_type: str, target_id: str, status: str, at: datetime, **fields) -> str:
+    """The target's status as of `at` (unless a newer one is known), and the fields given; its status now."""
+    return uow.targets.set_status(target_type, uuid.UUID(target_id), status, at, **fields)
 
 
 def post_published(uow, event: PostPublished) -> None:
@@ -307,8 +302,8 @@ def held_or_rejected(uow, event: PostHeld | PostRejected | CommentHeld | Comment
 
 
 def post_removed(uow, event: PostRemoved) -> None:
-    target = _set_status(uow, "post", event.post_id, "removed", event.removed_at)
-    if target.status == "removed" and (case := uow.cases.open_for("post", target.target_id)) is not None:
+    status = _set_status(uow, "post", event.post_id, "removed", event.removed_at)
+    if status == "removed" and (case := uow.cases.open_for("post", uuid.UUID(event.post_id))) is not None:
         case.status = "closed"  # gone: nothing left to decide
 
 

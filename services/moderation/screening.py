@@ -50,12 +50,13 @@ class Screener:
         fired = personal_data.found(text)
         if self.words.matches(text):
             fired.append("abuse.word_list")
+        mine = spam.fingerprint(text)  # once: the duplicate rule and the result both need it
         if at is not None:
-            fired += spam.spam_reasons(text, target_id, created, at, list(recent), self.rules.thresholds)
+            fired += spam.spam_reasons(text, target_id, created, at, list(recent), self.rules.thresholds, mine)
         else:
             fired += ["spam.links"] if spam.link_count(text) > self.rules.thresholds.links_max else []
         decision, reasons = self.rules.decide(fired)
-        return Screening(decision, reasons, spam.fingerprint(text), domain.excerpt(text))
+        return Screening(decision, reasons, mine, domain.excerpt(text))
 
 
 @lru_cache

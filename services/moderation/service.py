@@ -15,8 +15,10 @@ SETTINGS = get_settings(ModerationSettings)
 
 def screening_pool() -> ScreeningPool:
     """Screening in worker processes, within a time budget per text (issue 12):
-    a hostile text never holds this process's event loop."""
-    return ScreeningPool(load_rules(), SETTINGS.screening_workers, SETTINGS.screening_budget_seconds)
+    a hostile text never holds this process's event loop. Short texts, whose
+    screening is bounded, are screened here (issue 17)."""
+    return ScreeningPool(load_rules(), SETTINGS.screening_workers, SETTINGS.screening_budget_seconds,
+                         in_process_up_to=SETTINGS.screening_in_process_chars)
 
 
 class ModerationService(Service):

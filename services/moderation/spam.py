@@ -43,14 +43,16 @@ def significant_length(text: str) -> int:
 
 
 def spam_reasons(
-    text: str, target_id: str, created: bool, at: datetime, recent: list[RecentWriting], limits: Thresholds
+    text: str, target_id: str, created: bool, at: datetime, recent: list[RecentWriting], limits: Thresholds,
+    mine: str | None = None,
 ) -> list[str]:
+    """`mine`: the text's fingerprint, when the caller has it already."""
     reasons = []
     if link_count(text) > limits.links_max:
         reasons.append("spam.links")
     if significant_length(text) >= limits.duplicate_min_chars:
         since = at - timedelta(minutes=limits.duplicate_window_minutes)
-        mine = fingerprint(text)
+        mine = mine or fingerprint(text)
         if any(w.fingerprint == mine and w.target_id != target_id and since <= w.at <= at for w in recent):
             reasons.append("spam.duplicate")
     if created:

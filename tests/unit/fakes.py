@@ -584,18 +584,23 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
 
 
 class FakeModerationCases:
-    def __init__(self):
+    def __init__(self, activity):
         self.rows: list[object] = []
+        self.activity = activity  # open_for records a writing too
 
     def add(self, case) -> None:
         self.rows.append(case)
+
+    insert = add
 
     def get(self, case_id):
         return next((c for c in self.rows if c.id == case_id), None)
 
     get_for_update = get
 
-    def open_for(self, target_type, target_id):
+    def open_for(self, target_type, target_id, adding=None):
+        if adding is not None:
+            self.activity.rows.append(adding)
         return next(
             (c for c in self.rows if c.target_type == target_type and c.target_id == target_id and c.status == "open"),
             None,
@@ -635,8 +640,9 @@ class FakeModerationCases:
 
 
 class FakeModerationTargets:
-    def __init__(self):
+    def __init__(self, activity):
         self.rows: dict[tuple, object] = {}
+        self.activity = activity  # screening reads the author's writing too
 
     def get(self, target_type, target_id):
         return self.rows.get((target_type, target_id))
@@ -650,6 +656,24 @@ class FakeModerationTargets:
                    kind=None, author_id=None, agency_code=None, published_at=None, answered_at=None,
                    unanswered_flagged_at=None),
         )
+
+    def set_status(self, target_type, target_id, status, at, **fields):
+        target = self.lock(target_type, target_id)
+        for name, value in fields.items():
+            if value is not None:
+                setattr(target, name, value)
+        if target.status_at is None or target.status_at <= at:
+            target.status, target.status_at = status, at
+        return target.status
+
+    def screening(self, target_type, target_id, *, post_id, author_id, agency_code, kind, title, at, recent_since):
+        target = self.lock(target_type, target_id)
+        target.post_id, target.author_id, target.agency_code = post_id, author_id, agency_code
+        target.kind = kind if kind is not None else target.kind
+        target.title = title if title is not None else target.title
+        if target.status_at is None or target.status_at <= at:
+            target.status, target.status_at = "pending", at
+        return [a for a in self.activity.rows if a.author_id == author_id and a.at >= recent_since]
 
     def unanswered_due(self, published_before, limit=100):
         return [
@@ -750,12 +774,6 @@ class FakeModerationActivity:
     def __init__(self):
         self.rows: list[object] = []
 
-    def add(self, activity) -> None:
-        self.rows.append(activity)
-
-    def since(self, author_id, since):
-        return [a for a in self.rows if a.author_id == author_id and a.at >= since]
-
     def prune(self, before) -> int:
         kept = [a for a in self.rows if a.at >= before]
         pruned, self.rows = len(self.rows) - len(kept), kept
@@ -770,14 +788,14 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
         from services.moderation.models import Member
 
         super().__init__(**kw)
-        self.cases = FakeModerationCases()
-        self.targets = FakeModerationTargets()
+        self.activity = FakeModerationActivity()
+        self.cases = FakeModerationCases(self.activity)
+        self.targets = FakeModerationTargets(self.activity)
         self.reports = FakeModerationReports()
         self.members = FakeMemberCopy(Member)
         self.sanctions = FakeModerationSanctions()
         self.appeals = FakeModerationAppeals()
         self.audit = FakeModerationAudit()
-        self.activity = FakeModerationActivity()
         self._after_commit = []
 
     def after_commit(self, action) -> None:

@@ -186,3 +186,19 @@ def test_excerpt_masks_every_kind_of_personal_data():
     for secret in ("06 12", "camille", "168 025", "FR76", "3000 6000"):
         assert secret not in masked
     assert masked.count("[masqué]") == 4 and masked.endswith(", ok")
+
+
+def test_a_text_is_fingerprinted_once_per_screening(monkeypatch):
+    """The duplicate rule and the result share one fingerprint (folding and
+    hashing the text twice was an eighth of screening a post; issue 17)."""
+    from datetime import datetime, timezone
+
+    from services.moderation import spam
+    from services.moderation.screening import default_screener
+
+    calls = []
+    real = spam.fingerprint
+    monkeypatch.setattr(spam, "fingerprint", lambda text: calls.append(text) or real(text))
+    text = "Je partage mes démarches de la semaine et je cherche des conseils pour relancer une candidature."
+    result = default_screener().screen(text, target_id="p1", created=True, at=datetime(2026, 3, 2, tzinfo=timezone.utc))
+    assert len(calls) == 1 and result.fingerprint == real(text)

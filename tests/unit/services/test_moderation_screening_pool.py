@@ -114,3 +114,69 @@ def test_closing_the_pool_ends_its_workers():
     processes = [w.process for w in pool._all]
     pool.close()
     assert all(p.poll() is not None for p in processes)
+
+
+def test_an_answer_is_read_from_the_pipe_in_one_call_not_byte_by_byte(pool):
+    """Each read of the green pipe is a trip through the hub: the pipe's
+    readline() took one per byte of the answer, ~350 for a post (issue 17)."""
+    whole(pool)
+    reads = []
+    for worker in list(pool._all):
+        real = worker.process.stdout.read
+        worker.process.stdout.read = lambda *size, real=real: reads.append(size) or real(*size)
+    try:
+        text = "Je partage mes démarches de la semaine et je cherche des conseils pour relancer une candidature. " * 2
+        assert pool.screen(text).decision == "publish"
+    finally:
+        for worker in list(pool._all):
+            del worker.process.stdout.read
+    assert 1 <= len(reads) <= 3
+
+
+@pytest.fixture(scope="module")
+def mixed_pool():
+    """Texts up to 100 characters screened in process, longer ones by the (slow) workers."""
+    pool = ScreeningPool(load_rules(), size=1, budget=0.5, factory=SLOW, in_process_up_to=100)
+    yield pool
+    pool.close()
+
+
+def asked(pool) -> list[bytes]:
+    """Requests written to the pool's workers from now on."""
+    sent = []
+    for worker in list(pool._all):
+        real = worker.process.stdin.write
+        worker.process.stdin.write = lambda data, real=real: sent.append(data) or real(data)
+    return sent
+
+
+def test_a_short_text_is_screened_in_process_like_a_worker_would(mixed_pool):
+    whole(mixed_pool, size=1)
+    sent = asked(mixed_pool)
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    text = "Je cherche un covoiturage pour Lyon demain matin, merci."
+    recent = [RecentWriting("other-post", fingerprint(text), True, at)]
+    assert mixed_pool.screen(text, target_id="p2", created=True, at=at, recent=recent).decision == "reject"
+    phone = "Appelez-moi au 06 12 34 56 78"
+    assert mixed_pool.screen(phone) == default_screener().screen(phone) == Screening("hold", ("personal_data.phone",))
+    assert sent == []  # no worker asked
+
+
+def test_a_long_text_still_goes_to_a_worker_within_its_budget(mixed_pool):
+    """A text longer than the threshold keeps issue 12's protection: a worker
+    process, killed past the budget, the text held for a person."""
+    whole(mixed_pool, size=1)
+    sent = asked(mixed_pool)
+    started = time.monotonic()
+    result = mixed_pool.screen("BOUCLE " + "AB12 " * 40)  # 207 characters
+    assert time.monotonic() - started < 0.5 + 0.3
+    assert result.decision == "hold" and result.reasons == (UNFINISHED,) and len(sent) == 1
+    whole(mixed_pool, size=1)
+    assert mixed_pool.screen("Bonjour à tous " * 10).decision == "publish"
+
+
+def test_a_short_text_whose_screening_fails_in_process_is_held_without_its_text_in_the_logs(mixed_pool, caplog):
+    result = mixed_pool.screen("ERREUR 06 12 34 56 78")
+    assert result.decision == "hold" and result.reasons == (UNFINISHED,) and "06 12" not in result.excerpt
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'error', '')}" for r in caplog.records)
+    assert "06 12" not in logged and "ValueError at screening_factories.py" in logged

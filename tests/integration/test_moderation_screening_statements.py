@@ -1,0 +1,195 @@
+"""Screening a post against the real moderation database: what it writes, and
+in how many statements (issue 17: each round trip and each ORM flush cost
+the service CPU on every post written)."""
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import sessionmaker
+
+from services.moderation import handlers
+from services.moderation.repository import ModerationUnitOfWork
+from services.moderation.screening import default_screener
+from shared.contracts.posts import PostCreated, PostUpdated
+from shared.db import migrations
+from shared.db.engine import drop_database, ensure_database, make_engine
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+CLEAN = "Je partage mes démarches de la semaine et je cherche des conseils pour relancer une candidature."
+
+
+@pytest.fixture(scope="module")
+def sessions(base_settings):
+    settings = base_settings.model_copy(update={"db_name_prefix": f"t{int(time.time())}{uuid.uuid4().hex[:6]}_"})
+    ensure_database(settings, "moderation")
+    engine = None
+    try:
+        migrations.upgrade(settings, "moderation")
+        engine = make_engine(settings.database_url("moderation"), pool_size=2, settings=settings)
+        yield sessionmaker(engine, expire_on_commit=False)
+    finally:
+        if engine is not None:
+            engine.dispose()
+        drop_database(settings, "moderation")
+
+
+def created(author: str, body: str = CLEAN, at: datetime = T0, post_id: str | None = None) -> PostCreated:
+    return PostCreated(post_id=post_id or str(uuid.uuid4()), author_id=author, agency_code="HDF-LILLE",
+                       kind="discussion", title="Mes démarches", body=body, topics=[], created_at=at)
+
+
+def screened(sessions, payload) -> tuple[dict, list[str]]:
+    """Screen `payload` and commit: its ContentScreened, and the SQL statements sent."""
+    sent = []
+    engine = sessions.kw["bind"]
+
+    def count(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    with ModerationUnitOfWork(sessions) as uow:
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            result = handlers.screen_post(uow, payload, T0, default_screener())
+            uow.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return result.model_dump(mode="json"), sent
+
+
+def row(sessions, query: str, **params):
+    with sessions() as session:
+        return session.execute(text(query), params).mappings().all()
+
+
+def test_a_clean_post_is_screened_in_three_statements(sessions):
+    """The target marked pending with the author's recent writing, then this
+    writing recorded with the look for an open case, then the outbox row: it
+    took seven (the target's insert, select for update and update at the
+    flush, the activity read and insert, the case read, the outbox row); the
+    chassis' inbox claim comes on top of both."""
+    author = str(uuid.uuid4())
+    post = created(author)
+    result, sent = screened(sessions, post)
+    assert (result["decision"], result["reasons"], result["case_id"]) == ("publish", [], None)
+    assert len(sent) == 3, sent
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["status_at"], target["author_id"], target["kind"], target["title"]) == (
+        "pending", T0, uuid.UUID(author), "discussion", "Mes démarches")
+    [writing] = row(sessions, "SELECT * FROM activity WHERE target_id = :id", id=post.post_id)
+    assert (writing["author_id"], writing["created"], writing["at"]) == (uuid.UUID(author), True, T0)
+    assert row(sessions, "SELECT id FROM cases WHERE target_id = :id", id=post.post_id) == []
+
+
+def test_the_same_text_again_is_rejected_with_one_decided_case_and_its_audit_entry(sessions):
+    author = str(uuid.uuid4())
+    screened(sessions, created(author))
+    again = created(author, at=T0 + timedelta(minutes=1))
+    result, sent = screened(sessions, again)
+    assert (result["decision"], result["reasons"]) == ("reject", ["spam.duplicate"])
+    # The case is inserted decided (it was inserted open, then updated).
+    assert len(sent) == 5 and not any(s.lstrip().upper().startswith("UPDATE") for s in sent), sent
+    [case] = row(sessions, "SELECT * FROM cases WHERE target_id = :id", id=again.post_id)
+    assert (case["status"], case["action"], case["reasons"], case["source"], str(case["id"])) == (
+        "decided", "reject", ["spam.duplicate"], "screening", result["case_id"])
+    assert case["decision_reason"] == "Refus automatique : spam.duplicate" and case["decided_by"] is None
+    [audit] = row(sessions, "SELECT * FROM audit_log WHERE target_id = :id", id=again.post_id)
+    assert (audit["action"], audit["actor_role"], audit["case_id"], audit["details"]) == (
+        "case_decided", "system", case["id"], {"action": "reject", "rules": ["spam.duplicate"], "source": "screening"})
+
+
+def test_a_flood_is_held_and_an_edit_updates_its_open_case(sessions):
+    author = str(uuid.uuid4())
+    for n in range(5):
+        screened(sessions, created(author, body=f"{CLEAN} ({n})", at=T0 + timedelta(seconds=n)))
+    flood = created(author, body=f"{CLEAN} (6)", at=T0 + timedelta(seconds=6))
+    result, _ = screened(sessions, flood)
+    assert (result["decision"], result["reasons"]) == ("hold", ["spam.flood"])
+    edit = PostUpdated(post_id=flood.post_id, author_id=author, agency_code="HDF-LILLE", kind="discussion",
+                       title="Mes démarches", body=f"{CLEAN} 06 12 34 56 78", topics=[],
+                       updated_at=T0 + timedelta(seconds=7))
+    edited, _ = screened(sessions, edit)
+    assert edited["case_id"] == result["case_id"] and edited["decision"] == "hold"
+    [case] = row(sessions, "SELECT * FROM cases WHERE target_id = :id", id=flood.post_id)
+    assert case["status"] == "open" and case["reasons"] == ["spam.flood", "personal_data.phone"]
+    assert "06 12" not in case["excerpt"]
+
+
+def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(sessions):
+    author = str(uuid.uuid4())
+    post = created(author)
+    with ModerationUnitOfWork(sessions) as uow:  # posts told of it, published, later than the event
+        uow.session.execute(
+            text("INSERT INTO targets (target_type, target_id, status, status_at, kind, title) "
+                 "VALUES ('post', :id, 'published', :at, 'question', 'Avant')"),
+            {"id": post.post_id, "at": T0 + timedelta(hours=1)},
+        )
+        uow.commit()
+    screened(sessions, post)
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["status_at"]) == ("published", T0 + timedelta(hours=1))
+    assert (target["kind"], target["title"], target["author_id"]) == ("discussion", "Mes démarches", uuid.UUID(author))
+
+
+def sent_by(sessions, handler, *args) -> list[str]:
+    """The statements of `handler(uow, *args)` and its commit."""
+    sent = []
+    engine = sessions.kw["bind"]
+
+    def count(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    with ModerationUnitOfWork(sessions) as uow:
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            handler(uow, *args)
+            uow.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return sent
+
+
+def test_what_posts_tells_of_a_post_is_kept_in_one_statement(sessions):
+    """post_published, post_held, post_rejected, ...: the target's status and
+    fields in one upsert (it took three: insert, select for update, update)."""
+    from shared.contracts.posts import PostHeld, PostPublished, PostRemoved
+
+    author = str(uuid.uuid4())
+    post = created(author)
+    screened(sessions, post)
+    held = PostHeld(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", reasons=["spam.flood"])
+    assert len(sent_by(sessions, handlers.held_or_rejected, held, T0 + timedelta(seconds=2))) == 1
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["status_at"], target["kind"]) == ("held", T0 + timedelta(seconds=2), "discussion")
+    late = PostPublished(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", kind="discussion",
+                         topics=[], published_at=T0 + timedelta(seconds=1))  # older than the hold: status kept
+    assert len(sent_by(sessions, handlers.post_published, late)) == 1
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert (target["status"], target["published_at"]) == ("held", T0 + timedelta(seconds=1))
+    removed = PostRemoved(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", removed_by=author,
+                          removed_at=T0 + timedelta(seconds=3))
+    sent_by(sessions, handlers.post_removed, removed)
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
+    assert target["status"] == "removed"
+
+
+def test_a_removed_post_closes_its_open_case_and_an_unknown_target_is_created(sessions):
+    from shared.contracts.posts import PostRemoved
+
+    author = str(uuid.uuid4())
+    post = created(author, body=f"{CLEAN} 06 12 34 56 78")
+    result, _ = screened(sessions, post)
+    assert result["decision"] == "hold"
+    removed = PostRemoved(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", removed_by=author,
+                          removed_at=T0 + timedelta(seconds=1))
+    sent_by(sessions, handlers.post_removed, removed)
+    [case] = row(sessions, "SELECT status FROM cases WHERE target_id = :id", id=post.post_id)
+    assert case["status"] == "closed"
+    unknown = str(uuid.uuid4())
+    sent_by(sessions, handlers.post_removed, PostRemoved(post_id=unknown, author_id=author, agency_code="HDF-LILLE",
+                                                         removed_by=author, removed_at=T0))
+    [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=unknown)
+    assert (target["status"], target["status_at"], target["author_id"]) == ("removed", T0, None)
