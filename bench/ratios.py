@@ -580,7 +580,7 @@ def main() -> None:
                   f"({posts_written} posts, drained after {drain:.1f} s, {parked} dead letters)")
         else:
             print(f"{'sustained writes':48}      n/a (not drained within 180 s)")
-        print(f"{'posts by status after the runs':48} {outcomes}")
+        print(f"{'posts by status after the write run':48} {outcomes}")
         print(f"{'created -> published':48} {delays['published']} of {len(paced)} posts at {paced_rate:.0f}/s: "
               f"p50 {delays['p50_ms']:.0f} ms  p99 {delays['p99_ms']:.0f} ms  max {delays['max_ms']:.0f} ms")
         text = "\n".join([
@@ -593,7 +593,7 @@ def main() -> None:
             f"Created → published (posts' `created_at` to `published_at`), {len(paced)} posts sent at "
             f"{paced_rate:.0f} a second (half the sustained rate) after the runs: {delays['published']} published, "
             f"p50 {delays['p50_ms']:.0f} ms, p99 {delays['p99_ms']:.0f} ms, max {delays['max_ms']:.0f} ms.",
-            f"Posts by status after the runs: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))} "
+            f"Posts by status after the write run: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))} "
             "(moderation's flood threshold is lifted for the bench's eight writers: `Stack.service_env`).",
             "",
             f"Dead letters after the run: {parked}. Errors: non-2xx answers and socket errors counted by wrk.",
