@@ -47,7 +47,8 @@ def test_registration_is_announced_through_the_outbox(identity, make_member, pla
     member = make_member()
     with db_connect(platform, "identity") as conn:
         row = conn.execute(
-            "SELECT event_type, envelope->'payload'->>'user_id' FROM outbox WHERE envelope->'payload'->>'user_id' = %s",
+            "SELECT event_type, envelope->'payload'->>'user_id' FROM outbox WHERE envelope->'payload'->>'user_id' = %s "
+            "ORDER BY id LIMIT 1",
             (member["id"],),
         ).fetchone()
     assert row == ("identity.user_registered", member["id"])
