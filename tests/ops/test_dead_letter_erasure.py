@@ -78,7 +78,7 @@ def test_a_parked_message_past_the_retention_is_dropped(platform):
                            queue=probe, name=probe)
     wait_for(lambda: queue_info(platform, probe).get("effective_policy_definition"), message="the probe's policy")
     park(platform.amqp_uri, "identity.user_registered", {"email": "parti@exemple.fr"}, queue=probe)
-    wait_for(lambda: queue_info(platform, probe).get("messages") == 0, timeout=20, interval=0.5,
+    wait_for(lambda: queue_info(platform, probe).get("messages") == 0, timeout=60, interval=0.5,
              message="the parked message to expire")
 
 
