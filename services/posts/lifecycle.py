@@ -27,13 +27,21 @@ def set_post_status(uow, post: Post, status: str, now: datetime, reasons: list[s
     """Move a post to `status` and record what happened."""
     post.status = status
     post.updated_at = now
-    common = {"post_id": str(post.id), "author_id": str(post.author_id), "agency_code": post.agency_code}
     if status == "published":
         post.published_at = post.published_at or now
         post.moderation_reason = None
-        uow.record(PostPublished(**common, kind=post.kind, topics=list(post.topics), published_at=now))
     elif status in ("held", "rejected"):
         post.moderation_reason = reason_text
+    _record_post_status(uow, status, now, reasons, post.id, post.author_id, post.agency_code, post.kind, post.topics)
+
+
+def _record_post_status(uow, status: str, now: datetime, reasons: list[str], post_id, author_id, agency_code, kind,
+                        topics) -> None:
+    """The event of a post's move to `status`."""
+    common = {"post_id": str(post_id), "author_id": str(author_id), "agency_code": agency_code}
+    if status == "published":
+        uow.record(PostPublished(**common, kind=kind, topics=list(topics), published_at=now))
+    elif status in ("held", "rejected"):
         event_cls = PostHeld if status == "held" else PostRejected
         uow.record(event_cls(**common, reasons=list(reasons)))
     elif status == "hidden":
@@ -86,6 +94,8 @@ def _target(uow, target_type: str, target_id: str):
 
 def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
     """Automatic screening decided: publish, hold or reject, with the reason."""
+    if event.target_type == "post" and _settle_post_screening(uow, event, now):
+        return
     target = _target(uow, event.target_type, event.target_id)
     if target is None or target.status != "pending":
         return  # unknown, or decided since (removed, or a person decided)
@@ -103,6 +113,27 @@ def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
     post.screening_decision, post.screening_reasons = None, []
     status = domain.STATUS_AFTER_SCREENING[decision]
     set_post_status(uow, post, status, now, reasons, domain.moderation_reason(reasons))
+
+
+def _settle_post_screening(uow, event: ContentScreened, now: datetime) -> bool:
+    """The usual screening, the one of a pending post's only revision in
+    flight (nothing kept from other revisions to merge): what the general
+    path above would compute from the event alone, written by one
+    conditional UPDATE instead of a locked read and an ORM flush (issue 17).
+    False when the post is not in that state: the general path decides."""
+    key = _uuid(event.target_id)
+    if key is None:
+        return False
+    decision = domain.merge_screening(None, event.decision)
+    reasons = list(dict.fromkeys(event.reasons))
+    status = domain.STATUS_AFTER_SCREENING[decision]
+    reason_text = None if status == "published" else domain.moderation_reason(reasons)
+    settled = uow.posts.settle_screening(key, status, reason_text, now)
+    if settled is None:
+        return False
+    author_id, agency_code, kind, topics = settled
+    _record_post_status(uow, status, now, reasons, key, author_id, agency_code, kind, topics)
+    return True
 
 
 def apply_decision(uow, event: CaseDecided, now: datetime) -> None:

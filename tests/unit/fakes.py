@@ -418,6 +418,18 @@ class FakePosts:
         self.locked.append(post_id)
         return self.rows.get(post_id)
 
+    def settle_screening(self, post_id, status, reason, now):
+        # PostRepository.settle_screening: one UPDATE of a pending post with nothing else to merge.
+        post = self.rows.get(post_id)
+        if (post is None or post.status != "pending" or post.screenings_received + 1 < post.revision
+                or post.screening_decision is not None or post.screening_reasons):
+            return None
+        post.status, post.updated_at, post.moderation_reason = status, now, reason
+        if status == "published":
+            post.published_at = post.published_at or now
+        post.screenings_received += 1
+        return post.author_id, post.agency_code, post.kind, post.topics
+
     def views(self, ids, viewer_id):
         from services.posts.views import view_row
 
