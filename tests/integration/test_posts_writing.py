@@ -14,6 +14,7 @@ from services.posts.repository import PostsUnitOfWork
 from shared.caller import Caller
 from shared.contracts.identity import ProfileUpdated
 from shared.contracts.moderation import ContentScreened
+from shared.db import idempotency
 from shared.db.engine import make_engine
 
 pytestmark = pytest.mark.integration
@@ -152,6 +153,27 @@ def test_a_video_by_a_writer_posts_has_no_copy_of_yet(sessions):
     assert view["author"] == {"id": company.id, "display_name": None} and view["video_url"] == "https://video.example/v/1"
     with PostsUnitOfWork(sessions) as uow:
         assert handlers.get_post(uow, company, view["id"]) == view
+
+
+def test_an_idempotent_creation_commits_the_post_its_event_and_its_answer_together(sessions):
+    """With an Idempotency-Key (shared.chassis.creates) the handler's commit
+    is held: the post, written by plain SQL on the session's connection, is
+    in the transaction that records the answer, and a replay writes nothing."""
+    author = member(sessions)
+    data = {"kind": "question", "title": "Une seule fois", "body": "Corps"}
+    request = idempotency.IdempotentRequest(
+        caller_id=author.id, key=f"k-{uuid.uuid4()}", request_hash=idempotency.request_hash("posts.create_post", [data]))
+    with PostsUnitOfWork(sessions) as uow:
+        assert uow.begin_idempotent(request, T0) is None
+        view = handlers.create_post(uow, author, data, T0)
+        with PostsUnitOfWork(sessions) as other:  # not committed yet: nobody else sees the post
+            assert other.posts.views([uuid.UUID(view["id"])], uuid.UUID(author.id)) == []
+        uow.finish_idempotent(view, T0)
+    assert stored(sessions, view["id"])["status"] == "pending"
+    assert [kind for kind, _ in events_of(sessions, view["id"])] == ["posts.post_created"]
+    with PostsUnitOfWork(sessions) as uow:
+        replay = uow.begin_idempotent(request, T0 + timedelta(minutes=1))
+    assert replay is not None and replay.response == view
 
 
 # ---------------------------------------------------------------- screening
