@@ -5,7 +5,6 @@ from datetime import datetime
 from functools import lru_cache
 
 from psycopg.types.json import Jsonb
-
 from sqlalchemy import Float, String, and_, cast, func, literal, literal_column, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
