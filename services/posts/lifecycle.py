@@ -63,19 +63,29 @@ def set_comment_status(uow, comment: Comment, status: str, now: datetime, reason
         if post.accepted_comment_id == comment.id:
             post.accepted_comment_id = None
             post.validated_by_advisor = False
-    common = {"comment_id": str(comment.id), "post_id": str(comment.post_id), "author_id": str(comment.author_id),
-              "agency_code": post.agency_code}
     if status == "published":
         comment.published_at = comment.published_at or now
         comment.moderation_reason = None
+    elif status in ("held", "rejected"):
+        comment.moderation_reason = reason_text
+    _record_comment_status(uow, status, now, reasons, comment.id, comment.post_id, comment.author_id,
+                           comment.author_role, comment.created_at, post.agency_code, post.title, post.author_id,
+                           post.kind)
+
+
+def _record_comment_status(uow, status: str, now: datetime, reasons: list[str], comment_id, post_id, author_id,
+                           author_role, created_at, agency_code, post_title, post_author_id, post_kind) -> None:
+    """The event of a comment's move to `status`."""
+    common = {"comment_id": str(comment_id), "post_id": str(post_id), "author_id": str(author_id),
+              "agency_code": agency_code}
+    if status == "published":
         uow.record(
             CommentPublished(
-                **common, post_title=post.title, post_author_id=str(post.author_id), post_kind=post.kind,
-                author_role=comment.author_role, created_at=comment.created_at, published_at=now,
+                **common, post_title=post_title, post_author_id=str(post_author_id), post_kind=post_kind,
+                author_role=author_role, created_at=created_at, published_at=now,
             )
         )
     elif status in ("held", "rejected"):
-        comment.moderation_reason = reason_text
         event_cls = CommentHeld if status == "held" else CommentRejected
         uow.record(event_cls(**common, reasons=list(reasons)))
     elif status == "hidden":
@@ -94,16 +104,14 @@ def _target(uow, target_type: str, target_id: str):
 
 def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
     """Automatic screening decided: publish, hold or reject, with the reason."""
-    if event.target_type == "post" and _settle_post_screening(uow, event, now):
-        return
-    target = _target(uow, event.target_type, event.target_id)
-    if target is None or target.status != "pending":
-        return  # unknown, or decided since (removed, or a person decided)
     if event.target_type == "comment":
-        status = domain.STATUS_AFTER_SCREENING[event.decision]
-        set_comment_status(uow, target, status, now, event.reasons, domain.moderation_reason(event.reasons))
+        _screen_comment(uow, event, now)
         return
-    post = target
+    if _settle_post_screening(uow, event, now):
+        return
+    post = _target(uow, event.target_type, event.target_id)
+    if post is None or post.status != "pending":
+        return  # unknown, or decided since (removed, or a person decided)
     post.screenings_received += 1
     post.screening_decision = domain.merge_screening(post.screening_decision, event.decision)
     post.screening_reasons = list(dict.fromkeys([*(post.screening_reasons or []), *event.reasons]))
@@ -134,6 +142,21 @@ def _settle_post_screening(uow, event: ContentScreened, now: datetime) -> bool:
     author_id, agency_code, kind, topics = settled
     _record_post_status(uow, status, now, reasons, key, author_id, agency_code, kind, topics)
     return True
+
+
+def _screen_comment(uow, event: ContentScreened, now: datetime) -> None:
+    """A pending comment published, held or rejected (a comment has one
+    text, screened once), its post's count of published comments kept:
+    one statement, where it was a locked read, the post's read, the count's
+    UPDATE and the ORM's (issue 17). Unknown, or decided since: nothing."""
+    key = _uuid(event.target_id)
+    if key is None:
+        return
+    status = domain.STATUS_AFTER_SCREENING[event.decision]
+    reason_text = None if status == "published" else domain.moderation_reason(event.reasons)
+    screened = uow.comments.screen(key, status, reason_text, now)
+    if screened is not None:
+        _record_comment_status(uow, status, now, event.reasons, key, *screened)
 
 
 def apply_decision(uow, event: CaseDecided, now: datetime) -> None:

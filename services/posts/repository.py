@@ -149,6 +149,20 @@ _SETTLE_SCREENING_SQL = (
     "AND screening_decision IS NULL AND screening_reasons = '[]'::jsonb "
     "RETURNING author_id, agency_code, kind, topics"
 )
+# A pending comment screened, its post's count of published comments kept
+# (a comment has no edits: pending only ever moves on), answering what its
+# event needs of it and of its post. Data-modifying CTEs all run; the
+# SELECT reads the post as it was, its count aside.
+_SCREEN_COMMENT_SQL = (
+    "WITH screened AS (UPDATE comments SET status = %(status)s, updated_at = %(now)s, "
+    "moderation_reason = %(reason)s, "
+    "published_at = CASE WHEN %(published)s THEN coalesce(published_at, %(now)s) ELSE published_at END "
+    "WHERE id = %(id)s AND status = 'pending' RETURNING post_id, author_id, author_role, created_at), "
+    "counted AS (UPDATE posts SET comment_count = posts.comment_count + 1 FROM screened "
+    "WHERE %(published)s AND posts.id = screened.post_id RETURNING posts.id) "
+    "SELECT s.post_id, s.author_id, s.author_role, s.created_at, p.agency_code, p.title, p.author_id, p.kind "
+    "FROM screened s JOIN posts p ON p.id = s.post_id"
+)
 # The writer's copy and the expiries of their mutes in force, in one row
 # (the copy's columns null when posts has none yet).
 _WRITER_SQL = (
@@ -312,6 +326,14 @@ class CommentRepository:
 
     def get_for_update(self, comment_id) -> Comment | None:
         return self.session.get(Comment, comment_id, with_for_update=True, populate_existing=True)
+
+    def screen(self, comment_id, status: str, reason: str | None, now: datetime) -> tuple | None:
+        """Move a pending comment to `status` (published: counted on its
+        post) in one statement (see _SCREEN_COMMENT_SQL): (post_id,
+        author_id, author_role, created_at, and of its post agency_code,
+        title, author_id, kind), or None when unknown or not pending."""
+        params = {"id": comment_id, "status": status, "published": status == "published", "reason": reason, "now": now}
+        return self.session.connection().exec_driver_sql(_SCREEN_COMMENT_SQL, params).first()
 
     def page(self, post_id, *, viewer_id, after=None, limit=20) -> list[Comment]:
         """Oldest first: published comments, and the viewer's own in every status."""

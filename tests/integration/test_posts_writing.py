@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
-from services.posts import domain, handlers, lifecycle
+from services.posts import conversation, domain, handlers, lifecycle
 from services.posts.repository import PostsUnitOfWork
 from shared.caller import Caller
 from shared.contracts.identity import ProfileUpdated
@@ -265,3 +265,74 @@ def test_screenings_of_edits_in_flight_wait_for_each_other_and_the_most_severe_w
     row = stored(sessions, post["id"])
     assert (row["status"], row["published_at"], row["updated_at"], row["screenings_received"], row["moderation_reason"]) == (
         "published", T0, T0 + timedelta(minutes=6), 4, None)
+
+
+# ---------------------------------------------------------------- comments
+
+
+def screen_comment(sessions, comment_id: str, decision="publish", reasons=(), at=T0) -> None:
+    with PostsUnitOfWork(sessions) as uow:
+        lifecycle.apply_screening(uow, ContentScreened(target_type="comment", target_id=comment_id, decision=decision,
+                                                       reasons=list(reasons), screened_at=at), at)
+        uow.commit()
+
+
+def comment_state(sessions, comment_id: str) -> tuple:
+    with PostsUnitOfWork(sessions) as uow:
+        return tuple(uow.session.connection().exec_driver_sql(
+            "SELECT c.status, c.published_at, c.updated_at, c.moderation_reason, p.comment_count "
+            "FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = %(id)s", {"id": uuid.UUID(comment_id)}).one())
+
+
+def comment_events(sessions, comment_id: str) -> list[tuple[str, dict]]:
+    """The comment's events after its creation."""
+    with PostsUnitOfWork(sessions) as uow:
+        rows = uow.session.connection().exec_driver_sql(
+            "SELECT event_type, envelope FROM outbox WHERE envelope -> 'payload' ->> 'comment_id' = %(id)s "
+            "AND event_type <> 'posts.comment_created' ORDER BY id",
+            {"id": comment_id}).all()
+    return [(event_type, envelope["payload"]) for event_type, envelope in rows]
+
+
+def test_a_screening_publishes_a_pending_comment_and_counts_it_in_one_statement(sessions):
+    """The comment's status, its post's count and what the event needs of
+    both: one statement, where it was a locked read of the comment, a read
+    of the post, the count's UPDATE and the ORM's (issue 17)."""
+    author, commenter = member(sessions), member(sessions, "advisor")
+    post = create(sessions, author, {"kind": "question", "title": "Une question", "body": "Corps"})
+    screen(sessions, post["id"])
+    with PostsUnitOfWork(sessions) as uow:
+        comment = conversation.add_comment(uow, commenter, post["id"], {"body": "Une réponse"}, T0)
+    later = T0 + timedelta(minutes=1)
+    with Sent(sessions) as sent:
+        screen_comment(sessions, comment["id"], at=later)
+    assert len(sent.statements) == 2, sent.statements
+    assert sent.orm == []
+    assert comment_state(sessions, comment["id"]) == ("published", later, later, None, 1)
+    [(kind, published)] = comment_events(sessions, comment["id"])
+    assert kind == "posts.comment_published"
+    assert moment(published.pop("published_at")) == later and moment(published.pop("created_at")) == T0
+    assert published == {
+        "comment_id": comment["id"], "post_id": post["id"], "author_id": commenter.id,
+        "agency_code": author.agency_code, "post_title": "Une question", "post_author_id": author.id,
+        "post_kind": "question", "author_role": "advisor",
+    }
+    screen_comment(sessions, comment["id"], at=later + timedelta(minutes=1))  # decided already: nothing
+    assert comment_state(sessions, comment["id"]) == ("published", later, later, None, 1)
+    assert len(comment_events(sessions, comment["id"])) == 1
+    screen_comment(sessions, str(uuid.uuid4()))
+    screen_comment(sessions, "not-an-id")
+
+
+def test_a_held_comment_is_not_counted_and_carries_its_reasons(sessions):
+    author, commenter = member(sessions), member(sessions)
+    post = create(sessions, author, {"kind": "question", "title": "Une question", "body": "Corps"})
+    screen(sessions, post["id"])
+    with PostsUnitOfWork(sessions) as uow:
+        comment = conversation.add_comment(uow, commenter, post["id"], {"body": "Appelle-moi"}, T0)
+    reasons = ["personal_data.phone", "personal_data.phone"]
+    screen_comment(sessions, comment["id"], "hold", reasons)
+    assert comment_state(sessions, comment["id"]) == ("held", None, T0, domain.moderation_reason(reasons), 0)
+    assert comment_events(sessions, comment["id"]) == [("posts.comment_held", {
+        "comment_id": comment["id"], "post_id": post["id"], "author_id": commenter.id,
+        "agency_code": author.agency_code, "reasons": reasons})]

@@ -466,6 +466,19 @@ class FakeComments:
     def get_for_update(self, comment_id):
         return self.rows.get(comment_id)
 
+    def screen(self, comment_id, status, reason, now):
+        # CommentRepository.screen: a pending comment moved on, counted on its post when published.
+        comment = self.rows.get(comment_id)
+        if comment is None or comment.status != "pending":
+            return None
+        comment.status, comment.updated_at, comment.moderation_reason = status, now, reason
+        post = self.posts.rows[comment.post_id]
+        if status == "published":
+            comment.published_at = comment.published_at or now
+            post.comment_count += 1
+        return (comment.post_id, comment.author_id, comment.author_role, comment.created_at, post.agency_code,
+                post.title, post.author_id, post.kind)
+
     def page(self, post_id, *, viewer_id, after=None, limit=20):
         found = sorted(
             (c for c in self.rows.values()
@@ -590,6 +603,7 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
         self.mutes = FakeMutes()
         self.mutes.authors = self.authors
         self.posts.authors, self.posts.reactions = self.authors, self.reactions  # what views joins
+        self.comments.posts = self.posts  # what screening a comment updates and reads
 
 
 # ---------------------------------------------------------------- moderation
