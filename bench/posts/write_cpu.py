@@ -5,9 +5,10 @@ largest CPU user per post written (issue 17): create_post, then the
 content_screened event that publishes it. This calls, against a real
 database and the real unit of work, N times `handlers.create_post` (the
 payload of `make bench`'s writers, topics none; commit included), then N
-content_screened events (decision publish) for those posts, each handled
-as the chassis does (`shared.chassis.consumes`: inbox claim,
-`lifecycle.apply_screening`, commit), each call in its own unit of work
+content_screened events (decision publish) for those posts, then for a
+comment on each (the first 50 warm up), each handled as the chassis does
+(`shared.chassis.consumes`: inbox claim, `lifecycle.apply_screening`,
+commit), each call in its own unit of work
 entered and left as the service does per RPC or message. Prints CPU µs per
 call (time.process_time: this process only, PostgreSQL's work not counted)
 and SQL statements per call (`before_cursor_execute`: BEGIN and COMMIT are
@@ -29,7 +30,7 @@ from datetime import datetime, timezone
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
-from services.posts import handlers, lifecycle
+from services.posts import conversation, handlers, lifecycle
 from services.posts.repository import PostsUnitOfWork
 from shared.caller import Caller
 from shared.contracts import Envelope, parse_payload
@@ -65,11 +66,17 @@ def create(sessions, writer: Caller, n: int) -> str:
         return handlers.create_post(uow, writer, post_body(n), datetime.now(timezone.utc))["id"]
 
 
-def screen(sessions, post_id: str) -> None:
+def comment(sessions, commenter: Caller, post_id: str, n: int) -> str:
+    with PostsUnitOfWork(sessions) as uow:
+        body = {"body": f"Réponse n° {n} : relancez par écrit une semaine après l'entretien."}
+        return conversation.add_comment(uow, commenter, post_id, body, datetime.now(timezone.utc))["id"]
+
+
+def screen(sessions, target_id: str, target_type: str = "post") -> None:
     """content_screened as shared.chassis.consumes handles it: claim, apply, commit."""
     now = datetime.now(timezone.utc)
-    envelope = Envelope.wrap(ContentScreened(target_type="post", target_id=post_id, decision="publish", reasons=[],
-                                             screened_at=now))
+    envelope = Envelope.wrap(ContentScreened(target_type=target_type, target_id=target_id, decision="publish",
+                                             reasons=[], screened_at=now))
     with PostsUnitOfWork(sessions) as uow:
         if not uow.claim(CONSUMER, envelope.event_id):
             raise RuntimeError("a fresh event was claimed before")
@@ -121,6 +128,12 @@ def main() -> None:
             "SELECT count(*) FROM posts WHERE status = 'published'").scalar()
     if published != len(ids) + WARM:
         raise SystemExit(f"{published} posts published, {len(ids) + WARM} expected")
+    # Comments, one each on the posts just published (no count contended).
+    replies = [comment(sessions, writer, post_id, n) for n, post_id in enumerate(ids)]
+    for reply in replies[:WARM]:
+        screen(sessions, reply, "comment")
+    timed(engine, "content_screened (comment, publish)",
+          [lambda reply=reply: screen(sessions, reply, "comment") for reply in replies[WARM:]])
     engine.dispose()
 
 
