@@ -147,8 +147,9 @@ def _settle_post_screening(uow, event: ContentScreened, now: datetime) -> bool:
 def _screen_comment(uow, event: ContentScreened, now: datetime) -> None:
     """A pending comment published, held or rejected (a comment has one
     text, screened once), its post's count of published comments kept:
-    one statement, where it was a locked read, the post's read, the count's
-    UPDATE and the ORM's (issue 17). Unknown, or decided since: nothing."""
+    one statement, where it was six through the ORM (the comment locked
+    and read, its post read, the count, the flush; issue 17). Unknown, or
+    decided since: nothing."""
     key = _uuid(event.target_id)
     if key is None:
         return
