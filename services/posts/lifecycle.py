@@ -27,13 +27,21 @@ def set_post_status(uow, post: Post, status: str, now: datetime, reasons: list[s
     """Move a post to `status` and record what happened."""
     post.status = status
     post.updated_at = now
-    common = {"post_id": str(post.id), "author_id": str(post.author_id), "agency_code": post.agency_code}
     if status == "published":
         post.published_at = post.published_at or now
         post.moderation_reason = None
-        uow.record(PostPublished(**common, kind=post.kind, topics=list(post.topics), published_at=now))
     elif status in ("held", "rejected"):
         post.moderation_reason = reason_text
+    _record_post_status(uow, status, now, reasons, post.id, post.author_id, post.agency_code, post.kind, post.topics)
+
+
+def _record_post_status(uow, status: str, now: datetime, reasons: list[str], post_id, author_id, agency_code, kind,
+                        topics) -> None:
+    """The event of a post's move to `status`."""
+    common = {"post_id": str(post_id), "author_id": str(author_id), "agency_code": agency_code}
+    if status == "published":
+        uow.record(PostPublished(**common, kind=kind, topics=list(topics), published_at=now))
+    elif status in ("held", "rejected"):
         event_cls = PostHeld if status == "held" else PostRejected
         uow.record(event_cls(**common, reasons=list(reasons)))
     elif status == "hidden":
@@ -55,19 +63,29 @@ def set_comment_status(uow, comment: Comment, status: str, now: datetime, reason
         if post.accepted_comment_id == comment.id:
             post.accepted_comment_id = None
             post.validated_by_advisor = False
-    common = {"comment_id": str(comment.id), "post_id": str(comment.post_id), "author_id": str(comment.author_id),
-              "agency_code": post.agency_code}
     if status == "published":
         comment.published_at = comment.published_at or now
         comment.moderation_reason = None
+    elif status in ("held", "rejected"):
+        comment.moderation_reason = reason_text
+    _record_comment_status(uow, status, now, reasons, comment.id, comment.post_id, comment.author_id,
+                           comment.author_role, comment.created_at, post.agency_code, post.title, post.author_id,
+                           post.kind)
+
+
+def _record_comment_status(uow, status: str, now: datetime, reasons: list[str], comment_id, post_id, author_id,
+                           author_role, created_at, agency_code, post_title, post_author_id, post_kind) -> None:
+    """The event of a comment's move to `status`."""
+    common = {"comment_id": str(comment_id), "post_id": str(post_id), "author_id": str(author_id),
+              "agency_code": agency_code}
+    if status == "published":
         uow.record(
             CommentPublished(
-                **common, post_title=post.title, post_author_id=str(post.author_id), post_kind=post.kind,
-                author_role=comment.author_role, created_at=comment.created_at, published_at=now,
+                **common, post_title=post_title, post_author_id=str(post_author_id), post_kind=post_kind,
+                author_role=author_role, created_at=created_at, published_at=now,
             )
         )
     elif status in ("held", "rejected"):
-        comment.moderation_reason = reason_text
         event_cls = CommentHeld if status == "held" else CommentRejected
         uow.record(event_cls(**common, reasons=list(reasons)))
     elif status == "hidden":
@@ -86,14 +104,14 @@ def _target(uow, target_type: str, target_id: str):
 
 def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
     """Automatic screening decided: publish, hold or reject, with the reason."""
-    target = _target(uow, event.target_type, event.target_id)
-    if target is None or target.status != "pending":
-        return  # unknown, or decided since (removed, or a person decided)
     if event.target_type == "comment":
-        status = domain.STATUS_AFTER_SCREENING[event.decision]
-        set_comment_status(uow, target, status, now, event.reasons, domain.moderation_reason(event.reasons))
+        _screen_comment(uow, event, now)
         return
-    post = target
+    if _settle_post_screening(uow, event, now):
+        return
+    post = _target(uow, event.target_type, event.target_id)
+    if post is None or post.status != "pending":
+        return  # unknown, or decided since (removed, or a person decided)
     post.screenings_received += 1
     post.screening_decision = domain.merge_screening(post.screening_decision, event.decision)
     post.screening_reasons = list(dict.fromkeys([*(post.screening_reasons or []), *event.reasons]))
@@ -103,6 +121,43 @@ def apply_screening(uow, event: ContentScreened, now: datetime) -> None:
     post.screening_decision, post.screening_reasons = None, []
     status = domain.STATUS_AFTER_SCREENING[decision]
     set_post_status(uow, post, status, now, reasons, domain.moderation_reason(reasons))
+
+
+def _settle_post_screening(uow, event: ContentScreened, now: datetime) -> bool:
+    """The usual screening, the one of a pending post's only revision in
+    flight (nothing kept from other revisions to merge): what the general
+    path above would compute from the event alone, written by one
+    conditional UPDATE instead of a locked read and an ORM flush (issue 17).
+    False when the post is not in that state: the general path decides."""
+    key = _uuid(event.target_id)
+    if key is None:
+        return False
+    decision = domain.merge_screening(None, event.decision)
+    reasons = list(dict.fromkeys(event.reasons))
+    status = domain.STATUS_AFTER_SCREENING[decision]
+    reason_text = None if status == "published" else domain.moderation_reason(reasons)
+    settled = uow.posts.settle_screening(key, status, reason_text, now)
+    if settled is None:
+        return False
+    author_id, agency_code, kind, topics = settled
+    _record_post_status(uow, status, now, reasons, key, author_id, agency_code, kind, topics)
+    return True
+
+
+def _screen_comment(uow, event: ContentScreened, now: datetime) -> None:
+    """A pending comment published, held or rejected (a comment has one
+    text, screened once), its post's count of published comments kept:
+    one statement, where it was six through the ORM (the comment locked
+    and read, its post read, the count, the flush; issue 17). Unknown, or
+    decided since: nothing."""
+    key = _uuid(event.target_id)
+    if key is None:
+        return
+    status = domain.STATUS_AFTER_SCREENING[event.decision]
+    reason_text = None if status == "published" else domain.moderation_reason(event.reasons)
+    screened = uow.comments.screen(key, status, reason_text, now)
+    if screened is not None:
+        _record_comment_status(uow, status, now, event.reasons, key, *screened)
 
 
 def apply_decision(uow, event: CaseDecided, now: datetime) -> None:

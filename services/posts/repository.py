@@ -1,8 +1,10 @@
 """posts' unit of work and data access."""
 import json
+from collections import namedtuple
 from datetime import datetime
 from functools import lru_cache
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Float, String, and_, cast, func, literal, literal_column, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -120,6 +122,59 @@ def feed_sql(agency: bool, cursor: str | None, limit: int) -> str:
     )
 
 
+# Writes of a post and the screening that publishes it: plain SQL run as is
+# on the session's connection, with no ORM object to track and flush (the
+# ORM's unit of work was a third of posts' CPU per post written, issue 17).
+# post_topics follows by a trigger (migration 0002).
+_NEW_POST_COLUMNS = (
+    "id", "kind", "title", "body", "topics", "video_url", "details", "author_id", "agency_code", "status",
+    "created_at", "updated_at", "comment_count", "reactions_helpful", "reactions_thanks", "reactions_support",
+    "validated_by_advisor", "pinned", "revision", "screenings_received", "screening_reasons",
+)
+_JSON_COLUMNS = frozenset({"topics", "details", "screening_reasons"})
+_INSERT_POST_SQL = (
+    f"INSERT INTO posts ({', '.join(_NEW_POST_COLUMNS)}) "
+    f"VALUES ({', '.join(f'%({name})s' for name in _NEW_POST_COLUMNS)})"
+)
+# The screening that settles a pending post whose other revisions left
+# nothing to merge (no decision, no reasons kept): its decision is the
+# post's, so the new status and reason are known before the statement. Any
+# other case matches nothing here (lifecycle.apply_screening then locks and
+# reads the post). `screenings_received + 1 >= revision`: domain.screening_settled.
+_SETTLE_SCREENING_SQL = (
+    "UPDATE posts SET status = %(status)s, updated_at = %(now)s, moderation_reason = %(reason)s, "
+    "published_at = CASE WHEN %(published)s THEN coalesce(published_at, %(now)s) ELSE published_at END, "
+    "screenings_received = screenings_received + 1 "
+    "WHERE id = %(id)s AND status = 'pending' AND screenings_received + 1 >= revision "
+    "AND screening_decision IS NULL AND screening_reasons = '[]'::jsonb "
+    "RETURNING author_id, agency_code, kind, topics"
+)
+# A pending comment screened, its post's count of published comments kept
+# (a comment has no edits: pending only ever moves on), answering what its
+# event needs of it and of its post. Data-modifying CTEs all run; the
+# SELECT reads the post as it was, its count aside.
+_SCREEN_COMMENT_SQL = (
+    "WITH screened AS (UPDATE comments SET status = %(status)s, updated_at = %(now)s, "
+    "moderation_reason = %(reason)s, "
+    "published_at = CASE WHEN %(published)s THEN coalesce(published_at, %(now)s) ELSE published_at END "
+    "WHERE id = %(id)s AND status = 'pending' RETURNING post_id, author_id, author_role, created_at), "
+    "counted AS (UPDATE posts SET comment_count = posts.comment_count + 1 FROM screened "
+    "WHERE %(published)s AND posts.id = screened.post_id RETURNING posts.id) "
+    "SELECT s.post_id, s.author_id, s.author_role, s.created_at, p.agency_code, p.title, p.author_id, p.kind "
+    "FROM screened s JOIN posts p ON p.id = s.post_id"
+)
+# The writer's copy and the expiries of their mutes in force, in one row
+# (the copy's columns null when posts has none yet).
+_WRITER_SQL = (
+    "SELECT a.id IS NOT NULL, a.display_name, a.erased_at, "
+    "(SELECT coalesce(array_agg(m.expires_at), '{}') FROM mutes m WHERE m.user_id = %(user)s AND m.imposed "
+    "AND m.lifted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > %(now)s)) "
+    "FROM (SELECT 1) one LEFT JOIN authors a ON a.id = %(user)s"
+)
+# What a post's view shows of its writer (views.view_row reads these two).
+WriterCopy = namedtuple("WriterCopy", "display_name erased_at")
+
+
 class PostsUnitOfWork(SqlUnitOfWork):
     def _start(self):
         self.posts = PostRepository(self.session)
@@ -139,8 +194,20 @@ class PostRepository:
         self.session = session
 
     def add(self, post: Post) -> None:
-        self.session.add(post)
-        self.session.flush()
+        """Insert a new post (a Post not attached to the session: later
+        changes to it are not saved)."""
+        params = {name: getattr(post, name) for name in _NEW_POST_COLUMNS}
+        for name in _JSON_COLUMNS:
+            if params[name] is not None:
+                params[name] = Jsonb(params[name])
+        self.session.connection().exec_driver_sql(_INSERT_POST_SQL, params)
+
+    def settle_screening(self, post_id, status: str, reason: str | None, now: datetime) -> tuple | None:
+        """Apply the screening that settles a pending post with nothing else
+        to merge (see _SETTLE_SCREENING_SQL): (author_id, agency_code, kind,
+        topics), or None when the post is not in that state."""
+        params = {"id": post_id, "status": status, "published": status == "published", "reason": reason, "now": now}
+        return self.session.connection().exec_driver_sql(_SETTLE_SCREENING_SQL, params).first()
 
     def get(self, post_id) -> Post | None:
         return self.session.get(Post, post_id)
@@ -260,6 +327,14 @@ class CommentRepository:
     def get_for_update(self, comment_id) -> Comment | None:
         return self.session.get(Comment, comment_id, with_for_update=True, populate_existing=True)
 
+    def screen(self, comment_id, status: str, reason: str | None, now: datetime) -> tuple | None:
+        """Move a pending comment to `status` (published: counted on its
+        post) in one statement (see _SCREEN_COMMENT_SQL): (post_id,
+        author_id, author_role, created_at, and of its post agency_code,
+        title, author_id, kind), or None when unknown or not pending."""
+        params = {"id": comment_id, "status": status, "published": status == "published", "reason": reason, "now": now}
+        return self.session.connection().exec_driver_sql(_SCREEN_COMMENT_SQL, params).first()
+
     def page(self, post_id, *, viewer_id, after=None, limit=20) -> list[Comment]:
         """Oldest first: published comments, and the viewer's own in every status."""
         stmt = select(Comment).where(
@@ -374,23 +449,14 @@ class MuteRepository:
     def of_user(self, user_id) -> list[Mute]:
         return list(self.session.scalars(select(Mute).where(Mute.user_id == user_id)))
 
-    def writer(self, user_id, now: datetime) -> tuple[Author | None, list[datetime | None]]:
-        """A writer's copy (None when not received yet) and the expiries of
-        their mutes in force (None: until lifted), in one round trip: each
-        one a write waits for costs most on a busy machine (issue 17)."""
-        expiries = (
-            select(func.coalesce(func.array_agg(Mute.expires_at), literal_column("'{}'::timestamptz[]")))
-            .where(
-                Mute.user_id == user_id, Mute.imposed.is_(True), Mute.lifted_at.is_(None),
-                or_(Mute.expires_at.is_(None), Mute.expires_at > now),
-            )
-            .scalar_subquery()
-        )
-        one = select(literal(1).label("one")).subquery()
-        author, active = self.session.execute(
-            select(Author, expiries).select_from(one).outerjoin(Author, Author.id == user_id)
-        ).one()
-        return author, list(active)
+    def writer(self, user_id, now: datetime) -> tuple[WriterCopy | None, list[datetime | None]]:
+        """What a post's view shows of a writer (None when posts has no copy
+        of them yet) and the expiries of their mutes in force (None: until
+        lifted), in one round trip: each one a write waits for costs most on
+        a busy machine (issue 17)."""
+        known, name, erased_at, active = self.session.connection().exec_driver_sql(
+            _WRITER_SQL, {"user": user_id, "now": now}).one()
+        return (WriterCopy(name, erased_at) if known else None), list(active)
 
     def forget_user(self, user_id) -> None:
         self.session.execute(Mute.__table__.delete().where(Mute.user_id == user_id))

@@ -418,6 +418,18 @@ class FakePosts:
         self.locked.append(post_id)
         return self.rows.get(post_id)
 
+    def settle_screening(self, post_id, status, reason, now):
+        # PostRepository.settle_screening: one UPDATE of a pending post with nothing else to merge.
+        post = self.rows.get(post_id)
+        if (post is None or post.status != "pending" or post.screenings_received + 1 < post.revision
+                or post.screening_decision is not None or post.screening_reasons):
+            return None
+        post.status, post.updated_at, post.moderation_reason = status, now, reason
+        if status == "published":
+            post.published_at = post.published_at or now
+        post.screenings_received += 1
+        return post.author_id, post.agency_code, post.kind, post.topics
+
     def views(self, ids, viewer_id):
         from services.posts.views import view_row
 
@@ -453,6 +465,19 @@ class FakeComments:
 
     def get_for_update(self, comment_id):
         return self.rows.get(comment_id)
+
+    def screen(self, comment_id, status, reason, now):
+        # CommentRepository.screen: a pending comment moved on, counted on its post when published.
+        comment = self.rows.get(comment_id)
+        if comment is None or comment.status != "pending":
+            return None
+        comment.status, comment.updated_at, comment.moderation_reason = status, now, reason
+        post = self.posts.rows[comment.post_id]
+        if status == "published":
+            comment.published_at = comment.published_at or now
+            post.comment_count += 1
+        return (comment.post_id, comment.author_id, comment.author_role, comment.created_at, post.agency_code,
+                post.title, post.author_id, post.kind)
 
     def page(self, post_id, *, viewer_id, after=None, limit=20):
         found = sorted(
@@ -578,6 +603,7 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
         self.mutes = FakeMutes()
         self.mutes.authors = self.authors
         self.posts.authors, self.posts.reactions = self.authors, self.reactions  # what views joins
+        self.comments.posts = self.posts  # what screening a comment updates and reads
 
 
 # ---------------------------------------------------------------- moderation
