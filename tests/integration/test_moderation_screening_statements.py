@@ -44,20 +44,9 @@ def created(author: str, body: str = CLEAN, at: datetime = T0, post_id: str | No
 
 def screened(sessions, payload) -> tuple[dict, list[str]]:
     """Screen `payload` and commit: its ContentScreened, and the SQL statements sent."""
-    sent = []
-    engine = sessions.kw["bind"]
-
-    def count(conn, cursor, statement, *rest):
-        sent.append(statement)
-
-    with ModerationUnitOfWork(sessions) as uow:
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            result = handlers.screen_post(uow, payload, T0, default_screener())
-            uow.commit()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-    return result.model_dump(mode="json"), sent
+    results = []
+    sent = sent_by(sessions, lambda uow: results.append(handlers.screen_post(uow, payload, T0, default_screener())))
+    return results[0].model_dump(mode="json"), sent
 
 
 def row(sessions, query: str, **params):

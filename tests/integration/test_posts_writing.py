@@ -77,9 +77,9 @@ def create(sessions, caller, data, at=T0) -> dict:
         return handlers.create_post(uow, caller, data, at)
 
 
-def screen(sessions, post_id: str, decision="publish", reasons=(), at=T0) -> None:
+def screen(sessions, target_id: str, decision="publish", reasons=(), at=T0, target_type="post") -> None:
     with PostsUnitOfWork(sessions) as uow:
-        lifecycle.apply_screening(uow, ContentScreened(target_type="post", target_id=post_id, decision=decision,
+        lifecycle.apply_screening(uow, ContentScreened(target_type=target_type, target_id=target_id, decision=decision,
                                                        reasons=list(reasons), screened_at=at), at)
         uow.commit()
 
@@ -271,10 +271,7 @@ def test_screenings_of_edits_in_flight_wait_for_each_other_and_the_most_severe_w
 
 
 def screen_comment(sessions, comment_id: str, decision="publish", reasons=(), at=T0) -> None:
-    with PostsUnitOfWork(sessions) as uow:
-        lifecycle.apply_screening(uow, ContentScreened(target_type="comment", target_id=comment_id, decision=decision,
-                                                       reasons=list(reasons), screened_at=at), at)
-        uow.commit()
+    screen(sessions, comment_id, decision, reasons, at, target_type="comment")
 
 
 def comment_state(sessions, comment_id: str) -> tuple:
