@@ -26,7 +26,7 @@ from shared.keys import write_key_pair
 from shared.settings import REPO_ROOT, Settings
 from stack.bootstrap import bootstrap
 from stack.services import SERVICES
-from stack.testing import ServiceProcess, die_with_parent, free_port, service_env
+from stack.testing import ServiceProcess, die_with_parent, free_port, service_env, wait_until_answering
 from tools.chaos import experiments
 from tools.chaos.cluster import Cluster
 from tools.chaos.load import admin_headers
@@ -83,17 +83,9 @@ def start_gateway(settings: Settings, log_dir: Path) -> tuple[subprocess.Popen, 
                                    cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    preexec_fn=die_with_parent)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the gateway did not become ready:\n{(log_dir / 'gateway.log').read_text()[-3000:]}")
-        time.sleep(0.3)
+    wait_until_answering(f"{base}/readyz", process, log_dir / "gateway.log", "the gateway did not become ready",
+                         timeout=60)
+    return process, base
 
 
 def run(base: Settings, *, load_seconds: float, fault_seconds: float, rate: float, agency: str,
