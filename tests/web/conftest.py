@@ -195,6 +195,21 @@ def screenshot(page, name: str) -> None:
     page.set_viewport_size(original)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report shows where each person was and what
+    their page said (a timeout alone does not say which page answered)."""
+    outcome = yield
+    report = outcome.get_result()
+    people_fixture = item.funcargs.get("people") if report.when == "call" and report.failed else None
+    for person in getattr(people_fixture, "opened", []):
+        try:
+            seen = f"{person.page.url}\n{person.page.locator('main').inner_text(timeout=2000)[:2000]}"
+        except Exception as error:  # the page may be gone: say so rather than hide the failure
+            seen = f"(page unreadable: {error})"
+        report.sections.append((f"page of {person.name}", seen))
+
+
 @pytest.fixture(scope="module")
 def people(browser, web):
     opened: list[Person] = []
@@ -204,6 +219,7 @@ def people(browser, web):
         opened.append(person)
         return person
 
+    open_person.opened = opened  # read by pytest_runtest_makereport when a test fails
     yield open_person
     for person in opened:
         person.close()

@@ -43,6 +43,9 @@ def test_a_forgotten_password_is_reset_from_the_e_mail(people, member_account, s
     ines = people("Inès")
     page = ines.goto("/connexion")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
+    # /connexion has an "Adresse e-mail" field too: filling before the new
+    # page is there fills the old one, and the form goes out empty.
+    page.wait_for_url("**/mot-de-passe-oublie")
     page.get_by_label("Adresse e-mail").fill(account["email"])
     page.get_by_role("button", name="Recevoir le lien").click()
     page.get_by_text("Regardez vos e-mails").wait_for()
@@ -72,6 +75,7 @@ def test_a_member_signs_in_with_an_e_mail_link(people, member_account, smtp):
     yanis = people("Yanis", javascript=False)
     page = yanis.goto("/connexion")
     page.get_by_role("link", name="Recevoir un lien de connexion par e-mail").click()
+    page.wait_for_url("**/connexion/lien")
     page.get_by_label("Adresse e-mail").fill(account["email"])
     page.get_by_role("button", name="Recevoir un lien de connexion").click()
     page.get_by_text("Regardez vos e-mails").wait_for()

@@ -152,6 +152,7 @@ def test_without_javascript_a_member_searches_reacts_edits_and_deletes_their_pos
     page.get_by_label("Titre").fill(f"Ma reconversion en {word}")
     page.get_by_label("Votre témoignage").fill(f"Après dix ans dans la vente, je suis devenu {word}. Courage à tous !")
     page.get_by_role("button", name="Publier", exact=True).click()
+    page.wait_for_url(re.compile("/publications/"))  # not the form's own address
     post_url = page.url
     for _ in range(40):  # screening publishes it within seconds
         page = person.goto(post_url)
@@ -172,6 +173,7 @@ def test_without_javascript_a_member_searches_reacts_edits_and_deletes_their_pos
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Ma reconversion réussie en {word}")
     page.get_by_role("link", name="Supprimer").click()
+    page.wait_for_url(re.compile("/supprimer"))
     person.check_accessibility("supprimer une publication")
     page.get_by_role("button", name="Oui, supprimer").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("La publication est supprimée")
