@@ -213,14 +213,10 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
         more = paging.next_cursor("posts.list", rows, filters.limit, lambda row: (iso_time(row[CREATED_AT]), row[ID]))
         return {"items": [row_view(row, caller) for row in rows[: filters.limit]], "next_cursor": more}
     after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
-    found = uow.posts.search(text, **common, after=after, limit=filters.limit + 1)
-    more = paging.next_cursor("posts.search", found, filters.limit, lambda row: (row.rank, row.created_at, str(row.id)))
-    # Read in autocommit, a post may change between the two queries: one
-    # removed, or no longer visible to the caller, in between is left out.
-    rows = uow.posts.views([row.id for row in found[: filters.limit]], viewer)
-    items = [row_view(row, caller) for row in rows
-             if row[STATUS] != "removed" and domain.visible_to(row[STATUS], row[AUTHOR_ID], caller)]
-    return {"items": items, "next_cursor": more}
+    found = uow.posts.search(text, viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
+    more = paging.next_cursor("posts.search", found, filters.limit,
+                              lambda found: (found[0], iso_time(found[1][CREATED_AT]), found[1][ID]))
+    return {"items": [row_view(row, caller) for _, row in found[: filters.limit]], "next_cursor": more}
 
 
 def feed(uow, caller: Caller, query: dict) -> dict:

@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Float, String, and_, cast, func, literal, literal_column, or_, select, tuple_, update
+from sqlalchemy import literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.posts.views import VIEW_COLUMNS
@@ -74,6 +74,46 @@ def list_sql(topic: bool, own: bool, kind: bool, author: bool, agency: bool, una
             f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT {limit}")
     return (
         f"WITH page AS ({page}) SELECT {_views_json('page.created_at DESC, page.id DESC')}"
+        " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
+    )
+
+
+# The text searched, as the GIN index on posts.search reads it. Written out
+# wherever it is used rather than computed once in a CTE: PostgreSQL folds
+# the call into a constant while planning, so it estimates how many posts
+# match (walk the newest posts, or read the index) from the words themselves.
+_QUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %(text)s)"
+
+
+@lru_cache(maxsize=256)
+def search_sql(topic: bool, kind: bool, author: bool, agency: bool, unanswered: bool, after: bool, limit: int,
+               candidates: int) -> str:
+    """A page of search results in one statement: the `candidates` most
+    recent published matches (GIN index; through post_topics for a topic:
+    filtering the posts' jsonb walked every match of a common word), ranked,
+    the page after the cursor, read as views; with the ranks, for the next
+    cursor. Text of only stop words finds nothing (numnode 0: an empty
+    query would match nothing anyway, with a notice)."""
+    if topic:
+        source, recent = "posts p JOIN post_topics pt ON pt.post_id = p.id AND pt.topic = %(topic)s", "pt.created_at"
+    else:
+        source, recent = "posts p", "p.created_at"
+    where = [f"numnode({_QUERY}) > 0", "p.status = 'published'", f"p.search @@ {_QUERY}"]
+    for present, condition in ((kind, "p.kind = %(kind)s"), (author, "p.author_id = %(author)s"),
+                               (agency, "p.agency_code = %(agency)s"), (unanswered, "p.comment_count = 0")):
+        if present:
+            where.append(condition)
+    pool = (f"SELECT p.id, p.created_at, p.search FROM {source} WHERE {' AND '.join(where)}"
+            f" ORDER BY {recent} DESC LIMIT {candidates}")
+    ranked = f"SELECT pool.id, pool.created_at, ts_rank_cd(pool.search, {_QUERY}, 1)::float8 AS rank FROM pool"
+    page = ("SELECT ranked.id, ranked.created_at, ranked.rank FROM ranked"
+            + (" WHERE (ranked.rank, ranked.created_at, ranked.id) < (%(after_rank)s::float8, %(after_created)s, %(after_id)s)"
+               if after else "")
+            + f" ORDER BY ranked.rank DESC, ranked.created_at DESC, ranked.id DESC LIMIT {limit}")
+    order = "page.rank DESC, page.created_at DESC, page.id DESC"
+    return (
+        f"WITH pool AS ({pool}), ranked AS ({ranked}), page AS ({page}) "
+        f"SELECT {_views_json(order)}, coalesce(array_agg(page.rank ORDER BY {order}), '{{}}')"
         " FROM page JOIN posts p ON p.id = page.id LEFT JOIN authors a ON a.id = p.author_id"
     )
 
@@ -185,10 +225,6 @@ class PostsUnitOfWork(SqlUnitOfWork):
         self.mutes = MuteRepository(self.session)
 
 
-def _tsquery(text: str):
-    return func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), literal(text, String))
-
-
 class PostRepository:
     def __init__(self, session):
         self.session = session
@@ -262,43 +298,22 @@ class PostRepository:
                        bool(unanswered), after is not None, int(limit))
         return json.loads(self.session.connection().exec_driver_sql(sql, params).scalar())
 
-    def search(self, text: str, *, topic=None, kind=None, author_id=None, agency=None, unanswered=False, after=None, limit=20,
-               candidates: int = SEARCH_CANDIDATES) -> list[tuple]:
-        """(id, rank, created_at) of the published posts matching `text`
-        (French, stems and accents folded), best first: the `candidates` most
-        recent matches (GIN index), ranked. `views` reads the posts."""
-        if not self.session.scalar(select(func.numnode(_tsquery(text)))):
-            return []  # only stop words: nothing to look for
-        query = _tsquery(text)
-        pool = select(Post.id, Post.created_at, Post.search).where(Post.status == "published", Post.search.op("@@")(query))
-        recent_first = Post.created_at.desc()
-        if topic is not None:
-            # Through post_topics (the topics of published posts, kept by a
-            # trigger), newest first on its index: filtering the posts' jsonb
-            # instead walked the matches of a common word across the whole
-            # table, a second per search at 1,000,000 posts (issue 17).
-            pool = pool.join(PostTopic, and_(PostTopic.post_id == Post.id, PostTopic.topic == topic))
-            recent_first = PostTopic.created_at.desc()
-        if kind is not None:
-            pool = pool.where(Post.kind == kind)
-        if author_id is not None:
-            pool = pool.where(Post.author_id == author_id)
-        if agency is not None:
-            pool = pool.where(Post.agency_code == agency)
-        if unanswered:
-            pool = pool.where(Post.comment_count == 0)
-        pool = pool.order_by(recent_first).limit(candidates).subquery("pool")
-        ranked = select(
-            pool.c.id, pool.c.created_at, cast(func.ts_rank_cd(pool.c.search, query, 1), Float).label("rank")
-        ).subquery("ranked")
-        stmt = select(ranked.c.id, ranked.c.rank, ranked.c.created_at)
+    def search(self, text: str, *, viewer_id, topic=None, kind=None, author_id=None, agency=None, unanswered=False,
+               after=None, limit=20, candidates: int = SEARCH_CANDIDATES) -> list[tuple[float, list]]:
+        """(rank, row of views.VIEW_COLUMNS) of the published posts matching
+        `text` (French, stems and accents folded), best first, in one
+        statement (see `search_sql`). `after`: the (rank, created_at, id) of
+        the last row seen."""
+        params = {"text": text, "viewer": viewer_id, "topic": topic, "kind": kind, "author": author_id,
+                  "agency": agency}
         if after is not None:
-            stmt = stmt.where(
-                tuple_(ranked.c.rank, ranked.c.created_at, ranked.c.id)
-                < tuple_(literal(after[0], Float), literal(after[1]), literal(after[2]))
-            )
-        stmt = stmt.order_by(ranked.c.rank.desc(), ranked.c.created_at.desc(), ranked.c.id.desc()).limit(limit)
-        return self.session.execute(stmt).all()
+            params.update(after_rank=after[0], after_created=after[1], after_id=after[2])
+        sql = search_sql(topic is not None, kind is not None, author_id is not None, agency is not None,
+                         bool(unanswered), after is not None, int(limit), int(candidates))
+        # Never prepared (see shared.db.engine.allow_unprepared_statements):
+        # each search is planned for its own words.
+        rows, ranks = self.session.connection().exec_driver_sql(sql, params, {"prepare": False}).first()
+        return list(zip(ranks, json.loads(rows)))
 
     def feed(self, viewer_id, *, agency: str | None, after: tuple | None = None, limit: int = 20) -> list[list]:
         """A feed page as rows of views.VIEW_COLUMNS (`pinned`: in this feed),

@@ -37,7 +37,25 @@ def make_engine(url: str, pool_size: int = 10, settings: Settings | None = None,
         connect_args={"options": session_options(settings), "connect_timeout": settings.db_connect_timeout_seconds},
     )
     ping_idle_connections(engine, ping_after_idle)
+    allow_unprepared_statements(engine)
     return engine
+
+
+def allow_unprepared_statements(engine: Engine) -> None:
+    """A statement run with the execution option `prepare=False` is never
+    prepared: psycopg prepares a statement on its fifth run, and after five
+    more PostgreSQL may keep one generic plan for it, planned without the
+    values. Right for most statements (no planning per call); wrong where the
+    best plan depends on a value: how many posts the searched words match
+    decides between walking the newest posts and reading the text index,
+    and a generic plan that guessed 0.5 % took 500 ms (issue 17)."""
+
+    @event.listens_for(engine, "do_execute")
+    def execute_unprepared(cursor, statement, parameters, context) -> bool | None:
+        if context.execution_options.get("prepare", True):
+            return None  # SQLAlchemy executes it as usual
+        cursor.execute(statement, parameters, prepare=False)
+        return True
 
 
 def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:

@@ -54,3 +54,23 @@ def test_a_connection_in_constant_use_is_not_pinged(database):
         assert backend_pid(engine) != first
     finally:
         engine.dispose()
+
+
+def test_a_statement_run_with_prepare_false_is_never_prepared(database):
+    """psycopg prepares a statement on its fifth run (then PostgreSQL may
+    plan it once for every value); `prepare=False` keeps one planned per run."""
+    engine = make_engine(database.database_url("pingtest"), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            def prepared(statement: str) -> int:
+                return conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements WHERE statement = %(s)s",
+                                            {"s": statement}).scalar_one()
+
+            kept, planned_each_time = "SELECT %(n)s::int + 1", "SELECT %(n)s::int + 2"
+            for n in range(8):
+                conn.exec_driver_sql(kept, {"n": n})
+                conn.exec_driver_sql(planned_each_time, {"n": n}, {"prepare": False})
+            assert prepared("SELECT $1::int + 1") == 1  # psycopg's default, which the option departs from
+            assert prepared("SELECT $1::int + 2") == 0
+    finally:
+        engine.dispose()

@@ -376,8 +376,8 @@ def test_a_post_read_from_the_database_looks_like_the_post_its_author_just_wrote
 def test_a_list_page_is_read_in_one_statement_without_a_transaction(sessions):
     """The page's posts with their authors and the reader's reactions: one
     statement in autocommit, where it was three in a transaction (and ORM
-    objects for every post); a search is its stop-word check, the ranked
-    ids, then the posts."""
+    objects for every post); a search too, where it was three (its
+    stop-word check, the ranked ids, then the posts)."""
     agency = f"AG-{uuid.uuid4().hex[:6]}"
     author, reader = member(agency=agency), member(agency=agency)
     word = f"zl{uuid.uuid4().hex[:6]}"
@@ -390,8 +390,14 @@ def test_a_list_page_is_read_in_one_statement_without_a_transaction(sessions):
     rest = call(sessions, handlers.list_posts, reader, {"agency": agency, "limit": 2, "cursor": page["next_cursor"]})
     assert [i["id"] for i in rest["items"]] == [ids[0]] and rest["items"][0]["my_reactions"] == ["support"]
     found, sent, open_transaction = statements_and_transaction(sessions, handlers.list_posts, reader, {"q": word})
-    assert len(sent) == 3 and not open_transaction, sent
+    assert len(sent) == 1 and not open_transaction, sent
     assert [i["id"] for i in found["items"]] == [ids[2], ids[1], ids[0]]
+    assert found["items"][2]["my_reactions"] == ["support"]
+    found, sent, _ = statements_and_transaction(sessions, handlers.list_posts, reader, {"q": f"{word} Liste", "limit": 2})
+    assert len(sent) == 1 and [i["id"] for i in found["items"]] == [ids[2], ids[1]]
+    rest, sent, _ = statements_and_transaction(sessions, handlers.list_posts, reader,
+                                               {"q": f"{word} Liste", "limit": 2, "cursor": found["next_cursor"]})
+    assert len(sent) == 1 and [i["id"] for i in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
 
 
 def test_creating_a_post_opens_no_transaction_after_its_commit(sessions):
