@@ -84,8 +84,12 @@ def seed(cfg, rows: int) -> None:
             "COPY posts (id, kind, title, body, topics, author_id, agency_code, status, created_at, updated_at, "
             "published_at, pinned, revision, screenings_received) FROM STDIN"
         ) as copy:
-            for i in range(rows):
-                created = start + timedelta(seconds=rng.randrange(span))
+            # In time order, as a live platform writes them: the table's pages
+            # follow created_at, as the newest-first index walks read them.
+            # (Random order made each row of a walk a page of its own: search
+            # 40 % slower than on the same rows in time order, issue 17.)
+            for i, offset in enumerate(sorted(rng.randrange(span) for _ in range(rows))):
+                created = start + timedelta(seconds=offset)
                 words = rng.choices(WORDS, k=24)
                 if rng.random() < 0.6:
                     words[rng.randrange(24)] = COMMON_WORD
