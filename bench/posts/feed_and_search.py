@@ -104,8 +104,8 @@ def seed(cfg, rows: int) -> None:
                 ))
         conn.execute("ALTER TABLE posts ENABLE TRIGGER posts_sync_topics_insert")
         conn.execute(
-            "INSERT INTO post_topics (topic, post_id, created_at, agency_code) "
-            "SELECT DISTINCT t, p.id, p.created_at, p.agency_code FROM posts p, jsonb_array_elements_text(p.topics) t "
+            "INSERT INTO post_topics (topic, post_id, created_at, agency_code, search) "
+            "SELECT DISTINCT t, p.id, p.created_at, p.agency_code, p.search FROM posts p, jsonb_array_elements_text(p.topics) t "
             "WHERE p.status = 'published'"
         )
         conn.commit()

@@ -80,7 +80,8 @@ class Post(Base):
 
 class PostTopic(Base):
     """One row per topic of each published post, kept by a trigger on posts
-    (migration 0002): the ordered index the feed and the topic filter read."""
+    (migrations 0002, 0005): the ordered index the feed, the topic filter
+    and a search within a topic read."""
 
     __tablename__ = "post_topics"
 
@@ -90,6 +91,8 @@ class PostTopic(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     agency_code: Mapped[str | None] = mapped_column(String(40))
+    # The post's search vector (migration 0005): a search within a topic reads no post until its page.
+    search = mapped_column(TSVECTOR, deferred=True)
 
 
 class Comment(Base):

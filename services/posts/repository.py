@@ -89,22 +89,31 @@ _QUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %(text)s)"
 def search_sql(topic: bool, kind: bool, author: bool, agency: bool, unanswered: bool, after: bool, limit: int,
                candidates: int) -> str:
     """A page of search results in one statement: the `candidates` most
-    recent published matches (GIN index; through post_topics for a topic:
-    filtering the posts' jsonb walked every match of a common word), ranked,
-    the page after the cursor, read as views; with the ranks, for the next
-    cursor. Text of only stop words finds nothing (numnode 0: an empty
-    query would match nothing anyway, with a notice)."""
+    recent published matches, ranked, the page after the cursor, read as
+    views; with the ranks, for the next cursor. Without a topic, the matches
+    come from posts (newest first, or the GIN index for rare words); within
+    a topic, from post_topics, which carries the search vector (migration
+    0005): its rows newest first, no post read but for the filters only
+    posts know. Text of only stop words finds nothing (numnode 0)."""
+    where = [f"numnode({_QUERY}) > 0"]
     if topic:
-        source, recent = "posts p JOIN post_topics pt ON pt.post_id = p.id AND pt.topic = %(topic)s", "pt.created_at"
+        joins = kind or author or unanswered
+        source = "post_topics m" + (" JOIN posts p ON p.id = m.post_id" if joins else "")
+        where += ["m.topic = %(topic)s", f"m.search @@ {_QUERY}"]  # published posts only, by the trigger
+        if agency:
+            where.append("m.agency_code = %(agency)s")
+        columns, recent = "m.post_id AS id, m.created_at, m.search", "m.created_at"
     else:
-        source, recent = "posts p", "p.created_at"
-    where = [f"numnode({_QUERY}) > 0", "p.status = 'published'", f"p.search @@ {_QUERY}"]
+        source = "posts p"
+        where += ["p.status = 'published'", f"p.search @@ {_QUERY}"]
+        if agency:
+            where.append("p.agency_code = %(agency)s")
+        columns, recent = "p.id, p.created_at, p.search", "p.created_at"
     for present, condition in ((kind, "p.kind = %(kind)s"), (author, "p.author_id = %(author)s"),
-                               (agency, "p.agency_code = %(agency)s"), (unanswered, "p.comment_count = 0")):
+                               (unanswered, "p.comment_count = 0")):
         if present:
             where.append(condition)
-    pool = (f"SELECT p.id, p.created_at, p.search FROM {source} WHERE {' AND '.join(where)}"
-            f" ORDER BY {recent} DESC LIMIT {candidates}")
+    pool = f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} ORDER BY {recent} DESC LIMIT {candidates}"
     ranked = f"SELECT pool.id, pool.created_at, ts_rank_cd(pool.search, {_QUERY}, 1)::float8 AS rank FROM pool"
     page = ("SELECT ranked.id, ranked.created_at, ranked.rank FROM ranked"
             + (" WHERE (ranked.rank, ranked.created_at, ranked.id) < (%(after_rank)s::float8, %(after_created)s, %(after_id)s)"

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from services.posts import conversation, handlers, lifecycle
@@ -90,6 +91,30 @@ def test_search_within_a_topic_finds_its_published_posts_through_the_topic_index
     found, sent, _ = statements_and_transaction(sessions, handlers.list_posts, reader, {"q": word, "topic": "industrie"})
     assert [i["id"] for i in found["items"]] == [wanted]
     assert any("post_topics" in statement for statement in sent)
+
+
+def test_a_search_within_a_topic_follows_the_posts_words_as_they_change(sessions):
+    """post_topics carries each post's search vector (issue 17): an edit,
+    screened again, and any change of the text, whatever writes it, reach it."""
+    author, reader = member(), member()
+    old_word, new_word, direct_word = (f"z{tag}{uuid.uuid4().hex[:6]}" for tag in "onw")
+    post_id = publish(sessions, author, f"Avant {old_word}", "corps", topics=["industrie"])
+
+    def found(word: str) -> list[str]:
+        return [i["id"] for i in call(sessions, handlers.list_posts, reader, {"q": word, "topic": "industrie"})["items"]]
+
+    assert found(old_word) == [post_id]
+    call(sessions, handlers.edit_post, author, post_id, {"title": f"Après {new_word}"}, T0)
+    assert found(new_word) == []  # pending again: out of the topic until screened
+    with PostsUnitOfWork(sessions) as uow:
+        lifecycle.apply_screening(uow, ContentScreened(target_type="post", target_id=post_id, decision="publish",
+                                                       reasons=[], screened_at=T0), T0)
+        uow.commit()
+    assert found(new_word) == [post_id] and found(old_word) == []
+    with sessions() as session, session.begin():
+        session.execute(text("UPDATE posts SET body = :body WHERE id = :id"),
+                        {"body": f"corps {direct_word}", "id": uuid.UUID(post_id)})
+    assert found(direct_word) == [post_id] and found(new_word) == [post_id]
 
 
 def test_list_pages_newest_first_with_filters_and_an_opaque_cursor(sessions):
