@@ -5,6 +5,7 @@ and record exactly what the ORM did."""
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
@@ -174,6 +175,27 @@ def test_an_idempotent_creation_commits_the_post_its_event_and_its_answer_togeth
     with PostsUnitOfWork(sessions) as uow:
         replay = uow.begin_idempotent(request, T0 + timedelta(minutes=1))
     assert replay is not None and replay.response == view
+
+
+def test_a_unit_of_work_left_without_commit_leaves_nothing_and_its_connection_clean(platform):
+    """Leaving a unit of work undoes what it wrote (its session's close ends
+    the transaction), and the pooled connection serves the next one without
+    a transaction left open."""
+    engine = make_engine(platform.database_url("posts"), pool_size=1)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    try:
+        author = member(sessions)
+        with PostsUnitOfWork(sessions) as uow:
+            view = handlers.create_post(uow, author, {"kind": "question", "title": "Gardé", "body": "Corps"}, T0)
+        with PostsUnitOfWork(sessions) as uow:
+            uow.session.connection().exec_driver_sql("UPDATE posts SET title = 'Abandonné' WHERE id = %(id)s",
+                                                     {"id": uuid.UUID(view["id"])})
+        with PostsUnitOfWork(sessions) as uow:  # the same connection: pool_size=1
+            assert uow.posts.views([uuid.UUID(view["id"])], uuid.UUID(author.id))[0][2] == "Gardé"
+        with engine.connect() as conn:
+            assert conn.connection.dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        engine.dispose()
 
 
 # ---------------------------------------------------------------- screening
