@@ -9,15 +9,22 @@ deprecated in favour of response models, which these routes do not declare
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
 import orjson
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.utils import get_typed_signature
+from fastapi.encoders import jsonable_encoder
+from fastapi.routing import APIRoute
 from starlette.responses import JSONResponse, Response
 
 
 def dumps(content: Any) -> bytes:
-    return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+    # `default`: what orjson does not know (a pydantic model, a set) goes
+    # through FastAPI's encoder, as it did before.
+    return orjson.dumps(content, default=jsonable_encoder, option=orjson.OPT_NON_STR_KEYS)
 
 
 class FastJSONResponse(JSONResponse):
@@ -25,6 +32,39 @@ class FastJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+class AnswerRoute(APIRoute):
+    """A route declared with `response_model=None` that returns what a
+    service answered (a JSON value, decoded from its reply) is answered with
+    FastJSONResponse directly. FastAPI would first walk the whole value with
+    `jsonable_encoder`, in Python: 640 µs for a page of 20 posts, a third of
+    the gateway's CPU per search (issue 17); orjson writes it in 5.
+
+    Routes that keep FastAPI's own path: those with a response model (it
+    validates the answer), with a response class of their own, or with a
+    `Response` parameter (FastAPI merges the headers and status set on it)."""
+
+    def __init__(self, path: str, endpoint, **kwargs) -> None:
+        answered_directly = (
+            kwargs.get("response_model", ...) is None
+            and isinstance(kwargs.get("response_class"), DefaultPlaceholder)
+            and not getattr(endpoint, "answers_directly", False)
+            and not any(param.annotation is Response for param in get_typed_signature(endpoint).parameters.values())
+        )
+        if answered_directly:
+            endpoint = _answered(endpoint, kwargs.get("status_code") or 200)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _answered(endpoint, status_code: int):
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def answered(*args, **kwargs):
+        content = await endpoint(*args, **kwargs)
+        return content if isinstance(content, Response) else FastJSONResponse(content, status_code=status_code)
+
+    answered.answers_directly = True
+    return answered
 
 
 # ---------------------------------------------------------------- conditional reads

@@ -10,10 +10,11 @@ from gateway.auth import Caller, require_roles
 from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
+from gateway.responses import AnswerRoute
 from shared.api.analytics import DailyKpis, KpiQuery, Kpis
 from shared.caller import STAFF_ROLES
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=problem_responses(503), route_class=AnswerRoute)
 
 readers = require_roles(*STAFF_ROLES)
 

@@ -13,6 +13,7 @@ from gateway.backend import Backend, backend
 from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
+from gateway.responses import AnswerRoute
 from shared.api.base import Page
 from shared.api.events import (
     ORGANIZER_ROLES, AttendanceIn, AttendeePage, CancelIn, Event, EventDetail, EventFilters, EventIn, EventPage,
@@ -20,7 +21,7 @@ from shared.api.events import (
 )
 from shared.api.text import ResourceId
 
-router = APIRouter(prefix="/v1", tags=["events"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["events"], responses=problem_responses(503), route_class=AnswerRoute)
 
 organizers = require_roles(*ORGANIZER_ROLES)
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"

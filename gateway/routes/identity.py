@@ -14,6 +14,7 @@ from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
 from gateway.ratelimit import client_key
+from gateway.responses import AnswerRoute
 from shared.api.identity import (
     Agency, AgencyIn, EmailIn, EmailLinkConfirmIn, Invitation, InvitationIn, InvitationPage, InvitationQuery, LoginIn,
     LoginTokens, Me, ProfileIn, PasswordChangeIn, PasswordResetConfirmIn, PublicProfile, RefreshIn, RegisterIn,
@@ -23,7 +24,7 @@ from shared.api.base import Page
 from shared.api.text import ResourceId
 from stack.services import SERVICES
 
-router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(503), route_class=AnswerRoute)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -11,12 +11,13 @@ from gateway.backend import Backend, backend
 from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
+from gateway.responses import AnswerRoute
 from shared.api.mentoring import (
     EndIn, Mentor, MentorFilters, MentoringRequest, MentoringRequestPage, MentorIn, MentorPage, RequestFilters, RequestIn,
 )
 from shared.api.text import ResourceId
 
-router = APIRouter(prefix="/v1", tags=["mentoring"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["mentoring"], responses=problem_responses(503), route_class=AnswerRoute)
 
 
 async def check_topics(topics: list[str], services: Backend) -> None:

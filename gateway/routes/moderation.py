@@ -11,6 +11,7 @@ from gateway.backend import Backend, backend
 from gateway.idempotency import idempotent
 from gateway.errors import problem_responses
 from gateway.openapi import answers
+from gateway.responses import AnswerRoute
 from shared.api.base import Page
 from shared.api.moderation import (
     AppealIn, AppealOut, AuditPage, AuditQuery, CaseOut, CasePage, DecisionIn, ReportIn, ReportOut, SanctionIn,
@@ -19,7 +20,7 @@ from shared.api.moderation import (
 from shared.api.text import Id
 from shared.caller import STAFF_ROLES
 
-router = APIRouter(prefix="/v1", tags=["moderation"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["moderation"], responses=problem_responses(503), route_class=AnswerRoute)
 
 staff = require_roles(*STAFF_ROLES)
 

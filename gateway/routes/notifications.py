@@ -16,10 +16,11 @@ from gateway.backend import Backend, backend
 from gateway.errors import ProblemError, problem_responses
 from gateway.notification_stream import NotificationStream, RecentIds, Subscription
 from gateway.openapi import answers
+from gateway.responses import AnswerRoute
 from shared.api.notifications import NEVER_EMAILED, NotificationPage, NotificationQuery, Preferences, PreferencesIn
 from shared.api.text import Id, Raw
 
-router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(503), route_class=AnswerRoute)
 
 def check_preferences(body: PreferencesIn) -> None:
     """Reactions are never e-mailed (the service checks again)."""

@@ -10,9 +10,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.backend import Backend
 from gateway.errors import problem_response, problem_responses
+from gateway.responses import AnswerRoute
 from gateway.rpc_client import RemoteError, RpcError
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=AnswerRoute)
 
 
 @router.get("/healthz", summary="Le processus est vivant")

@@ -11,7 +11,7 @@ from gateway.backend import Backend, backend
 from gateway.idempotency import idempotent
 from gateway.errors import ProblemError, problem_responses
 from gateway.openapi import answers
-from gateway.responses import ETAG_HEADER, NOT_MODIFIED_DESCRIPTION, conditional_json
+from gateway.responses import ETAG_HEADER, NOT_MODIFIED_DESCRIPTION, AnswerRoute, conditional_json
 from shared.api.base import Page
 from shared.api.posts import (
     PUBLISHER_KINDS, PUBLISHER_ROLES, AcceptIn, Comment, CommentIn, CommentPage, Post, PostFilters, PostIn, PostPage,
@@ -20,7 +20,7 @@ from shared.api.posts import (
 from shared.api.text import ResourceId
 from shared.caller import STAFF_ROLES
 
-router = APIRouter(prefix="/v1", tags=["posts"], responses=problem_responses(503))
+router = APIRouter(prefix="/v1", tags=["posts"], responses=problem_responses(503), route_class=AnswerRoute)
 
 PostId = Annotated[ResourceId, Path(description="Identifiant de la publication")]
 IfNoneMatch = Annotated[
