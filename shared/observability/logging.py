@@ -81,6 +81,19 @@ class CorrelationIdFilter(logging.Filter):
         return True
 
 
+class ExpectedErrorFilter(logging.Filter):
+    """Drops nameko's warning for an expected failure (a validation error,
+    a 404, a 403: `expected_exceptions`), which comes with its traceback.
+    The entrypoint's own line already records the call, outcome `rejected`,
+    with its duration and correlation id (shared/observability/entrypoints.py);
+    the traceback of a client's mistake is noise to whoever is on call, and
+    a hostile client's bad requests each cost a formatted, redacted
+    traceback. Unexpected errors still log theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "nameko.containers" and str(record.msg).startswith("(expected) error"))
+
+
 class JsonFormatter(_JsonFormatter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -144,3 +144,19 @@ def test_no_log_line_carries_a_password_an_email_address_or_a_token(logged_gatew
     for process, text in logs.items():
         for what, value in secrets.items():
             assert value not in text, f"the {what} is in the {process} log"
+
+
+def test_a_rejected_call_is_logged_once_without_a_traceback(logged_gateway, services, member):
+    """A client's mistake (here a forged cursor: 422) is one line, the
+    entrypoint's, outcome `rejected`: nameko's warning with the traceback of
+    every expected failure is filtered out (infra/nameko.yaml)."""
+    request_id = f"ops-{uuid.uuid4().hex}"
+    with httpx.Client(base_url=logged_gateway.base, timeout=10) as http:
+        answer = http.get("/v1/posts", params={"q": "atelier", "cursor": "forge.forge"},
+                          headers={"Authorization": f"Bearer {member['tokens']['access_token']}",
+                                   "X-Request-ID": request_id})
+    assert answer.status_code == 422
+    lines = wait_for(lambda: with_correlation_id(services["posts"].logs(), request_id), timeout=5,
+                     message="posts to log the rejected call")
+    assert [(line["message"], line.get("outcome")) for line in lines] == [("entrypoint handled", "rejected")], lines
+    assert "Traceback" not in services["posts"].logs()
