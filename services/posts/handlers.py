@@ -215,7 +215,7 @@ def list_posts(uow, caller: Caller, query: dict) -> dict:
     after = paging.decode(filters.cursor, "posts.search", (float, datetime, uuid.UUID))
     found = uow.posts.search(text, viewer_id=viewer, **common, after=after, limit=filters.limit + 1)
     more = paging.next_cursor("posts.search", found, filters.limit,
-                              lambda found: (found[0], iso_time(found[1][CREATED_AT]), found[1][ID]))
+                              lambda hit: (hit[0], iso_time(hit[1][CREATED_AT]), hit[1][ID]))
     return {"items": [row_view(row, caller) for _, row in found[: filters.limit]], "next_cursor": more}
 
 
