@@ -6,7 +6,8 @@ and the gateway as real processes), seeded the same way, then wrk's write run
 (POST /v1/posts, 16 connections) and the wait until every queue is drained.
 For each process (its threads and children) and for the PostgreSQL backends
 of the run: CPU time, and time spent runnable but not running (waiting in the
-kernel's run queue for a core), from /proc/<pid>/task/*/schedstat.
+kernel's run queue for a core), from /proc/<pid>/task/*/schedstat; and the
+broker's Erlang VM when it runs on this machine (all its vhosts).
 
     .venv/bin/python -m bench.write_waits [--duration 10] [--connections 16]
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import psycopg
 
 from bench import ratios
+from bench.rpc.round_trip import broker_pids
 
 
 def cpu_and_wait(pids: list[int]) -> tuple[float, float]:
@@ -55,6 +57,9 @@ def main() -> None:
         groups = {name: [pid] for name, pid in stack.service_pids.items()}
         groups["gateway"] = [stack.gateway_pid]
         groups["PostgreSQL backends of the run"] = backends
+        # The whole broker (on this machine): every other vhost's work too, so
+        # read it on a quiet machine.
+        groups["RabbitMQ (beam.smp, whole broker)"] = broker_pids()
         before = {name: cpu_and_wait(pids) for name, pids in groups.items()}
         load_before = os.getloadavg()
         started = time.monotonic()

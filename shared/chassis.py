@@ -48,6 +48,7 @@ from sqlalchemy import text
 from shared.contracts import Envelope, parse_payload
 from shared.db import idempotency
 from shared.db.nameko import UnitOfWorkProvider
+from shared.messaging.batching import batched_event_handler
 from shared.messaging.consumer import event_handler
 from shared.messaging.json_codec import use_orjson_for_json
 from shared.messaging.topology import declare_service
@@ -150,24 +151,52 @@ def consumes(entrypoint):
     def decorate(method):
         @functools.wraps(method)
         def handle(self, body):
-            envelope = Envelope.read(body)
-            consumer = f"{self.name}.{method.__name__}"
-            if not self.uow.claim(consumer, envelope.event_id):
-                metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
-                log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
-                return
-            self.uow.incoming = envelope
-            method(self, parse_payload(envelope))
-            if envelope.event_type == ERASURE_EVENT:
-                self.uow.forget_published_events()
-                if self.keeps_idempotency_keys:  # stored answers may hold the member's data
-                    idempotency.forget_caller(self.uow.session, str(envelope.payload["user_id"]))
-            self.uow.commit()
+            if _take(self, method, body):
+                self.uow.commit()
 
         del handle.__wrapped__  # nameko checks calls against handle's own signature (self, body)
         return entrypoint(handle)
 
     return decorate
+
+
+def consumes_batches(entrypoint):
+    """`consumes` for an entrypoint that delivers events in batches
+    (shared.messaging.batching): the method is called once per event, as
+    with `consumes`, and the whole batch commits together: one transaction,
+    one commit and one outbox pass for the batch instead of one per event.
+    A batch that fails is handled again one event at a time by the
+    entrypoint, so a poison event fails alone."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handle(self, bodies):
+            for body in bodies:
+                _take(self, method, body)
+            self.uow.commit()
+
+        del handle.__wrapped__
+        return entrypoint(handle)
+
+    return decorate
+
+
+def _take(self, method, body) -> bool:
+    """One event, in the current transaction: its inbox mark, then the
+    method with its payload. False when it was handled before (skipped)."""
+    envelope = Envelope.read(body)
+    consumer = f"{self.name}.{method.__name__}"
+    if not self.uow.claim(consumer, envelope.event_id):
+        metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
+        log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
+        return False
+    self.uow.incoming = envelope
+    method(self, parse_payload(envelope))
+    if envelope.event_type == ERASURE_EVENT:
+        self.uow.forget_published_events()
+        if self.keeps_idempotency_keys:  # stored answers may hold the member's data
+            idempotency.forget_caller(self.uow.session, str(envelope.payload["user_id"]))
+    return True
 
 
 def creates(method):
@@ -207,6 +236,14 @@ def handles(source_service: str, event_type: str, **options):
     """`@handles("identity", "user_registered")`: a reliable event handler
     (shared.messaging.consumer) of one event type, with `consumes`."""
     return consumes(event_handler(source_service, event_type, **options))
+
+
+def handles_batches(source_service: str, event_type: str, **options):
+    """`@handles_batches("posts", "post_created")`: as `handles`, with the
+    events that arrive together handled in one worker and one transaction
+    (shared.messaging.batching), for the events every post written brings.
+    The method must not commit: the batch commits once."""
+    return consumes_batches(batched_event_handler(source_service, event_type, **options))
 
 
 def keeps_member_copy(event_type: str, action: str, attribute: str):

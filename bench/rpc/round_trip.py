@@ -5,7 +5,8 @@
 Runs `bench.rpc.probe` (nameko run) on a throwaway vhost of the local
 RabbitMQ, calls each probe's `ping` n times one after the other (after 50
 of warm-up) with nameko's standalone proxy, and prints p50, p95, p99 and max
-in milliseconds. RabbitMQ and the management plugin as `make up` expects them
+in milliseconds, and the CPU time per call of the broker (beam.smp, when it
+runs on this machine) and of the probes' process. RabbitMQ and the management plugin as `make up` expects them
 (AMQP_URI, RABBITMQ_MANAGEMENT_URL).
 """
 import argparse
@@ -21,6 +22,8 @@ from urllib.parse import quote, urlsplit
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from bench.ratios import cpu_seconds
+
 from shared.caller_token import CallerSigner
 from shared.keys import write_key_pair
 from shared.messaging.topology import management_api, put_queue_policies
@@ -30,6 +33,13 @@ from shared.settings import REPO_ROOT, get_settings
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def broker_pids() -> list[int]:
+    """RabbitMQ's Erlang VM on this machine, if it runs here (its CPU time is
+    the broker's cost of a call)."""
+    found = subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
 
 
 def main() -> None:
@@ -64,17 +74,23 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.5)
-            print(f"{'queue':<10} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+            print(f"{'queue':<10} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+                  f"{'broker CPU us/call':>19} {'probe CPU us/call':>18}")
+            broker = broker_pids()
             for label, service in (("classic", cluster.rpcclassic), ("quorum", cluster.rpcquorum)):
                 for _ in range(50):
                     service.ping()
                 times = []
+                cpu_before = cpu_seconds(broker), cpu_seconds([proc.pid])
                 for _ in range(args.n):
                     started = time.perf_counter()
                     service.ping()
                     times.append((time.perf_counter() - started) * 1000)
+                broker_us = (cpu_seconds(broker) - cpu_before[0]) * 1e6 / args.n
+                probe_us = (cpu_seconds([proc.pid]) - cpu_before[1]) * 1e6 / args.n
                 print(f"{label:<10} {args.n:>6} {statistics.median(times):>8.2f} {percentile(times, 0.95):>8.2f} "
-                      f"{percentile(times, 0.99):>8.2f} {max(times):>8.2f}")
+                      f"{percentile(times, 0.99):>8.2f} {max(times):>8.2f} "
+                      f"{broker_us if broker else float('nan'):>19.0f} {probe_us:>18.0f}")
     finally:
         proc.terminate()
         proc.wait(15)

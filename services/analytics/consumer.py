@@ -8,14 +8,19 @@ exchange with the routing key `#`. It keeps everything ReliableEventHandler
 gives (bounded retries, dead letters with the error); the deploy-time
 topology declares the queue and its bindings from `bindings`
 (stack/topology.py), so no event is published into the void.
+
+Its events come in batches (shared/messaging/batching.py): analytics does the
+same small work for every event, three per post written, and did it in a
+worker and a transaction each.
 """
 from kombu import Queue, binding
 
 from shared.messaging.amqp import events_exchange
+from shared.messaging.batching import BatchedEvents
 from shared.messaging.consumer import QUORUM, ReliableEventHandler
 
 
-class AllEventsHandler(ReliableEventHandler):
+class AllEventsHandler(BatchedEvents, ReliableEventHandler):
     def __init__(self, producers, **kwargs):
         # nameko wants a source and an event type; they only name things here.
         super().__init__("all", "events", **kwargs)

@@ -50,8 +50,9 @@ def _unlink(fact: dict, erased: set[str] | frozenset[str]) -> dict:
 
 def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: datetime) -> dict | None:
     """Store the event as a fact, derive the KPI tables, and queue its stream
-    message in the same transaction. Returns the stream message (None when
-    the fact was stored before)."""
+    message in the caller's transaction (the entrypoint commits it, with the
+    inbox mark and the rest of its batch). Returns the stream message (None
+    when the fact was stored before)."""
     fact = fact_of(envelope, event, pseudonym)
     erasure = envelope.event_type == "identity.user_erased"
     unchecked = set() if erasure else _people_in(fact)
@@ -71,7 +72,6 @@ def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: d
         changes = projections.changes_of(fact)
         stored = uow.facts.store(fact, changes, message=_message_before(uow, fact, changes, pseudonym, now))
     if stored.recorded_at is None:
-        uow.commit()
         return None
     message = stored.message
     if message is None:
@@ -79,7 +79,6 @@ def record_event(uow, envelope: Envelope, event: EventPayload, pseudonym, now: d
         uow.stream.enqueue(message)
     if erasure:
         forget_person(uow, fact["payload"]["user_id"], envelope.event_id, now)
-    uow.commit()
     return message
 
 

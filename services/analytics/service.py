@@ -2,8 +2,8 @@
 team's stream (nameko entrypoints only).
 
 `on_event` consumes every event of every producer from one queue
-(consumer.py): a new contract is consumed (and streamed) without touching
-this file.
+(consumer.py), in batches committed together: a new contract is consumed
+(and streamed) without touching this file.
 """
 from nameko.timer import timer
 
@@ -12,7 +12,7 @@ from services.analytics.consumer import all_events_handler
 from services.analytics.privacy import Pseudonymizer
 from services.analytics.repository import AnalyticsUnitOfWork
 from services.analytics.settings import AnalyticsSettings, load_pseudonym_key
-from shared.chassis import Collaborator, Service, consumes, rpc
+from shared.chassis import Collaborator, Service, consumes_batches, rpc
 from shared.contracts import ALL_EVENTS
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
@@ -42,7 +42,7 @@ class AnalyticsService(Service):
     def export_user_data(self):
         return handlers.export_user_data(self.uow, self.caller, self.pseudonym)
 
-    @consumes(all_events_handler(sorted({cls.producer() for cls in ALL_EVENTS})))
+    @consumes_batches(all_events_handler(sorted({cls.producer() for cls in ALL_EVENTS})))
     def on_event(self, event):
         handlers.record_event(self.uow, self.uow.incoming, event, self.pseudonym, self.now())
 

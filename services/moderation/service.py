@@ -6,7 +6,7 @@ from services.moderation import handlers, metrics
 from services.moderation.config import ModerationSettings, load_rules
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening_pool import ScreeningPool
-from shared.chassis import Collaborator, Service, creates, handles, rpc
+from shared.chassis import Collaborator, Service, creates, handles, handles_batches, rpc
 from shared.errors import EXPECTED_ERRORS
 from shared.settings import get_settings
 
@@ -68,7 +68,7 @@ class ModerationService(Service):
 
     # ------------------------------------------------------------ events
 
-    @handles("posts", "post_created")
+    @handles_batches("posts", "post_created")
     def on_post_created(self, event):
         handlers.screen_post(self.uow, event, self.now(), self.screener)
 
@@ -80,7 +80,7 @@ class ModerationService(Service):
     def on_comment_created(self, event):
         handlers.screen_comment(self.uow, event, self.now(), self.screener)
 
-    @handles("posts", "post_published")
+    @handles_batches("posts", "post_published")
     def on_post_published(self, event):
         handlers.post_published(self.uow, event)
 

@@ -3,7 +3,7 @@ comments and reactions, search and feed (nameko entrypoints only)."""
 
 from services.posts import conversation, handlers, lifecycle
 from services.posts.repository import PostsUnitOfWork
-from shared.chassis import Service, creates, handles, rpc
+from shared.chassis import Service, creates, handles, handles_batches, rpc
 from shared.errors import EXPECTED_ERRORS
 
 
@@ -86,7 +86,7 @@ class PostsService(Service):
 
     # ------------------------------------------------------------ events
 
-    @handles("moderation", "content_screened")
+    @handles_batches("moderation", "content_screened")
     def on_content_screened(self, event):
         lifecycle.apply_screening(self.uow, event, self.now())
 

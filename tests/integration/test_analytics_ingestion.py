@@ -66,14 +66,16 @@ def consume(sessions, regions, env: Envelope) -> None:
         worker = type("Worker", (), {})()
         worker.name, worker.uow, worker.pseudonym, worker.keeps_idempotency_keys = "analytics", uow, PSEUDONYM, False
         worker.now = lambda: NOW
-        AnalyticsService.on_event(worker, env.model_dump(mode="json"))
+        AnalyticsService.on_event(worker, [env.model_dump(mode="json")])
 
 
 def record(sessions, regions, event_):
     uow = AnalyticsUnitOfWork(sessions)
     uow.regions = regions
     with uow:
-        return handlers.record_event(uow, Envelope.wrap(event_), event_, PSEUDONYM, NOW)
+        message = handlers.record_event(uow, Envelope.wrap(event_), event_, PSEUDONYM, NOW)
+        uow.commit()
+        return message
 
 
 def a_post(agency="HDF-AMIENS", author=None):
@@ -131,6 +133,7 @@ def test_a_fact_stored_before_writes_nothing_again(sessions, regions):
         uow.regions = regions
         with uow:
             assert (handlers.record_event(uow, created, event_, PSEUDONYM, NOW) is not None) is expected
+            uow.commit()
     assert len(query(sessions, "SELECT 1 FROM outbox WHERE event_id = :id", id=created.event_id)) == 1
     assert len(query(sessions, "SELECT 1 FROM facts WHERE event_id = :id", id=created.event_id)) == 1
 
