@@ -171,8 +171,15 @@ def consumes_batches(entrypoint):
     def decorate(method):
         @functools.wraps(method)
         def handle(self, bodies):
-            for body in bodies:
-                _take(self, method, body)
+            envelopes = [Envelope.read(body) for body in bodies]
+            consumer = f"{self.name}.{method.__name__}"
+            fresh = self.uow.claim_all(consumer, [envelope.event_id for envelope in envelopes])
+            for envelope in envelopes:
+                if envelope.event_id in fresh:
+                    fresh.discard(envelope.event_id)  # the same event twice in a batch: once
+                    _apply(self, method, envelope)
+                else:
+                    _skipped(self, consumer, envelope)
             self.uow.commit()
 
         del handle.__wrapped__
@@ -187,16 +194,25 @@ def _take(self, method, body) -> bool:
     envelope = Envelope.read(body)
     consumer = f"{self.name}.{method.__name__}"
     if not self.uow.claim(consumer, envelope.event_id):
-        metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
-        log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
+        _skipped(self, consumer, envelope)
         return False
+    _apply(self, method, envelope)
+    return True
+
+
+def _skipped(self, consumer: str, envelope: Envelope) -> None:
+    metrics.INBOX_DUPLICATES.labels(self.name, consumer).inc()
+    log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
+
+
+def _apply(self, method, envelope: Envelope) -> None:
+    """The method with the event's typed payload (its inbox mark taken)."""
     self.uow.incoming = envelope
     method(self, parse_payload(envelope))
     if envelope.event_type == ERASURE_EVENT:
         self.uow.forget_published_events()
         if self.keeps_idempotency_keys:  # stored answers may hold the member's data
             idempotency.forget_caller(self.uow.session, str(envelope.payload["user_id"]))
-    return True
 
 
 def creates(method):

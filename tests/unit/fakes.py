@@ -122,6 +122,9 @@ class FakeUnitOfWork:
         self._claimed.add(key)
         return True
 
+    def claim_all(self, consumer: str, event_ids) -> set:
+        return {event_id for event_id in event_ids if self.claim(consumer, event_id)}
+
     def forget_published_events(self) -> None:
         self.forgot_published_events = True
 

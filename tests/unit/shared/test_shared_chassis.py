@@ -7,7 +7,7 @@ import pytest
 from nameko.cli.run import import_service
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-from shared.chassis import Collaborator, Service, handles
+from shared.chassis import Collaborator, Service, handles, handles_batches
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased
 from shared.db.unit_of_work import SqlUnitOfWork
@@ -45,6 +45,12 @@ class FakeUnitOfWork:
             return False
         self.seen.add(event_id)
         return True
+
+    def claim_all(self, consumer, event_ids):
+        self.steps.append(("claim all", consumer, len(event_ids)))
+        fresh = set(event_ids) - self.seen
+        self.seen |= fresh
+        return fresh
 
     def forget_published_events(self):
         self.steps.append("forget sent events")
@@ -89,6 +95,26 @@ def test_an_event_handled_before_is_skipped():
     uow = FakeUnitOfWork(seen={uuid.UUID(body["event_id"])})
     probe_with(uow).on_user_erased(body)
     assert uow.steps == [("claim", "probe.on_user_erased")]
+
+
+class BatchProbe(Service):
+    name = "batchprobe"
+    unit_of_work = SqlUnitOfWork
+
+    @handles_batches("identity", "user_erased")
+    def on_user_erased(self, event):
+        self.uow.steps.append(("handled", event.user_id))
+
+
+def test_a_batch_is_claimed_in_one_statement_handled_event_by_event_and_committed_once():
+    first, second, seen_before = erasure(), erasure(), erasure()
+    uow = FakeUnitOfWork(seen={uuid.UUID(seen_before["event_id"])})
+    probe = BatchProbe.__new__(BatchProbe)
+    probe.uow = uow
+    probe.on_user_erased([first, seen_before, second, first])  # `first` twice: delivered again meanwhile
+    handled = [("handled", body["payload"]["user_id"]) for body in (first, second)]
+    assert uow.steps == [("claim all", "batchprobe.on_user_erased", 4),
+                         handled[0], "forget sent events", handled[1], "forget sent events", "commit"]
 
 
 def test_nameko_checks_calls_against_the_entrypoints_signature():
