@@ -20,11 +20,11 @@ class MemoryCounterStore:
         self.counts: Counter[tuple[str, int]] = Counter()
         self.fail = False
 
-    async def hit(self, keys, window_start):
+    async def hit(self, keys, window_start, amounts=None):
         if self.fail:
             raise OSError("connection refused")
-        for key in keys:
-            self.counts[(key, window_start)] += 1
+        for key, amount in zip(keys, amounts or [1] * len(keys)):
+            self.counts[(key, window_start)] += amount
         return {key: self.counts[(key, window_start)] for key in keys}
 
     async def purge(self, before):
@@ -160,14 +160,15 @@ def test_past_windows_are_forgotten(limited, auth, fake_rpc, store):
         client.get("/v1/agencies", headers=auth(sub="member-9"))
         client.get("/v1/agencies", headers=auth(sub="member-9"))
     assert ("m:someone", 0) not in store.counts
-    assert [hits for (key, _), hits in store.counts.items() if key == "m:member-9"] == [2]
+    # One place reserved for the first request, then a run of two (CounterLeases).
+    assert [hits for (key, _), hits in store.counts.items() if key == "m:member-9"] == [3]
 
 
 def test_a_hanging_store_does_not_hang_the_api(limited, auth, fake_rpc, store, monkeypatch):
     import asyncio
     import time
 
-    async def hang(keys, window_start):
+    async def hang(keys, window_start, amounts=None):
         await asyncio.sleep(30)
 
     monkeypatch.setattr(store, "hit", hang)
@@ -185,3 +186,55 @@ def test_browsers_of_other_origins_may_read_the_rate_limit_headers(limited, auth
         response = client.get("/v1/agencies", headers={**auth(), "Origin": "https://app.example.fr"})
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
     assert {"ratelimit", "ratelimit-policy", "retry-after"} <= exposed
+
+
+class CountingStore(MemoryCounterStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.round_trips = 0
+
+    async def hit(self, keys, window_start, amounts=None):
+        self.round_trips += 1
+        return await super().hit(keys, window_start, amounts)
+
+
+def test_a_burst_reserves_places_ahead_each_request_still_gets_its_own():
+    import asyncio
+
+    from gateway.ratelimit import CounterLeases
+
+    store = CountingStore()
+    leases = CounterLeases(store)
+
+    async def burst():
+        one_by_one = [await leases.places([("m:a", 10_000)], 60) for _ in range(100)]
+        together = await asyncio.gather(*(leases.places([("m:a", 10_000)], 60) for _ in range(100)))
+        return [p["m:a"] for p in one_by_one], [p["m:a"] for p in together]
+
+    one_by_one, together = asyncio.run(burst())
+    assert one_by_one == list(range(1, 101))  # in order, each its own
+    assert sorted(together) == list(range(101, 201))  # at once: still each its own, none lost
+    assert store.round_trips < 20  # instead of 200
+
+
+def test_places_spread_over_two_processes_never_let_more_than_the_quota_through(limited, auth, fake_rpc, store):
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    headers = auth(sub="member-spread")
+    with limited(rate_limit_member_requests=100) as first, limited(rate_limit_member_requests=100) as second:
+        statuses = [(first, second)[n % 2].get("/v1/agencies", headers=headers).status_code for n in range(160)]
+    served = statuses.count(200)
+    # Each place is one request's: never past the quota. Places one process
+    # reserved and the member did not use there are lost: a few at most.
+    assert 94 <= served <= 100
+    assert statuses[:90] == [200] * 90
+
+
+def test_near_the_quota_every_place_is_reserved_alone(limited, auth, fake_rpc, store):
+    fake_rpc.replies[("identity", "list_agencies")] = []
+    headers = auth(sub="member-near")
+    with limited(rate_limit_member_requests=40) as client:
+        answers = [client.get("/v1/agencies", headers=headers) for _ in range(42)]
+    assert [a.status_code for a in answers] == [200] * 40 + [429] * 2
+    remaining = [int(re.search(r'"member";r=(\d+)', a.headers["ratelimit"]).group(1)) for a in answers]
+    assert remaining == [39 - n for n in range(40)] + [0, 0]
+    assert store.counts[next(k for k in store.counts if k[0] == "m:member-near")] <= 42 + 1
