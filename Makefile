@@ -87,9 +87,10 @@ bench: venv servers ## measure the gateway's paths as ratios to the floor (wrk; 
 	$(PY) -m bench.ratios
 
 # Also not part of make test: the stack pinned to one core then two (taskset), about 2 minutes.
+# SCALING_ARGS=--pin-servers pins the machine's RabbitMQ and PostgreSQL with it (a machine of one's own).
 bench-scaling: venv servers ## reads on two cores against one (taskset; writes docs/benchmarks.md)
 	@infra/scripts/ensure-tools.sh bench
-	$(PY) -m bench.scaling
+	$(PY) -m bench.scaling $(SCALING_ARGS)
 
 bootstrap: venv servers ## keys, databases, migrations, RabbitMQ topology, pilot data (idempotent)
 	$(PY) -m stack.bootstrap

@@ -8,12 +8,18 @@ then to two, alternately (1, 2, 1, 2 by default: the machine's other load
 moves within a run, alternating spreads it over both). The figure is the
 median req/s on two cores over the median on one; target >= 1.6.
 
-RabbitMQ and PostgreSQL are the machine's shared servers: they are not
-pinned (other runs use them), and neither is wrk. On a machine whose cores
-are busy with other work, two cores give less than twice the CPU time: the
-CPU time each run got is printed beside it.
+RabbitMQ and PostgreSQL are the machine's shared servers: by default they
+are not pinned (other runs use them), and neither is wrk. Then, pinned to one
+core, the stack still has the broker and the database working for it on the
+other: the one-core figure is not one core's. With `--pin-servers` (a machine
+of one's own, as root) the broker's Erlang VM and every PostgreSQL process
+are pinned with the stack, so one core is one core for all that answers a
+read; wrk stays unpinned either way; their affinity is given back to every
+core at the end. On a machine whose cores are busy with other work, two
+cores give less than twice the CPU time: the CPU time each run got is
+printed beside it.
 
-    .venv/bin/python -m bench.scaling [--duration 10] [--rounds 2] [--no-docs]
+    .venv/bin/python -m bench.scaling [--duration 10] [--rounds 2] [--pin-servers] [--no-docs]
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ratios import AGENCY, PASSWORD, Stack, commit, cpu_seconds, machine, write_docs, wrk
+from bench.ratios import AGENCY, PASSWORD, Stack, commit, cpu_seconds, machine, process_tree, write_docs, wrk
 from stack.testing import queue_consumers
 
 DOCS_START = "<!-- make bench-scaling: start -->"
@@ -61,6 +68,23 @@ def author_and_post(gateway: str, settings) -> tuple[str, str]:
     return token, post_id
 
 
+def server_pids() -> list[int]:
+    """The broker's Erlang VM and PostgreSQL's postmaster on this machine
+    (process_tree adds their children: PostgreSQL's backends, which also
+    inherit the postmaster's affinity when they start later)."""
+    found = []
+    for argv in (["pgrep", "-x", "beam.smp"], ["pgrep", "-u", "postgres", "-x", "postgres", "-o"]):
+        found += [int(pid) for pid in subprocess.run(argv, capture_output=True, text=True).stdout.split()]
+    return found
+
+
+def pin(pids: list[int], cpus: str) -> None:
+    for pid in pids:
+        for member in process_tree(pid):
+            subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(member)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)  # a backend that ended meanwhile
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
@@ -68,6 +92,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of (one core, two cores) (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gateway workers (default 2)")
     parser.add_argument("--replicas", type=int, default=2, help="posts processes (default 2)")
+    parser.add_argument("--pin-servers", action="store_true",
+                        help="pin RabbitMQ and PostgreSQL with the stack (a machine of one's own, as root)")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
@@ -76,6 +102,9 @@ def main() -> None:
         sys.exit("one core here: nothing to compare")
     log_dir = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
     stack = Stack(log_dir, floor=False, service_replicas={"posts": args.replicas}, gateway_workers=args.workers)
+    servers = server_pids() if args.pin_servers else []
+    if args.pin_servers and not servers:
+        sys.exit("--pin-servers: no RabbitMQ (beam.smp) or PostgreSQL process found on this machine")
     keep_logs = False
     try:
         print(f"bench-scaling: {args.workers} gateway workers, {args.replicas} posts replicas "
@@ -97,6 +126,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for cores, cpus in ((1, "0"), (2, "0,1")):
                 stack.pin(cpus)
+                pin(servers, cpus)
                 time.sleep(0.5)
                 cpu_before = cpu_seconds(pids)
                 began = time.monotonic()
@@ -115,7 +145,8 @@ def main() -> None:
             "Command: `make bench-scaling` (`.venv/bin/python -m bench.scaling`); GET /v1/posts/{id}, "
             f"wrk 1 thread, {args.connections} connections, {args.duration} s per run; {args.workers} gateway "
             f"workers, {args.replicas} posts replicas; every process of the stack pinned with taskset "
-            "(RabbitMQ, PostgreSQL and wrk not pinned).",
+            + ("and RabbitMQ and PostgreSQL with them (`--pin-servers`; wrk not pinned)."
+               if args.pin_servers else "(RabbitMQ, PostgreSQL and wrk not pinned)."),
             f"Commit {commit()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}.",
             "",
             "| cores | req/s | p50 ms | p99 ms | cores' worth of CPU the stack got | CPU ms / request | errors "
@@ -133,6 +164,7 @@ def main() -> None:
         print(f"bench-scaling: failed; the processes' logs are in {log_dir}", file=sys.stderr)
         raise
     finally:
+        pin(servers, f"0-{(os.cpu_count() or 1) - 1}")
         stack.stop()
         if not keep_logs:
             shutil.rmtree(log_dir, ignore_errors=True)
