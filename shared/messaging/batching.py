@@ -66,6 +66,9 @@ class BatchedEvents:
                     self.queue_consumer.requeue_message(message)
 
     def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
+        if len(messages) == 1:
+            # A batch of one was that event handled alone: its outcome as is.
+            return self.handle_result(messages[0], worker_ctx, result, exc_info)
         if exc_info is None:
             for message in messages:
                 try:
