@@ -27,6 +27,10 @@ chassis keeps it from identity's user_registered and profile_updated
 `Collaborator(factory)`: built once when the service starts, so a bad
 configuration stops it at once.
 
+An event handler on the path of every post written is `@handles_batches`:
+the events that arrive together run in one worker and one transaction
+(shared/messaging/batching.py); its method must not commit.
+
 A creating RPC entrypoint (one behind a gateway POST that answers 201) is
 decorated `@creates` under `@rpc`: with an Idempotency-Key it does its work
 once per key (shared/db/idempotency.py), and such a service gets a timer

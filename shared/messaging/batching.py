@@ -23,7 +23,6 @@ import eventlet
 from nameko.exceptions import ContainerBeingKilled
 
 from shared.messaging.consumer import ReliableEventHandler
-from shared.transient import BROKER_CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +70,8 @@ class BatchedEvents:
             return self.handle_result(messages[0], worker_ctx, result, exc_info)
         if exc_info is None:
             for message in messages:
-                try:
-                    self.queue_consumer.ack_message(message)
-                except BROKER_CONNECTION_ERRORS as error:
-                    # Delivered again once the broker is back; the inbox makes them no-ops.
-                    log.warning("ack lost with the broker connection; the events will be delivered again",
-                                extra={"error": repr(error), "queue": self.queue.name})
-                    break
+                if not self.ack(message):
+                    break  # the connection is gone: the rest come back with the broker too
             return result, exc_info
         log.warning("a batch of %d events failed; each is handled again alone", len(messages),
                     extra={"queue": self.queue.name, "error": type(exc_info[1]).__name__})

@@ -111,16 +111,22 @@ class ReliableEventHandler(EventHandler):
         self._stopping = True
         super().stop()
 
+    def ack(self, message) -> bool:
+        """Ack a handled event; False when the broker connection is gone:
+        the event comes back once the broker is there again and the inbox
+        makes it a no-op. Raised here, it would end the container and the
+        service."""
+        try:
+            self.queue_consumer.ack_message(message)
+        except BROKER_CONNECTION_ERRORS as error:
+            log.warning("ack lost with the broker connection; the event will be delivered again",
+                        extra={"error": repr(error), "queue": self.queue.name})
+            return False
+        return True
+
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
-            try:
-                self.queue_consumer.ack_message(message)
-            except BROKER_CONNECTION_ERRORS as error:
-                # The connection went with the broker: the event comes back
-                # once it is there again and the inbox makes it a no-op.
-                # Raised here, it would end the container and the service.
-                log.warning("ack lost with the broker connection; the event will be delivered again",
-                            extra={"error": repr(error), "queue": self.queue.name})
+            self.ack(message)
             return
         service = self.container.service_name
         metrics.EVENTS_RETRIED.labels(service, self.queue.name).inc()

@@ -37,12 +37,17 @@ def message(body):
     return found
 
 
-def test_messages_arriving_together_go_to_one_worker_and_are_acked_after_it():
-    entrypoint = handler()
-    messages = [message({"n": n}) for n in range(3)]
+def arrive_together(entrypoint, count: int) -> list:
+    messages = [message({"n": n}) for n in range(count)]
     for m in messages:
         entrypoint.handle_message(m.payload, m)
     eventlet.sleep(0.01)
+    return messages
+
+
+def test_messages_arriving_together_go_to_one_worker_and_are_acked_after_it():
+    entrypoint = handler()
+    messages = arrive_together(entrypoint, 3)
     [(args, done)] = entrypoint.container.workers
     assert args == ([{"n": 0}, {"n": 1}, {"n": 2}],)
     entrypoint.queue_consumer.ack_message.assert_not_called()  # not before the batch's commit
@@ -52,10 +57,7 @@ def test_messages_arriving_together_go_to_one_worker_and_are_acked_after_it():
 
 def test_a_failed_batch_is_handled_again_one_event_at_a_time():
     entrypoint = handler()
-    messages = [message({"n": n}) for n in range(3)]
-    for m in messages:
-        entrypoint.handle_message(m.payload, m)
-    eventlet.sleep(0.01)
+    messages = arrive_together(entrypoint, 3)
     [(_, done)] = entrypoint.container.workers
     done(mock.Mock(), None, (ValueError, ValueError("poison"), None))
     alone = entrypoint.container.workers[1:]
@@ -66,9 +68,7 @@ def test_a_failed_batch_is_handled_again_one_event_at_a_time():
 
 def test_a_batch_of_one_keeps_its_outcome_without_running_again():
     entrypoint = handler()
-    only = message({"n": 0})
-    entrypoint.handle_message(only.payload, only)
-    eventlet.sleep(0.01)
+    [only] = arrive_together(entrypoint, 1)
     [(_, done)] = entrypoint.container.workers
     with mock.patch.object(BatchedEventHandler, "handle_message_processed") as processed:
         done(mock.Mock(), None, (ValueError, ValueError("poison"), None))
