@@ -59,6 +59,7 @@ from shared.messaging.topology import declare_service
 from shared.messaging.rpc import (  # noqa: F401 (services take rpc from here)
     CallerProvider, IdempotencyKeyProvider, publish_replies_without_confirms, rpc,
 )
+from shared.observability import logging as platform_logging
 from shared.observability import metrics
 from shared.observability.entrypoints import EntrypointObserver
 
@@ -178,12 +179,20 @@ def consumes_batches(entrypoint):
             envelopes = [Envelope.read(body) for body in bodies]
             consumer = f"{self.name}.{method.__name__}"
             fresh = self.uow.claim_all(consumer, [envelope.event_id for envelope in envelopes])
-            for envelope in envelopes:
-                if envelope.event_id in fresh:
-                    fresh.discard(envelope.event_id)  # the same event twice in a batch: once
-                    _apply(self, method, envelope)
-                else:
-                    _skipped(self, consumer, envelope)
+            worker_correlation = platform_logging.correlation_id.get()
+            try:
+                for envelope in envelopes:
+                    # Each event's own correlation id, for its log lines and the
+                    # events it records: a batch mixes several requests' events.
+                    self.uow.correlation_id = envelope.correlation_id
+                    platform_logging.correlation_id.set(envelope.correlation_id)
+                    if envelope.event_id in fresh:
+                        fresh.discard(envelope.event_id)  # the same event twice in a batch: once
+                        _apply(self, method, envelope)
+                    else:
+                        _skipped(self, consumer, envelope)
+            finally:
+                platform_logging.correlation_id.set(worker_correlation)
             self.uow.commit()
 
         del handle.__wrapped__

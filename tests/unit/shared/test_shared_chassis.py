@@ -11,6 +11,7 @@ from shared.chassis import Collaborator, Service, handles, handles_batches
 from shared.contracts import Envelope
 from shared.contracts.identity import UserErased
 from shared.db.unit_of_work import SqlUnitOfWork
+from shared.observability.logging import correlation_id
 from stack.services import SERVICES, service_class
 
 
@@ -103,16 +104,20 @@ class BatchProbe(Service):
 
     @handles_batches("identity", "user_erased")
     def on_user_erased(self, event):
-        self.uow.steps.append(("handled", event.user_id))
+        self.uow.steps.append(("handled", event.user_id, self.uow.correlation_id, correlation_id.get()))
 
 
 def test_a_batch_is_claimed_in_one_statement_handled_event_by_event_and_committed_once():
     first, second, seen_before = erasure(), erasure(), erasure()
+    first["correlation_id"], second["correlation_id"] = "request-a", "request-b"
     uow = FakeUnitOfWork(seen={uuid.UUID(seen_before["event_id"])})
+    uow.correlation_id = "request-a"  # the worker's: its first message's
     probe = BatchProbe.__new__(BatchProbe)
     probe.uow = uow
     probe.on_user_erased([first, seen_before, second, first])  # `first` twice: delivered again meanwhile
-    handled = [("handled", body["payload"]["user_id"]) for body in (first, second)]
+    # Each event is handled (its log lines, the events it records) under its own request's id.
+    handled = [("handled", body["payload"]["user_id"], body["correlation_id"], body["correlation_id"])
+               for body in (first, second)]
     assert uow.steps == [("claim all", "batchprobe.on_user_erased", 4),
                          handled[0], "forget sent events", handled[1], "forget sent events", "commit"]
 
