@@ -36,7 +36,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.ratios import AGENCY, PASSWORD, Stack, commit, cpu_seconds, machine, process_tree, write_docs, wrk
+from bench.ratios import (AGENCY, PASSWORD, Stack, broker_pids, commit, cpu_seconds, machine, process_tree, write_docs,
+                          wrk)
 from stack.testing import queue_consumers
 
 DOCS_START = "<!-- make bench-scaling: start -->"
@@ -72,10 +73,8 @@ def server_pids() -> list[int]:
     """The broker's Erlang VM and PostgreSQL's postmaster on this machine
     (process_tree adds their children: PostgreSQL's backends, which also
     inherit the postmaster's affinity when they start later)."""
-    found = []
-    for argv in (["pgrep", "-x", "beam.smp"], ["pgrep", "-u", "postgres", "-x", "postgres", "-o"]):
-        found += [int(pid) for pid in subprocess.run(argv, capture_output=True, text=True).stdout.split()]
-    return found
+    postmaster = subprocess.run(["pgrep", "-u", "postgres", "-x", "postgres", "-o"], capture_output=True, text=True)
+    return [*broker_pids(), *(int(pid) for pid in postmaster.stdout.split())]
 
 
 def pin(pids: list[int], cpus: str) -> None:

@@ -23,7 +23,6 @@ from pathlib import Path
 import psycopg
 
 from bench import ratios
-from bench.rpc.round_trip import broker_pids
 
 
 def cpu_and_wait(pids: list[int]) -> tuple[float, float]:
@@ -59,7 +58,7 @@ def main() -> None:
         groups["PostgreSQL backends of the run"] = backends
         # The whole broker (on this machine): every other vhost's work too, so
         # read it on a quiet machine.
-        groups["RabbitMQ (beam.smp, whole broker)"] = broker_pids()
+        groups["RabbitMQ (beam.smp, whole broker)"] = ratios.broker_pids()
         before = {name: cpu_and_wait(pids) for name, pids in groups.items()}
         load_before = os.getloadavg()
         started = time.monotonic()

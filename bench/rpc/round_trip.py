@@ -22,8 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.ratios import cpu_seconds
-
+from bench.ratios import broker_pids, cpu_seconds
 from shared.caller_token import CallerSigner
 from shared.keys import write_key_pair
 from shared.messaging.topology import management_api, put_queue_policies
@@ -33,13 +32,6 @@ from shared.settings import REPO_ROOT, get_settings
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def broker_pids() -> list[int]:
-    """RabbitMQ's Erlang VM on this machine, if it runs here (its CPU time is
-    the broker's cost of a call)."""
-    found = subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True, text=True).stdout.split()
-    return [int(pid) for pid in found]
 
 
 def main() -> None:

@@ -18,10 +18,8 @@ from shared.db.tables import outbox
 # The inbox mark and the outbox rows are written by every handler: plain SQL
 # run on the session's connection, not statements built, compiled and sent
 # through the ORM each time (130 us less per handled event, issue 17).
-CLAIM_SQL = ("INSERT INTO inbox (consumer, event_id) VALUES (%(consumer)s, %(event_id)s) "
+CLAIM_SQL = ("INSERT INTO inbox (consumer, event_id) SELECT %(consumer)s, id FROM unnest(%(event_ids)s::uuid[]) AS id "
              "ON CONFLICT DO NOTHING RETURNING event_id")
-CLAIM_ALL_SQL = ("INSERT INTO inbox (consumer, event_id) SELECT %(consumer)s, id FROM unnest(%(event_ids)s::uuid[]) AS id "
-                 "ON CONFLICT DO NOTHING RETURNING event_id")
 OUTBOX_SQL = ("INSERT INTO outbox (event_id, event_type, exchange, routing_key, envelope) "
               "VALUES (%(event_id)s, %(event_type)s, %(exchange)s, %(routing_key)s, %(envelope)s)")
 
@@ -84,14 +82,13 @@ class SqlUnitOfWork:
         delivery made idempotent). Concurrent duplicates serialise on the
         primary key, so exactly one transaction wins.
         """
-        inserted = self.session.connection().exec_driver_sql(CLAIM_SQL, {"consumer": consumer, "event_id": event_id})
-        return inserted.first() is not None
+        return bool(self.claim_all(consumer, [event_id]))
 
     def claim_all(self, consumer: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """`claim` for a batch of events in one statement: those not handled
         before (an id twice in the batch is claimed once)."""
-        inserted = self.session.connection().exec_driver_sql(CLAIM_ALL_SQL, {"consumer": consumer,
-                                                                             "event_ids": list(event_ids)})
+        inserted = self.session.connection().exec_driver_sql(CLAIM_SQL, {"consumer": consumer,
+                                                                         "event_ids": list(event_ids)})
         return {row[0] for row in inserted}
 
     def forget_published_events(self) -> None:

@@ -57,7 +57,7 @@ class BatchedEvents:
             bodies = [body for body, _ in batch]
             messages = [message for _, message in batch]
             try:
-                self.container.spawn_worker(self, ([*bodies],), {},
+                self.container.spawn_worker(self, (bodies,), {},
                                             context_data=self.unpack_message_headers(messages[0]),
                                             handle_result=partial(self._batch_done, messages))
             except ContainerBeingKilled:
