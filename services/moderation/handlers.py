@@ -131,16 +131,18 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
     target_key, author_key = uuid.UUID(target_id), uuid.UUID(author_id)
     limits = screener.rules.thresholds
     since = at - timedelta(minutes=max(limits.duplicate_window_minutes, limits.flood_window_minutes))
-    # The target marked pending and locked, and the author's recent writing: one round trip.
-    written = uow.targets.screening(target_type, target_key, post_id=uuid.UUID(post_id), author_id=author_key,
-                                    agency_code=agency_code, kind=kind or None, title=title, at=at,
-                                    recent_since=since)
-    recent = [RecentWriting(str(a.target_id), a.fingerprint, a.created, a.at) for a in written]
+    # The target marked pending and locked, the author's recent writing and
+    # the target's open case: one round trip. The writing of this unit of
+    # work (earlier posts of a batch) is not in the table yet: added here.
+    written, open_case = uow.targets.screening(target_type, target_key, post_id=uuid.UUID(post_id),
+                                               author_id=author_key, agency_code=agency_code, kind=kind or None,
+                                               title=title, at=at, recent_since=since)
+    recent = [RecentWriting(str(a.target_id), a.fingerprint, a.created, a.at)
+              for a in [*written, *uow.activity.recorded_since(author_key, since)]]
     result = screener.screen(text, target_id=target_id, created=created, at=at, recent=recent)
-    # This writing recorded in the round trip that looks for the open case.
-    case = uow.cases.open_for(target_type, target_key, adding=Activity(
-        author_id=author_key, target_type=target_type, target_id=target_key, fingerprint=result.fingerprint,
-        created=created, at=at))
+    uow.activity.record(Activity(author_id=author_key, target_type=target_type, target_id=target_key,
+                                 fingerprint=result.fingerprint, created=created, at=at))
+    case = uow.cases.lock_if_open(open_case) if open_case is not None else None
     last = uow.cases.last_decided_for(target_type, target_key) if not created else None
     if not created and domain.needs_a_person(case.source if case else None, last.action if last else None):
         # Held for a person, its open case updated or a new one: never

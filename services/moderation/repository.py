@@ -1,5 +1,5 @@
 """moderation's unit of work and data access."""
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, cast, delete, func, null, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.moderation.models import (
@@ -10,10 +10,13 @@ from shared.db.unit_of_work import SqlUnitOfWork
 
 
 def _screening_statement():
-    """The target marked pending (see TargetRepository.screening) and its
-    author's recent writing, one statement built once: building and keying a
-    statement per post cost more CPU than running it (issue 17)."""
-    targets, activity = Target.__table__, Activity.__table__.c
+    """The target marked pending (see TargetRepository.screening), its
+    author's recent writing and the target's open case, one statement built
+    once: building and keying a statement per post cost more CPU than
+    running it (issue 17). Rows of (target_id, fingerprint, created, at,
+    open_case): the writing with open_case null, then the open case's id,
+    if any, alone on its row."""
+    targets, activity, cases = Target.__table__, Activity.__table__.c, Case.__table__.c
     upsert = insert(targets).values({
         **{name: bindparam(name) for name in ("target_type", "target_id", "post_id", "author_id", "agency_code",
                                               "kind", "title", "status_at")},
@@ -31,25 +34,17 @@ def _screening_statement():
             "status_at": case((newer, upsert.excluded.status_at), else_=targets.c.status_at),
         },
     )
-    return (
-        select(activity.target_id, activity.fingerprint, activity.created, activity.at)
+    writing = (
+        select(activity.target_id, activity.fingerprint, activity.created, activity.at,
+               cast(null(), cases.id.type).label("open_case"))
         .where(activity.author_id == bindparam("author_id"), activity.at >= bindparam("recent_since"))
-        .add_cte(upsert.cte("marked"))
     )
-
-
-def _open_case_adding_statement():
-    """The target's open case, locked, and a writing recorded (see CaseRepository.open_for), built once."""
-    added = insert(Activity.__table__).values(
-        {name: bindparam(f"added_{name}") for name in ACTIVITY_COLUMNS}
-    ).cte("added")
-    return (
-        select(Case)
-        .where(Case.target_type == bindparam("target_type"), Case.target_id == bindparam("target_id"),
-               Case.status == "open")
-        .with_for_update()
-        .add_cte(added)
+    open_case = (
+        select(null(), null(), null(), null(), cases.id)
+        .where(cases.target_type == bindparam("target_type"), cases.target_id == bindparam("target_id"),
+               cases.status == "open")
     )
+    return union_all(writing, open_case).add_cte(upsert.cte("marked"))
 
 
 _STATUS_STATEMENTS: dict[tuple, object] = {}
@@ -75,13 +70,20 @@ def _status_statement(fields: tuple[str, ...]):
 
 ACTIVITY_COLUMNS = ("author_id", "target_type", "target_id", "fingerprint", "created", "at")
 SCREENING = _screening_statement()
-OPEN_CASE_ADDING = _open_case_adding_statement()
+# A unit of work's writing, recorded at its commit in one statement (a batch
+# of posts: one insert, not one per post).
+INSERT_ACTIVITY = text(
+    "INSERT INTO activity (author_id, target_type, target_id, fingerprint, created, at) "
+    "SELECT * FROM unnest(CAST(:author_id AS uuid[]), CAST(:target_type AS text[]), CAST(:target_id AS uuid[]), "
+    "CAST(:fingerprint AS text[]), CAST(:created AS boolean[]), CAST(:at AS timestamptz[]))"
+)
 INSERT_CASE = insert(Case.__table__)
 INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
 class ModerationUnitOfWork(SqlUnitOfWork):
-    """Adds `after_commit`: what to do once the transaction committed (metrics)."""
+    """Adds `after_commit`: what to do once the transaction committed
+    (metrics); the writing screening recorded is inserted with the commit."""
 
     def _start(self):
         self._after_commit = []
@@ -96,6 +98,10 @@ class ModerationUnitOfWork(SqlUnitOfWork):
 
     def after_commit(self, action) -> None:
         self._after_commit.append(action)
+
+    def _commit_now(self) -> None:
+        self.activity.write_recorded()
+        super()._commit_now()
 
     def commit(self) -> None:
         super().commit()
@@ -125,17 +131,19 @@ class CaseRepository:
         values = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
         self.session.connection().execute(INSERT_CASE, {k: v for k, v in values.items() if v is not None})
 
-    def open_for(self, target_type: str, target_id, adding: Activity | None = None) -> Case | None:
-        """The target's open case, locked. `adding`: a writing to record in the
-        same round trip (screening: one statement fewer per post)."""
-        if adding is not None:
-            params = {f"added_{name}": getattr(adding, name) for name in ACTIVITY_COLUMNS}
-            return self.session.scalar(OPEN_CASE_ADDING, {"target_type": target_type, "target_id": target_id, **params})
+    def open_for(self, target_type: str, target_id) -> Case | None:
+        """The target's open case, locked."""
         return self.session.scalar(
             select(Case)
             .where(Case.target_type == target_type, Case.target_id == target_id, Case.status == "open")
             .with_for_update()
         )
+
+    def lock_if_open(self, case_id) -> Case | None:
+        """The case `case_id`, locked, if it is still open once locked (a
+        moderator may have decided it since it was seen open)."""
+        case = self.get_for_update(case_id)
+        return case if case is not None and case.status == "open" else None
 
     def last_decided_for(self, target_type: str, target_id) -> Case | None:
         """The latest decision about a target (a person's or the rules'), if any."""
@@ -198,20 +206,23 @@ class TargetRepository:
         return self.session.get(Target, (target_type, target_id), with_for_update=True, populate_existing=True)
 
     def screening(self, target_type: str, target_id, *, post_id, author_id, agency_code: str | None,
-                  kind: str | None, title: str | None, at, recent_since) -> list:
+                  kind: str | None, title: str | None, at, recent_since) -> tuple[list, object | None]:
         """Mark the target pending with what the post or comment tells of it
         (its row created if posts' events did not tell of it yet; locked until
-        the commit), and return its author's writing since `recent_since`
-        (rows of target_id, fingerprint, created, at): one round trip instead
-        of four (insert, select for update, the update at the flush, the
-        activity read). An older event (`at` before the status's) leaves the
-        status as it is. The read's snapshot may predate the wait for the
-        target's lock: it then misses only this target's own writing, which
-        the spam rules ignore (spam.spam_reasons)."""
-        return list(self.session.connection().execute(SCREENING, {
+        the commit); return its author's writing since `recent_since` (rows of
+        target_id, fingerprint, created, at) and the id of the target's open
+        case, if any (not locked: CaseRepository.lock_if_open): one round trip
+        instead of five (insert, select for update, the update at the flush,
+        the activity read, the case read). An older event (`at` before the
+        status's) leaves the status as it is. The read's snapshot may predate
+        the wait for the target's lock: it then misses only this target's own
+        writing, which the spam rules ignore (spam.spam_reasons)."""
+        rows = self.session.connection().execute(SCREENING, {
             "target_type": target_type, "target_id": target_id, "post_id": post_id, "author_id": author_id,
             "agency_code": agency_code, "kind": kind, "title": title, "status_at": at, "recent_since": recent_since,
-        }))
+        }).all()
+        open_case = next((row.open_case for row in rows if row.open_case is not None), None)
+        return [row for row in rows if row.open_case is None], open_case
 
     def set_status(self, target_type: str, target_id, status: str, at, **fields) -> str:
         """What posts tells of a target: `status` as of `at` unless a newer
@@ -359,10 +370,30 @@ class AuditRepository:
 
 
 class ActivityRepository:
-    """Written and read by screening in the statements of targets.screening and cases.open_for."""
+    """Each author's recent writing, for the spam rules: read by screening in
+    targets.screening's statement, written at the unit of work's commit."""
 
     def __init__(self, session):
         self.session = session
+        self._recorded: list[Activity] = []
+
+    def record(self, writing: Activity) -> None:
+        """A writing to insert at the commit, with the others of the unit of
+        work (a batch of posts) in one statement."""
+        self._recorded.append(writing)
+
+    def recorded_since(self, author_id, since) -> list[Activity]:
+        """The author's writing recorded in this unit of work, not yet
+        inserted: what the next screening of the batch must see too."""
+        return [a for a in self._recorded if a.author_id == author_id and a.at >= since]
+
+    def write_recorded(self) -> None:
+        if not self._recorded:
+            return
+        recorded, self._recorded = self._recorded, []
+        self.session.connection().execute(INSERT_ACTIVITY, {
+            name: [getattr(a, name) for a in recorded] for name in ACTIVITY_COLUMNS
+        })
 
     def prune(self, before, limit: int = 1000) -> int:
         """Forget writing older than the longest spam window; replicas pruning

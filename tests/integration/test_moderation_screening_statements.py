@@ -55,10 +55,10 @@ def row(sessions, query: str, **params):
 
 
 def test_a_clean_post_is_screened_in_three_statements(sessions):
-    """The target marked pending with the author's recent writing, then this
-    writing recorded with the look for an open case, then the outbox row: it
-    took seven (the target's insert, select for update and update at the
-    flush, the activity read and insert, the case read, the outbox row); the
+    """The target marked pending with the author's recent writing and its
+    open case, then at the commit this writing and the outbox row: it took
+    seven (the target's insert, select for update and update at the flush,
+    the activity read and insert, the case read, the outbox row); the
     chassis' inbox claim comes on top of both."""
     author = str(uuid.uuid4())
     post = created(author)
@@ -105,6 +105,28 @@ def test_a_flood_is_held_and_an_edit_updates_its_open_case(sessions):
     [case] = row(sessions, "SELECT * FROM cases WHERE target_id = :id", id=flood.post_id)
     assert case["status"] == "open" and case["reasons"] == ["spam.flood", "personal_data.phone"]
     assert "06 12" not in case["excerpt"]
+
+
+def test_a_batch_of_posts_takes_one_statement_each_and_sees_its_own_writing(sessions):
+    """Posts arriving together are screened in one unit of work (the
+    chassis' batches): a statement per post, then the batch's writing in one
+    insert and the outbox at the commit (it took two per post). A later post
+    of the batch sees the earlier ones, not yet in the table: the sixth post
+    in a minute is a flood, the same text twice a duplicate."""
+    author, other = str(uuid.uuid4()), str(uuid.uuid4())
+    posts = [created(author, body=f"{CLEAN} ({n})", at=T0 + timedelta(seconds=n)) for n in range(6)]
+    posts += [created(other, at=T0), created(other, at=T0 + timedelta(seconds=1))]
+    results = []
+    sent = sent_by(sessions, lambda uow: results.extend(
+        handlers.screen_post(uow, post, T0, default_screener()) for post in posts))
+    assert [(r.decision, r.reasons) for r in results] == [("publish", [])] * 5 + [("hold", ["spam.flood"])] + [
+        ("publish", []), ("reject", ["spam.duplicate"])]
+    # 8 screenings; the held post's case, the rejected one's case and audit entry; the writing; the outbox.
+    assert len(sent) == 8 + 3 + 2, sent
+    writing = row(sessions, "SELECT target_id, created, at FROM activity WHERE author_id IN (:a, :b) ORDER BY at",
+                  a=author, b=other)
+    assert sorted(str(w["target_id"]) for w in writing) == sorted(p.post_id for p in posts)
+    assert all(w["created"] for w in writing)
 
 
 def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(sessions):

@@ -613,9 +613,8 @@ class FakePostsUnitOfWork(FakeUnitOfWork):
 
 
 class FakeModerationCases:
-    def __init__(self, activity):
+    def __init__(self):
         self.rows: list[object] = []
-        self.activity = activity  # open_for records a writing too
 
     def add(self, case) -> None:
         self.rows.append(case)
@@ -627,13 +626,15 @@ class FakeModerationCases:
 
     get_for_update = get
 
-    def open_for(self, target_type, target_id, adding=None):
-        if adding is not None:
-            self.activity.rows.append(adding)
+    def open_for(self, target_type, target_id):
         return next(
             (c for c in self.rows if c.target_type == target_type and c.target_id == target_id and c.status == "open"),
             None,
         )
+
+    def lock_if_open(self, case_id):
+        case = self.get(case_id)
+        return case if case is not None and case.status == "open" else None
 
     def last_decided_for(self, target_type, target_id):
         decided = [c for c in self.rows if c.target_type == target_type and c.target_id == target_id
@@ -669,9 +670,9 @@ class FakeModerationCases:
 
 
 class FakeModerationTargets:
-    def __init__(self, activity):
+    def __init__(self, activity, cases):
         self.rows: dict[tuple, object] = {}
-        self.activity = activity  # screening reads the author's writing too
+        self.activity, self.cases = activity, cases  # screening reads the author's writing and the open case too
 
     def get(self, target_type, target_id):
         return self.rows.get((target_type, target_id))
@@ -702,7 +703,9 @@ class FakeModerationTargets:
         target.title = title if title is not None else target.title
         if target.status_at is None or target.status_at <= at:
             target.status, target.status_at = "pending", at
-        return [a for a in self.activity.rows if a.author_id == author_id and a.at >= recent_since]
+        open_case = self.cases.open_for(target_type, target_id)
+        return ([a for a in self.activity.rows if a.author_id == author_id and a.at >= recent_since],
+                open_case.id if open_case is not None else None)
 
     def unanswered_due(self, published_before, limit=100):
         return [
@@ -802,6 +805,17 @@ class FakeModerationAudit:
 class FakeModerationActivity:
     def __init__(self):
         self.rows: list[object] = []
+        self.recorded: list[object] = []  # inserted at the commit, as the real one does
+
+    def record(self, writing) -> None:
+        self.recorded.append(writing)
+
+    def recorded_since(self, author_id, since):
+        return [a for a in self.recorded if a.author_id == author_id and a.at >= since]
+
+    def write_recorded(self) -> None:
+        self.rows.extend(self.recorded)
+        self.recorded = []
 
     def prune(self, before) -> int:
         kept = [a for a in self.rows if a.at >= before]
@@ -818,8 +832,8 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
 
         super().__init__(**kw)
         self.activity = FakeModerationActivity()
-        self.cases = FakeModerationCases(self.activity)
-        self.targets = FakeModerationTargets(self.activity)
+        self.cases = FakeModerationCases()
+        self.targets = FakeModerationTargets(self.activity, self.cases)
         self.reports = FakeModerationReports()
         self.members = FakeMemberCopy(Member)
         self.sanctions = FakeModerationSanctions()
@@ -831,6 +845,7 @@ class FakeModerationUnitOfWork(FakeUnitOfWork):
         self._after_commit.append(action)
 
     def commit(self) -> None:
+        self.activity.write_recorded()
         super().commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
