@@ -5,7 +5,7 @@ PostgreSQL database (created and migrated for the run, dropped after), with
 the real screening pool (its worker processes). No broker: the relay and
 the consumer's AMQP work are the chassis', measured elsewhere.
 
-    .venv/bin/python -m bench.moderation.screen_cpu [-n 1000] [--authors N] [--repeat 3]
+    .venv/bin/python -m bench.moderation.screen_cpu [-n 1000] [--authors N] [--repeat 3] [--batch 20]
     .venv/bin/python -m bench.moderation.screen_cpu --hop
 
 The pool is the service's (services.moderation.service.screening_pool), with
@@ -15,6 +15,9 @@ Posts are like `make bench`'s writes (bench/ratios.py): ~200 characters,
 clean, a new text each time. `--authors` (default: one per post) spreads
 them over that many writers; `--authors 8`, as `make bench` does, makes
 most of them held by spam.flood (more than 5 posts in 10 minutes each).
+`--batch` (default 1): events handed to the entrypoint together, as the
+batched consumer does when they arrive together under load (one unit of
+work and one commit per batch).
 
 Prints, per repeat and as the median: CPU µs per post of this process (the
 service's side: time.process_time) and of the screening workers (utime +
@@ -91,10 +94,10 @@ def post_bodies(n: int, authors: list[str]) -> list[dict]:
     return bodies
 
 
-def run_once(sessions, pool: ScreeningPool, n: int, authors: int) -> dict:
+def run_once(sessions, pool: ScreeningPool, n: int, authors: int, batch: int = 1) -> dict:
     writers = [str(uuid.uuid4()) for _ in range(authors or n)]
     bodies = post_bodies(n, writers)
-    screened = handled(sessions, pool, ModerationService.on_post_created, bodies)
+    screened = handled(sessions, pool, ModerationService.on_post_created, bodies, batch)
     # What posts tells next of each post (its publication; a held post's is alike): a second event per post written.
     published = [
         Envelope.wrap(PostPublished(post_id=b["payload"]["post_id"], author_id=b["payload"]["author_id"],
@@ -102,11 +105,12 @@ def run_once(sessions, pool: ScreeningPool, n: int, authors: int) -> dict:
                                     published_at=datetime.now(timezone.utc)), "bench").model_dump(mode="json")
         for b in bodies
     ]
-    return {**screened, "published": handled(sessions, pool, ModerationService.on_post_published, published)}
+    return {**screened, "published": handled(sessions, pool, ModerationService.on_post_published, published, batch)}
 
 
-def handled(sessions, pool: ScreeningPool, handle, bodies: list[dict]) -> dict:
-    """`bodies` handled by `handle`, the chassis' wrapper (inbox claim, handler, commit): CPU and statements each."""
+def handled(sessions, pool: ScreeningPool, handle, bodies: list[dict], batch: int = 1) -> dict:
+    """`bodies` handled by `handle`, the chassis' batched wrapper (inbox
+    claims, handler, commit), `batch` at a time: CPU and statements each."""
     n, host = len(bodies), Host(pool)
     statements = Counter()
     engine = sessions.kw["bind"]
@@ -117,10 +121,10 @@ def handled(sessions, pool: ScreeningPool, handle, bodies: list[dict]) -> dict:
     event.listen(engine, "before_cursor_execute", count)
     workers_before, cpu_before = workers_cpu(pool), time.process_time()
     try:
-        for body in bodies:
+        for start in range(0, n, batch):
             with ModerationUnitOfWork(sessions, "bench") as uow:
                 host.uow = uow
-                handle(host, body)
+                handle(host, bodies[start:start + batch])
     finally:
         cpu_after, workers_after = time.process_time(), workers_cpu(pool)
         event.remove(engine, "before_cursor_execute", count)
@@ -188,6 +192,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000, help="post_created events per repeat (default 1000)")
     parser.add_argument("--authors", type=int, default=0, help="writers in turn (default: one per post)")
     parser.add_argument("--repeat", type=int, default=3, help="repeats; the median is printed (default 3)")
+    parser.add_argument("--batch", type=int, default=1, help="events per batch (default 1)")
     parser.add_argument("--hop", action="store_true", help="only: a worker's round trip against screening in process")
     args = parser.parse_args()
     if args.hop:
@@ -202,10 +207,10 @@ def main() -> None:
         engine = make_engine(settings.database_url("moderation"), pool_size=1, settings=settings)
         sessions = sessionmaker(engine, expire_on_commit=False)  # as shared/db/nameko.py makes it
         pool = screening_pool()  # the service's own: its workers, budget and in-process threshold
-        run_once(sessions, pool, min(args.n, 100), args.authors)  # warm up: imports, caches, connections
+        run_once(sessions, pool, min(args.n, 100), args.authors, args.batch)  # warm up: imports, caches, connections
         runs = []
         for r in range(args.repeat):
-            result = run_once(sessions, pool, args.n, args.authors)
+            result = run_once(sessions, pool, args.n, args.authors, args.batch)
             runs.append(result)
             print(f"run {r + 1}: service {result['service_us']:,.0f} µs/post, screening workers "
                   f"{result['workers_us']:,.0f} µs/post, {result['statements']:.2f} statements/post "
@@ -214,7 +219,8 @@ def main() -> None:
         print(f"decisions (all runs, warm-up included): {decisions(settings)}")
         service = statistics.median(r["service_us"] for r in runs)
         workers = statistics.median(r["workers_us"] for r in runs)
-        print(f"median of {args.repeat} x {args.n} posts ({args.authors or 'one per post'} authors): "
+        print(f"median of {args.repeat} x {args.n} posts ({args.authors or 'one per post'} authors, "
+              f"batches of {args.batch}): "
               f"service {service:,.0f} µs/post + screening workers {workers:,.0f} µs/post = "
               f"{service + workers:,.0f} µs/post; {runs[-1]['statements']:.2f} SQL statements/post")
         published = statistics.median(r["published"]["service_us"] for r in runs)
