@@ -90,7 +90,7 @@ def handle(sessions, pseudonym, body: dict) -> None:
     with AnalyticsUnitOfWork(sessions, None, lambda: None) as uow:
         worker = Worker(name="analytics", uow=uow, pseudonym=pseudonym, keeps_idempotency_keys=False,
                         now=AnalyticsService.now)
-        AnalyticsService.on_event(worker, body)
+        AnalyticsService.on_event(worker, [body])  # the batched entrypoint takes a list: a batch of one
 
 
 def backend_cpu(pids: set[int]) -> float:
