@@ -142,7 +142,13 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
     result = screener.screen(text, target_id=target_id, created=created, at=at, recent=recent)
     uow.activity.record(Activity(author_id=author_key, target_type=target_type, target_id=target_key,
                                  fingerprint=result.fingerprint, created=created, at=at))
-    case = uow.cases.lock_if_open(open_case) if open_case is not None else None
+    if created:
+        case = uow.cases.lock_if_open(open_case) if open_case is not None else None
+    else:
+        # An edit, of a post others may have reported: a case opened while the
+        # statement above waited for the target's lock is not in its snapshot.
+        # Looked up again, locked (edits are few; new posts are the load).
+        case = uow.cases.open_for(target_type, target_key)
     last = uow.cases.last_decided_for(target_type, target_key) if not created else None
     if not created and domain.needs_a_person(case.source if case else None, last.action if last else None):
         # Held for a person, its open case updated or a new one: never

@@ -214,9 +214,10 @@ class TargetRepository:
         case, if any (not locked: CaseRepository.lock_if_open): one round trip
         instead of five (insert, select for update, the update at the flush,
         the activity read, the case read). An older event (`at` before the
-        status's) leaves the status as it is. The read's snapshot may predate
-        the wait for the target's lock: it then misses only this target's own
-        writing, which the spam rules ignore (spam.spam_reasons)."""
+        status's) leaves the status as it is. The reads' snapshot may predate
+        the wait for the target's lock: they then miss this target's own
+        writing, which the spam rules ignore (spam.spam_reasons), and a case
+        opened meanwhile, which an edit looks up again (handlers._screen)."""
         rows = self.session.connection().execute(SCREENING, {
             "target_type": target_type, "target_id": target_id, "post_id": post_id, "author_id": author_id,
             "agency_code": agency_code, "kind": kind, "title": title, "status_at": at, "recent_since": recent_since,

@@ -1,6 +1,7 @@
 """Screening a post against the real moderation database: what it writes, and
 in how many statements (issue 17: each round trip and each ORM flush cost
 the service CPU on every post written)."""
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import sessionmaker
 
-from services.moderation import handlers
+from services.moderation import domain, handlers
 from services.moderation.repository import ModerationUnitOfWork
 from services.moderation.screening import default_screener
 from shared.contracts.posts import PostCreated, PostUpdated
@@ -127,6 +128,45 @@ def test_a_batch_of_posts_takes_one_statement_each_and_sees_its_own_writing(sess
                   a=author, b=other)
     assert sorted(str(w["target_id"]) for w in writing) == sorted(p.post_id for p in posts)
     assert all(w["created"] for w in writing)
+
+
+def test_an_edit_waiting_for_its_target_finds_the_case_reports_opened_meanwhile(sessions):
+    """Members' reports open a case on a post (holding the target's lock)
+    while its edit is screened: the edit's statement waits for the lock, its
+    snapshot older than the case. It must still find that case and hold the
+    edit for a person, not publish it because its text screens clean."""
+    from services.moderation.models import Case
+
+    author = str(uuid.uuid4())
+    post = created(author)
+    screened(sessions, post)
+    edit = PostUpdated(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", kind="discussion",
+                       title="Mes démarches", body=f"{CLEAN} (modifié)", topics=[],
+                       updated_at=T0 + timedelta(minutes=5))
+    results = []
+
+    def screen_the_edit():
+        with ModerationUnitOfWork(sessions) as uow:
+            results.append(handlers.screen_post(uow, edit, T0, default_screener()))
+            uow.commit()
+
+    with ModerationUnitOfWork(sessions) as reports:
+        reports.session.execute(text("SELECT 1 FROM targets WHERE target_type = 'post' AND target_id = :id FOR UPDATE"),
+                                {"id": post.post_id})
+        report_case = Case(id=uuid.uuid4(), target_type="post", target_id=uuid.UUID(post.post_id),
+                           author_id=uuid.UUID(author), agency_code="HDF-LILLE", reasons=["report.spam"],
+                           source="reports", status="open", excerpt="…", created_at=T0, opened_at=T0)
+        reports.cases.insert(report_case)
+        screening = threading.Thread(target=screen_the_edit)
+        screening.start()
+        screening.join(0.5)
+        assert screening.is_alive(), "the edit's screening should wait for the target's lock"
+        reports.commit()
+    screening.join(10)
+    [result] = results
+    assert (result.decision, result.case_id) == ("hold", str(report_case.id))
+    [case] = row(sessions, "SELECT status, reasons FROM cases WHERE target_id = :id", id=post.post_id)
+    assert (case["status"], case["reasons"]) == ("open", ["report.spam", domain.EDITED_AFTER_DECISION])
 
 
 def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(sessions):
