@@ -27,6 +27,8 @@ SCREENING_REASONS = {
     "personal_data.iban": "Coordonnées bancaires (IBAN)", "personal_data.nir": "Numéro de sécurité sociale",
     "personal_data.phone": "Numéro de téléphone", "spam.duplicate": "Texte répété", "spam.flood": "Publications en rafale",
     "spam.links": "Trop de liens",
+    # Not rules: why a person must look (moderation's domain and screening).
+    "review.edited_after_decision": "Modifié après une décision", "screening.unfinished": "Texte non analysé automatiquement",
 }
 CASE_SOURCES = {"screening": "Filtrage automatique", "reports": "Signalements", "appeal": "Appel"}
 MODERATION_ACTIONS = {"approve": "Approuver (publier)", "reject": "Refuser", "hide": "Masquer"}
