@@ -165,13 +165,16 @@ def consumes(entrypoint):
     return decorate
 
 
-def consumes_batches(entrypoint):
+def consumes_batches(entrypoint, before=None):
     """`consumes` for an entrypoint that delivers events in batches
     (shared.messaging.batching): the method is called once per event, as
     with `consumes`, and the whole batch commits together: one transaction,
     one commit and one outbox pass for the batch instead of one per event.
     A batch that fails is handled again one event at a time by the
-    entrypoint, so a poison event fails alone."""
+    entrypoint, so a poison event fails alone. `before(uow, events)`, if
+    given, runs once per batch ahead of its events, with the payloads of
+    those not handled before (moderation locks their authors there, all in
+    one order: locks taken event by event could deadlock two batches)."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -179,16 +182,24 @@ def consumes_batches(entrypoint):
             envelopes = [Envelope.read(body) for body in bodies]
             consumer = f"{self.name}.{method.__name__}"
             fresh = self.uow.claim_all(consumer, [envelope.event_id for envelope in envelopes])
+            work = []  # (envelope, its payload, or None when handled before)
+            for envelope in envelopes:
+                if envelope.event_id in fresh:
+                    fresh.discard(envelope.event_id)  # the same event twice in a batch: once
+                    work.append((envelope, parse_payload(envelope)))
+                else:
+                    work.append((envelope, None))
+            if before is not None:
+                before(self.uow, [payload for _, payload in work if payload is not None])
             worker_correlation = platform_logging.correlation_id.get()
             try:
-                for envelope in envelopes:
+                for envelope, payload in work:
                     # Each event's own correlation id, for its log lines and the
                     # events it records: a batch mixes several requests' events.
                     self.uow.correlation_id = envelope.correlation_id
                     platform_logging.correlation_id.set(envelope.correlation_id)
-                    if envelope.event_id in fresh:
-                        fresh.discard(envelope.event_id)  # the same event twice in a batch: once
-                        _apply(self, method, envelope)
+                    if payload is not None:
+                        _apply(self, method, envelope, payload)
                     else:
                         _skipped(self, consumer, envelope)
             finally:
@@ -218,10 +229,10 @@ def _skipped(self, consumer: str, envelope: Envelope) -> None:
     log.info("duplicate event skipped", extra={"event_id": str(envelope.event_id)})
 
 
-def _apply(self, method, envelope: Envelope) -> None:
+def _apply(self, method, envelope: Envelope, payload=None) -> None:
     """The method with the event's typed payload (its inbox mark taken)."""
     self.uow.incoming = envelope
-    method(self, parse_payload(envelope))
+    method(self, payload if payload is not None else parse_payload(envelope))
     if envelope.event_type == ERASURE_EVENT:
         self.uow.forget_published_events()
         if self.keeps_idempotency_keys:  # stored answers may hold the member's data
@@ -267,12 +278,13 @@ def handles(source_service: str, event_type: str, **options):
     return consumes(event_handler(source_service, event_type, **options))
 
 
-def handles_batches(source_service: str, event_type: str, **options):
+def handles_batches(source_service: str, event_type: str, before=None, **options):
     """`@handles_batches("posts", "post_created")`: as `handles`, with the
     events that arrive together handled in one worker and one transaction
     (shared.messaging.batching), for the events every post written brings.
-    The method must not commit: the batch commits once."""
-    return consumes_batches(batched_event_handler(source_service, event_type, **options))
+    The method must not commit: the batch commits once. `before`: see
+    `consumes_batches`."""
+    return consumes_batches(batched_event_handler(source_service, event_type, **options), before)
 
 
 def keeps_member_copy(event_type: str, action: str, attribute: str):

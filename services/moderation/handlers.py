@@ -131,6 +131,7 @@ def _screen(uow, screener: Screener, *, target_type: str, target_id: str, post_i
     target_key, author_key = uuid.UUID(target_id), uuid.UUID(author_id)
     limits = screener.rules.thresholds
     since = at - timedelta(minutes=max(limits.duplicate_window_minutes, limits.flood_window_minutes))
+    uow.activity.lock_authors([author_key])  # a batch locked its authors already: no statement then
     # The target marked pending and locked, the author's recent writing and
     # the target's open case: one round trip. The writing of this unit of
     # work (earlier posts of a batch) is not in the table yet: added here.
@@ -269,6 +270,12 @@ def screen_event_texts(uow, event: CalendarEventTextsSubmitted, now: datetime,
     return screen_text(uow, screener, target_type="calendar_event", target_id=event.calendar_event_id,
                        author_id=event.organizer_id, agency_code=event.agency_code, text_version=event.text_version,
                        text=text, now=now)
+
+
+def lock_authors(uow, events: list[PostCreated]) -> None:
+    """Before a batch of new posts: their authors' locks, all at once and
+    in one order (see ActivityRepository.lock_authors)."""
+    uow.activity.lock_authors([uuid.UUID(event.author_id) for event in events])
 
 
 def screen_post(uow, event: PostCreated | PostUpdated, now: datetime, screener: Screener) -> ContentScreened:

@@ -77,6 +77,10 @@ INSERT_ACTIVITY = text(
     "SELECT * FROM unnest(CAST(:author_id AS uuid[]), CAST(:target_type AS text[]), CAST(:target_id AS uuid[]), "
     "CAST(:fingerprint AS text[]), CAST(:created AS boolean[]), CAST(:at AS timestamptz[]))"
 )
+LOCK_AUTHORS = text(
+    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(a, 0) AS h "
+    "FROM unnest(CAST(:authors AS text[])) AS a ORDER BY 1) AS s"
+)
 INSERT_CASE = insert(Case.__table__)
 INSERT_AUDIT = insert(AuditEntry.__table__)
 
@@ -377,6 +381,23 @@ class ActivityRepository:
     def __init__(self, session):
         self.session = session
         self._recorded: list[Activity] = []
+        self._locked: set = set()
+
+    def lock_authors(self, author_ids) -> None:
+        """Serialise the screening of these authors' writing until the
+        transaction ends. Two workers screening one author's posts at once
+        would each miss the other's writing, not committed yet: a duplicate
+        or a flood published. A separate statement, before the one reading
+        the writing: under READ COMMITTED, a statement sees what committed
+        before it began, so a lock taken inside that statement would come
+        after its snapshot. One transaction-scoped advisory lock per author,
+        taken in one order (so two batches never deadlock); an author locked
+        already in this unit of work is not asked again."""
+        wanted = sorted({str(a) for a in author_ids} - self._locked)
+        if not wanted:
+            return
+        self.session.connection().execute(LOCK_AUTHORS, {"authors": wanted})
+        self._locked.update(wanted)
 
     def record(self, writing: Activity) -> None:
         """A writing to insert at the commit, with the others of the unit of
@@ -389,12 +410,12 @@ class ActivityRepository:
         return [a for a in self._recorded if a.author_id == author_id and a.at >= since]
 
     def write_recorded(self) -> None:
-        if not self._recorded:
-            return
-        recorded, self._recorded = self._recorded, []
-        self.session.connection().execute(INSERT_ACTIVITY, {
-            name: [getattr(a, name) for a in recorded] for name in ACTIVITY_COLUMNS
-        })
+        """At the commit, which also releases the authors' locks."""
+        recorded, self._recorded, self._locked = self._recorded, [], set()
+        if recorded:
+            self.session.connection().execute(INSERT_ACTIVITY, {
+                name: [getattr(a, name) for a in recorded] for name in ACTIVITY_COLUMNS
+            })
 
     def prune(self, before, limit: int = 1000) -> int:
         """Forget writing older than the longest spam window; replicas pruning

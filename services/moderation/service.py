@@ -68,7 +68,7 @@ class ModerationService(Service):
 
     # ------------------------------------------------------------ events
 
-    @handles_batches("posts", "post_created")
+    @handles_batches("posts", "post_created", before=handlers.lock_authors)
     def on_post_created(self, event):
         handlers.screen_post(self.uow, event, self.now(), self.screener)
 

@@ -55,17 +55,17 @@ def row(sessions, query: str, **params):
         return session.execute(text(query), params).mappings().all()
 
 
-def test_a_clean_post_is_screened_in_three_statements(sessions):
-    """The target marked pending with the author's recent writing and its
-    open case, then at the commit this writing and the outbox row: it took
-    seven (the target's insert, select for update and update at the flush,
-    the activity read and insert, the case read, the outbox row); the
-    chassis' inbox claim comes on top of both."""
+def test_a_clean_post_is_screened_in_four_statements(sessions):
+    """Its author's lock; the target marked pending with the author's recent
+    writing and its open case; then at the commit this writing and the
+    outbox row. It took eight (the lock, the target's insert, select for
+    update and update at the flush, the activity read and insert, the case
+    read, the outbox row); the chassis' inbox claim comes on top of both."""
     author = str(uuid.uuid4())
     post = created(author)
     result, sent = screened(sessions, post)
     assert (result["decision"], result["reasons"], result["case_id"]) == ("publish", [], None)
-    assert len(sent) == 3, sent
+    assert len(sent) == 4, sent
     [target] = row(sessions, "SELECT * FROM targets WHERE target_id = :id", id=post.post_id)
     assert (target["status"], target["status_at"], target["author_id"], target["kind"], target["title"]) == (
         "pending", T0, uuid.UUID(author), "discussion", "Mes démarches")
@@ -81,7 +81,7 @@ def test_the_same_text_again_is_rejected_with_one_decided_case_and_its_audit_ent
     result, sent = screened(sessions, again)
     assert (result["decision"], result["reasons"]) == ("reject", ["spam.duplicate"])
     # The case is inserted decided (it was inserted open, then updated).
-    assert len(sent) == 5 and not any(s.lstrip().upper().startswith("UPDATE") for s in sent), sent
+    assert len(sent) == 6 and not any(s.lstrip().upper().startswith("UPDATE") for s in sent), sent
     [case] = row(sessions, "SELECT * FROM cases WHERE target_id = :id", id=again.post_id)
     assert (case["status"], case["action"], case["reasons"], case["source"], str(case["id"])) == (
         "decided", "reject", ["spam.duplicate"], "screening", result["case_id"])
@@ -110,20 +110,21 @@ def test_a_flood_is_held_and_an_edit_updates_its_open_case(sessions):
 
 def test_a_batch_of_posts_takes_one_statement_each_and_sees_its_own_writing(sessions):
     """Posts arriving together are screened in one unit of work (the
-    chassis' batches): a statement per post, then the batch's writing in one
-    insert and the outbox at the commit (it took two per post). A later post
-    of the batch sees the earlier ones, not yet in the table: the sixth post
-    in a minute is a flood, the same text twice a duplicate."""
+    chassis' batches): their authors' locks in one statement, a statement
+    per post, then the batch's writing in one insert and the outbox at the
+    commit (it took two per post). A later post of the batch sees the
+    earlier ones, not yet in the table: the sixth post in a minute is a
+    flood, the same text twice a duplicate."""
     author, other = str(uuid.uuid4()), str(uuid.uuid4())
     posts = [created(author, body=f"{CLEAN} ({n})", at=T0 + timedelta(seconds=n)) for n in range(6)]
     posts += [created(other, at=T0), created(other, at=T0 + timedelta(seconds=1))]
     results = []
-    sent = sent_by(sessions, lambda uow: results.extend(
-        handlers.screen_post(uow, post, T0, default_screener()) for post in posts))
+    sent = sent_by(sessions, lambda uow: (handlers.lock_authors(uow, posts), results.extend(
+        handlers.screen_post(uow, post, T0, default_screener()) for post in posts)))
     assert [(r.decision, r.reasons) for r in results] == [("publish", [])] * 5 + [("hold", ["spam.flood"])] + [
         ("publish", []), ("reject", ["spam.duplicate"])]
-    # 8 screenings; the held post's case, the rejected one's case and audit entry; the writing; the outbox.
-    assert len(sent) == 8 + 3 + 2, sent
+    # The locks; 8 screenings; the held post's case, the rejected one's case and audit entry; the writing; the outbox.
+    assert len(sent) == 1 + 8 + 3 + 2, sent
     writing = row(sessions, "SELECT target_id, created, at FROM activity WHERE author_id IN (:a, :b) ORDER BY at",
                   a=author, b=other)
     assert sorted(str(w["target_id"]) for w in writing) == sorted(p.post_id for p in posts)
@@ -167,6 +168,60 @@ def test_an_edit_waiting_for_its_target_finds_the_case_reports_opened_meanwhile(
     assert (result.decision, result.case_id) == ("hold", str(report_case.id))
     [case] = row(sessions, "SELECT status, reasons FROM cases WHERE target_id = :id", id=post.post_id)
     assert (case["status"], case["reasons"]) == ("open", ["report.spam", domain.EDITED_AFTER_DECISION])
+
+
+@pytest.mark.parametrize("second_arrives", ["alone", "in a batch"])
+def test_one_authors_posts_screened_at_once_by_two_workers_see_each_other(sessions, second_arrives):
+    """The same text posted twice, milliseconds apart, each post screened by
+    its own worker (seen on `make up`: both published). The second waits
+    for the first's transaction, then sees its writing: a duplicate."""
+    author = str(uuid.uuid4())
+    first = created(author)
+    second = created(author, at=T0 + timedelta(seconds=1))
+    results = []
+
+    def screen_the_second():
+        with ModerationUnitOfWork(sessions) as uow:
+            if second_arrives == "in a batch":
+                handlers.lock_authors(uow, [created(str(uuid.uuid4())), second])
+            results.append(handlers.screen_post(uow, second, T0, default_screener()))
+            uow.commit()
+
+    with ModerationUnitOfWork(sessions) as uow:
+        assert handlers.screen_post(uow, first, T0, default_screener()).decision == "publish"
+        worker = threading.Thread(target=screen_the_second)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second post's screening should wait for the first's transaction"
+        uow.commit()
+    worker.join(10)
+    [result] = results
+    assert (result.decision, result.reasons) == ("reject", ["spam.duplicate"])
+
+
+def test_a_flood_from_two_workers_at_once_is_held(sessions):
+    """Five posts in a minute from one author screened in a batch while a
+    second worker screens the sixth: it waits for the batch, then is held."""
+    author = str(uuid.uuid4())
+    posts = [created(author, body=f"{CLEAN} ({n})", at=T0 + timedelta(seconds=n)) for n in range(6)]
+    results = []
+
+    def screen_the_sixth():
+        with ModerationUnitOfWork(sessions) as uow:
+            results.append(handlers.screen_post(uow, posts[5], T0, default_screener()))
+            uow.commit()
+
+    with ModerationUnitOfWork(sessions) as uow:
+        handlers.lock_authors(uow, posts[:5])
+        assert {handlers.screen_post(uow, post, T0, default_screener()).decision for post in posts[:5]} == {"publish"}
+        worker = threading.Thread(target=screen_the_sixth)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the sixth post's screening should wait for the batch's transaction"
+        uow.commit()
+    worker.join(10)
+    [result] = results
+    assert (result.decision, result.reasons) == ("hold", ["spam.flood"])
 
 
 def test_an_older_event_leaves_a_newer_status_and_keeps_what_it_does_not_tell(sessions):

@@ -806,6 +806,13 @@ class FakeModerationActivity:
     def __init__(self):
         self.rows: list[object] = []
         self.recorded: list[object] = []  # inserted at the commit, as the real one does
+        self.locked: list[list] = []  # each call's authors not locked before (the real one: a statement)
+
+    def lock_authors(self, author_ids) -> None:
+        held = {a for call in self.locked for a in call}
+        wanted = sorted({str(a) for a in author_ids} - held)
+        if wanted:
+            self.locked.append(wanted)
 
     def record(self, writing) -> None:
         self.recorded.append(writing)

@@ -122,6 +122,33 @@ def test_a_batch_is_claimed_in_one_statement_handled_event_by_event_and_committe
                          handled[0], "forget sent events", handled[1], "forget sent events", "commit"]
 
 
+def _before_the_batch(uow, events):
+    uow.steps.append(("before", [event.user_id for event in events]))
+
+
+class PreparedBatchProbe(Service):
+    name = "preparedprobe"
+    unit_of_work = SqlUnitOfWork
+
+    @handles_batches("identity", "user_erased", before=_before_the_batch)
+    def on_user_erased(self, event):
+        self.uow.steps.append(("handled", event.user_id))
+
+
+def test_a_batch_runs_its_before_step_once_with_the_events_not_handled_before():
+    """moderation locks a batch's authors there, all in one order, before
+    screening the first post."""
+    first, second, seen_before = erasure(), erasure(), erasure()
+    uow = FakeUnitOfWork(seen={uuid.UUID(seen_before["event_id"])})
+    probe = PreparedBatchProbe.__new__(PreparedBatchProbe)
+    probe.uow = uow
+    probe.on_user_erased([first, seen_before, second, first])
+    ids = [first["payload"]["user_id"], second["payload"]["user_id"]]
+    assert uow.steps == [("claim all", "preparedprobe.on_user_erased", 4), ("before", ids),
+                         ("handled", ids[0]), "forget sent events", ("handled", ids[1]), "forget sent events",
+                         "commit"]
+
+
 def test_nameko_checks_calls_against_the_entrypoints_signature():
     import inspect
 
