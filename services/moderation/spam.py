@@ -46,18 +46,38 @@ def spam_reasons(
     text: str, target_id: str, created: bool, at: datetime, recent: list[RecentWriting], limits: Thresholds,
     mine: str | None = None,
 ) -> list[str]:
-    """`mine`: the text's fingerprint, when the caller has it already."""
+    """`recent`: the author's writing screened before this text, which may
+    have been written a little after it (two posts sent at once, screened
+    in the other order): each window reaches both sides of `at`.
+    `mine`: the text's fingerprint, when the caller has it already."""
     reasons = []
     if link_count(text) > limits.links_max:
         reasons.append("spam.links")
     if significant_length(text) >= limits.duplicate_min_chars:
-        since = at - timedelta(minutes=limits.duplicate_window_minutes)
+        window = timedelta(minutes=limits.duplicate_window_minutes)
         mine = mine or fingerprint(text)
-        if any(w.fingerprint == mine and w.target_id != target_id and since <= w.at <= at for w in recent):
+        if any(w.fingerprint == mine and w.target_id != target_id and abs(w.at - at) <= window for w in recent):
             reasons.append("spam.duplicate")
     if created:
-        since = at - timedelta(minutes=limits.flood_window_minutes)
-        earlier = {w.target_id for w in recent if w.created and w.target_id != target_id and since <= w.at <= at}
-        if len(earlier) + 1 > limits.flood_max_posts:
+        window = timedelta(minutes=limits.flood_window_minutes)
+        others = {w.target_id: w.at for w in recent if w.created and w.target_id != target_id
+                  and abs(w.at - at) <= window}
+        if len(others) + 1 > limits.flood_max_posts and (
+                most_in_a_window([*others.values(), at], at, window) > limits.flood_max_posts):
             reasons.append("spam.flood")
     return reasons
+
+
+def most_in_a_window(times: list[datetime], at: datetime, window: timedelta) -> int:
+    """The most of `times` inside one window of this length that contains
+    `at` (`times`: within a window of `at` on either side). In screening
+    order, the writing is all before `at`: the window ending at `at`."""
+    times = sorted(times)
+    most, end = 0, 0
+    for start, begins in enumerate(times):
+        if begins > at:
+            break
+        while end < len(times) and times[end] <= begins + window:
+            end += 1
+        most = max(most, end - start)
+    return most

@@ -171,13 +171,16 @@ def test_an_edit_waiting_for_its_target_finds_the_case_reports_opened_meanwhile(
 
 
 @pytest.mark.parametrize("second_arrives", ["alone", "in a batch"])
-def test_one_authors_posts_screened_at_once_by_two_workers_see_each_other(sessions, second_arrives):
+@pytest.mark.parametrize("second_written", ["after", "before"])
+def test_one_authors_posts_screened_at_once_by_two_workers_see_each_other(sessions, second_arrives, second_written):
     """The same text posted twice, milliseconds apart, each post screened by
     its own worker (seen on `make up`: both published). The second waits
-    for the first's transaction, then sees its writing: a duplicate."""
+    for the first's transaction, then sees its writing: a duplicate, even
+    when it was written first (two requests at once, their events screened
+    in the other order)."""
     author = str(uuid.uuid4())
     first = created(author)
-    second = created(author, at=T0 + timedelta(seconds=1))
+    second = created(author, at=T0 + timedelta(milliseconds=18 if second_written == "after" else -18))
     results = []
 
     def screen_the_second():

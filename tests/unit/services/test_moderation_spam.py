@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from services.moderation.config import Thresholds
-from services.moderation.spam import RecentWriting, fingerprint, link_count, spam_reasons
+from services.moderation.spam import RecentWriting, fingerprint, link_count, most_in_a_window, spam_reasons
 
 AT = datetime(2025, 3, 4, 9, 30, tzinfo=timezone.utc)
 LIMITS = Thresholds(links_max=3, duplicate_window_minutes=60, duplicate_min_chars=30, flood_max_posts=5,
@@ -52,3 +52,27 @@ def test_posts_outside_the_window_edits_and_the_threshold_itself_are_not_a_flood
     edits = [RecentWriting("p1", f"v{i}", False, AT - timedelta(minutes=i)) for i in range(10)]
     assert reasons("Un message", edits) == []
     assert reasons("Une modification", four + [RecentWriting("p9", "x", True, AT)], created=False) == []
+
+
+def test_a_copy_screened_first_though_written_after_makes_the_earlier_one_a_duplicate():
+    """Two copies sent at once, screened in the other order (seen on `make
+    up`: both published): the one screened second is the duplicate."""
+    later = RecentWriting("p1", fingerprint(LONG), True, AT + timedelta(milliseconds=18))
+    assert reasons(LONG, [later]) == ["spam.duplicate"]
+    assert reasons(LONG, [RecentWriting("p1", fingerprint(LONG), True, AT + timedelta(minutes=61))]) == []
+
+
+def test_posts_written_after_this_one_but_screened_before_count_toward_a_flood():
+    after = [RecentWriting(f"p{i}", "x", True, AT + timedelta(seconds=i)) for i in range(1, 6)]
+    assert reasons("Le premier des six", after) == ["spam.flood"]
+    # The window holds this post: five before it and five after it, 18 minutes apart, are not six in ten minutes.
+    spread = [RecentWriting(f"b{i}", "x", True, AT - timedelta(minutes=9, seconds=i)) for i in range(2)] + [
+        RecentWriting(f"a{i}", "x", True, AT + timedelta(minutes=9, seconds=i)) for i in range(3)]
+    assert reasons("Au milieu", spread) == []
+
+
+def test_the_most_posts_in_one_window_holding_the_post():
+    minute = timedelta(minutes=1)
+    assert most_in_a_window([AT], AT, 10 * minute) == 1
+    assert most_in_a_window([AT - 9 * minute, AT - minute, AT, AT + minute, AT + 9 * minute], AT, 10 * minute) == 4
+    assert most_in_a_window([AT - 10 * minute, AT, AT + 10 * minute], AT, 10 * minute) == 2
