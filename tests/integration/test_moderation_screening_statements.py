@@ -131,6 +131,31 @@ def test_a_batch_of_posts_takes_one_statement_each_and_sees_its_own_writing(sess
     assert all(w["created"] for w in writing)
 
 
+def screened_meanwhile(sessions, first, then, *, batch=()):
+    """`first(uow)` in an open transaction while another worker screens
+    `then` (locking the authors of `batch` first, as a batch does): that
+    worker must wait for the first transaction. Its result, once both committed."""
+    results = []
+
+    def screen():
+        with ModerationUnitOfWork(sessions) as uow:
+            if batch:
+                handlers.lock_authors(uow, batch)
+            results.append(handlers.screen_post(uow, then, T0, default_screener()))
+            uow.commit()
+
+    with ModerationUnitOfWork(sessions) as uow:
+        first(uow)
+        worker = threading.Thread(target=screen)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second screening should wait for the first's transaction"
+        uow.commit()
+    worker.join(10)
+    [result] = results
+    return result
+
+
 def test_an_edit_waiting_for_its_target_finds_the_case_reports_opened_meanwhile(sessions):
     """Members' reports open a case on a post (holding the target's lock)
     while its edit is screened: the edit's statement waits for the lock, its
@@ -144,27 +169,16 @@ def test_an_edit_waiting_for_its_target_finds_the_case_reports_opened_meanwhile(
     edit = PostUpdated(post_id=post.post_id, author_id=author, agency_code="HDF-LILLE", kind="discussion",
                        title="Mes démarches", body=f"{CLEAN} (modifié)", topics=[],
                        updated_at=T0 + timedelta(minutes=5))
-    results = []
+    report_case = Case(id=uuid.uuid4(), target_type="post", target_id=uuid.UUID(post.post_id),
+                       author_id=uuid.UUID(author), agency_code="HDF-LILLE", reasons=["report.spam"],
+                       source="reports", status="open", excerpt="…", created_at=T0, opened_at=T0)
 
-    def screen_the_edit():
-        with ModerationUnitOfWork(sessions) as uow:
-            results.append(handlers.screen_post(uow, edit, T0, default_screener()))
-            uow.commit()
+    def open_the_reports_case(uow):
+        uow.session.execute(text("SELECT 1 FROM targets WHERE target_type = 'post' AND target_id = :id FOR UPDATE"),
+                            {"id": post.post_id})
+        uow.cases.insert(report_case)
 
-    with ModerationUnitOfWork(sessions) as reports:
-        reports.session.execute(text("SELECT 1 FROM targets WHERE target_type = 'post' AND target_id = :id FOR UPDATE"),
-                                {"id": post.post_id})
-        report_case = Case(id=uuid.uuid4(), target_type="post", target_id=uuid.UUID(post.post_id),
-                           author_id=uuid.UUID(author), agency_code="HDF-LILLE", reasons=["report.spam"],
-                           source="reports", status="open", excerpt="…", created_at=T0, opened_at=T0)
-        reports.cases.insert(report_case)
-        screening = threading.Thread(target=screen_the_edit)
-        screening.start()
-        screening.join(0.5)
-        assert screening.is_alive(), "the edit's screening should wait for the target's lock"
-        reports.commit()
-    screening.join(10)
-    [result] = results
+    result = screened_meanwhile(sessions, open_the_reports_case, edit)
     assert (result.decision, result.case_id) == ("hold", str(report_case.id))
     [case] = row(sessions, "SELECT status, reasons FROM cases WHERE target_id = :id", id=post.post_id)
     assert (case["status"], case["reasons"]) == ("open", ["report.spam", domain.EDITED_AFTER_DECISION])
@@ -181,24 +195,12 @@ def test_one_authors_posts_screened_at_once_by_two_workers_see_each_other(sessio
     author = str(uuid.uuid4())
     first = created(author)
     second = created(author, at=T0 + timedelta(milliseconds=18 if second_written == "after" else -18))
-    results = []
 
-    def screen_the_second():
-        with ModerationUnitOfWork(sessions) as uow:
-            if second_arrives == "in a batch":
-                handlers.lock_authors(uow, [created(str(uuid.uuid4())), second])
-            results.append(handlers.screen_post(uow, second, T0, default_screener()))
-            uow.commit()
-
-    with ModerationUnitOfWork(sessions) as uow:
+    def screen_the_first(uow):
         assert handlers.screen_post(uow, first, T0, default_screener()).decision == "publish"
-        worker = threading.Thread(target=screen_the_second)
-        worker.start()
-        worker.join(0.5)
-        assert worker.is_alive(), "the second post's screening should wait for the first's transaction"
-        uow.commit()
-    worker.join(10)
-    [result] = results
+
+    batch = [created(str(uuid.uuid4())), second] if second_arrives == "in a batch" else ()
+    result = screened_meanwhile(sessions, screen_the_first, second, batch=batch)
     assert (result.decision, result.reasons) == ("reject", ["spam.duplicate"])
 
 
@@ -207,23 +209,12 @@ def test_a_flood_from_two_workers_at_once_is_held(sessions):
     second worker screens the sixth: it waits for the batch, then is held."""
     author = str(uuid.uuid4())
     posts = [created(author, body=f"{CLEAN} ({n})", at=T0 + timedelta(seconds=n)) for n in range(6)]
-    results = []
 
-    def screen_the_sixth():
-        with ModerationUnitOfWork(sessions) as uow:
-            results.append(handlers.screen_post(uow, posts[5], T0, default_screener()))
-            uow.commit()
-
-    with ModerationUnitOfWork(sessions) as uow:
+    def screen_the_batch(uow):
         handlers.lock_authors(uow, posts[:5])
         assert {handlers.screen_post(uow, post, T0, default_screener()).decision for post in posts[:5]} == {"publish"}
-        worker = threading.Thread(target=screen_the_sixth)
-        worker.start()
-        worker.join(0.5)
-        assert worker.is_alive(), "the sixth post's screening should wait for the batch's transaction"
-        uow.commit()
-    worker.join(10)
-    [result] = results
+
+    result = screened_meanwhile(sessions, screen_the_batch, posts[5])
     assert (result.decision, result.reasons) == ("hold", ["spam.flood"])
 
 
