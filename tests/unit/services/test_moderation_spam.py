@@ -65,7 +65,8 @@ def test_a_copy_screened_first_though_written_after_makes_the_earlier_one_a_dupl
 def test_posts_written_after_this_one_but_screened_before_count_toward_a_flood():
     after = [RecentWriting(f"p{i}", "x", True, AT + timedelta(seconds=i)) for i in range(1, 6)]
     assert reasons("Le premier des six", after) == ["spam.flood"]
-    # The window holds this post: five before it and five after it, 18 minutes apart, are not six in ten minutes.
+    # Each window holds this post: two posts 9 minutes before it and three 9 minutes after it are six posts
+    # in 18 minutes, never six in one window of ten.
     spread = [RecentWriting(f"b{i}", "x", True, AT - timedelta(minutes=9, seconds=i)) for i in range(2)] + [
         RecentWriting(f"a{i}", "x", True, AT + timedelta(minutes=9, seconds=i)) for i in range(3)]
     assert reasons("Au milieu", spread) == []
