@@ -1,9 +1,10 @@
 """identity's unit of work and data access."""
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from services.identity.models import (
     Agency, AuthToken, Email, Invitation, LoginFailure, LoginSession, RefreshToken, User,
 )
+from shared.db.locks import lock_keys
 from shared.db.unit_of_work import SqlUnitOfWork
 
 
@@ -169,11 +170,7 @@ class LoginFailureRepository:
         ends: a transaction-scoped advisory lock per key (a counter has no row
         to lock before its first failure), taken in one order so two attempts
         never deadlock."""
-        self.session.execute(
-            text("SELECT pg_advisory_xact_lock(h) FROM "
-                 "(SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS s"),
-            {"keys": list(keys)},
-        )
+        lock_keys(self.session.connection(), keys)
 
     def times(self, key: str, since) -> list:
         return list(

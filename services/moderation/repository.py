@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.moderation.models import (
     ERASED_USER, Activity, Appeal, AuditEntry, Case, Member, Report, Sanction, Target,
 )
+from shared.db.locks import lock_keys
 from shared.db.members import MemberCopyRepository
 from shared.db.unit_of_work import SqlUnitOfWork
 
@@ -76,10 +77,6 @@ INSERT_ACTIVITY = text(
     "INSERT INTO activity (author_id, target_type, target_id, fingerprint, created, at) "
     "SELECT * FROM unnest(CAST(:author_id AS uuid[]), CAST(:target_type AS text[]), CAST(:target_id AS uuid[]), "
     "CAST(:fingerprint AS text[]), CAST(:created AS boolean[]), CAST(:at AS timestamptz[]))"
-)
-LOCK_AUTHORS = text(
-    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(a, 0) AS h "
-    "FROM unnest(CAST(:authors AS text[])) AS a ORDER BY 1) AS s"
 )
 INSERT_CASE = insert(Case.__table__)
 INSERT_AUDIT = insert(AuditEntry.__table__)
@@ -390,13 +387,13 @@ class ActivityRepository:
         or a flood published. A separate statement, before the one reading
         the writing: under READ COMMITTED, a statement sees what committed
         before it began, so a lock taken inside that statement would come
-        after its snapshot. One transaction-scoped advisory lock per author,
-        taken in one order (so two batches never deadlock); an author locked
-        already in this unit of work is not asked again."""
+        after its snapshot (shared.db.locks: in one order, so two batches
+        never deadlock). An author locked already in this unit of work is
+        not asked again."""
         wanted = sorted({str(a) for a in author_ids} - self._locked)
         if not wanted:
             return
-        self.session.connection().execute(LOCK_AUTHORS, {"authors": wanted})
+        lock_keys(self.session.connection(), wanted)
         self._locked.update(wanted)
 
     def record(self, writing: Activity) -> None:
