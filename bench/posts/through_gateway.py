@@ -95,22 +95,27 @@ def feed_requests(gateway: str, readers: list[dict], rng: random.Random) -> list
     return requests
 
 
+def search_query(rng: random.Random, slugs: list[str]) -> dict:
+    """The query of one search of the mix: a word or two of the seed's
+    vocabulary, sometimes a topic (15 %), a kind (10 %) or an agency (10 %)."""
+    query = {"q": " ".join(rng.sample(SEARCH_WORDS, rng.choice([1, 1, 1, 2])))}
+    filter_ = rng.random()
+    if filter_ < 0.15:
+        query["topic"] = rng.choice(slugs)
+    elif filter_ < 0.25:
+        query["kind"] = rng.choice(KINDS)
+    elif filter_ < 0.35:
+        query["agency"] = rng.choice(feed_and_search.AGENCIES)
+    return query
+
+
 def search_requests(readers: list[dict], rng: random.Random, count: int = 3000) -> list[tuple[str, str]]:
-    """(path, token): a word or two of the seed's vocabulary, sometimes a filter."""
+    """(path, token): a search of the mix by one of the readers."""
     slugs = feed_and_search.topic_slugs()
     requests = []
     for _ in range(count):
         reader = rng.choice(readers)
-        words = rng.sample(SEARCH_WORDS, rng.choice([1, 1, 1, 2]))
-        query = {"q": " ".join(words)}
-        filter_ = rng.random()
-        if filter_ < 0.15:
-            query["topic"] = rng.choice(slugs)
-        elif filter_ < 0.25:
-            query["kind"] = rng.choice(KINDS)
-        elif filter_ < 0.35:
-            query["agency"] = rng.choice(feed_and_search.AGENCIES)
-        requests.append((f"/v1/posts?{urlencode(query)}", reader["token"]))
+        requests.append((f"/v1/posts?{urlencode(search_query(rng, slugs))}", reader["token"]))
     return requests
 
 
