@@ -81,7 +81,9 @@ class Post(Base):
 class PostTopic(Base):
     """One row per topic of each published post, kept by a trigger on posts
     (migrations 0002, 0005): the ordered index the feed, the topic filter
-    and a search within a topic read."""
+    and a search within a topic read. That index carries the agency and the
+    search vector too (migration 0006), so a search within a topic reads the
+    index alone, not a heap page per row."""
 
     __tablename__ = "post_topics"
 

@@ -93,8 +93,10 @@ def search_sql(topic: bool, kind: bool, author: bool, agency: bool, unanswered: 
     views; with the ranks, for the next cursor. Without a topic, the matches
     come from posts (newest first, or the GIN index for rare words); within
     a topic, from post_topics, which carries the search vector (migration
-    0005): its rows newest first, no post read but for the filters only
-    posts know. Text of only stop words finds nothing (numnode 0)."""
+    0005): its rows newest first, read from the topic index alone (it
+    includes the agency and the vector, migration 0006), no post read but for
+    the filters only posts know. Text of only stop words finds nothing
+    (numnode 0)."""
     where = [f"numnode({_QUERY}) > 0"]
     if topic:
         joins = kind or author or unanswered

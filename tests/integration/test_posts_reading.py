@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from services.posts import conversation, handlers, lifecycle
-from services.posts.repository import PostsUnitOfWork
+from services.posts.repository import PostsUnitOfWork, search_sql
 from shared.caller import Caller
 from shared.contracts.identity import ProfileUpdated, UserErased
 from shared.contracts.moderation import ContentScreened
@@ -91,6 +91,33 @@ def test_search_within_a_topic_finds_its_published_posts_through_the_topic_index
     found, sent, _ = statements_and_transaction(sessions, handlers.list_posts, reader, {"q": word, "topic": "industrie"})
     assert [i["id"] for i in found["items"]] == [wanted]
     assert any("post_topics" in statement for statement in sent)
+
+
+def test_a_search_within_a_topic_walks_the_topic_index_alone(sessions):
+    # A topic's rows are spread through post_topics, one heap page each: the
+    # walk's cost at 1,000,000 posts. The index carries the agency and the
+    # vector (migration 0006), so the walk is an index-only scan: no heap page
+    # is read once the table is vacuumed, which autovacuum does every 10,000
+    # rows inserted (issue 17).
+    author, reader = member(), member()
+    word = f"zw{uuid.uuid4().hex[:6]}"
+    for n in range(3):
+        publish(sessions, author, f"Parcours {n} {word}", "corps", topics=["industrie"])
+    engine = sessions.kw["bind"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM post_topics"))
+        options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'post_topics'")).scalar()
+    assert "autovacuum_vacuum_insert_threshold=10000" in options
+    sql = search_sql(True, False, False, True, False, False, 20, 1000)
+    params = {"text": word, "viewer": reader.id, "topic": "industrie", "agency": author.agency_code,
+              "kind": None, "author": None}
+    with engine.connect() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))  # a test table is small enough to read whole
+        plan = "\n".join(connection.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).scalars())
+    lines = plan.splitlines()
+    walk = next(n for n, line in enumerate(lines) if "post_topics m" in line)
+    assert "Index Only Scan using ix_post_topics_page" in lines[walk], plan
+    assert next(line for line in lines[walk:] if "Heap Fetches" in line).strip() == "Heap Fetches: 0", plan
 
 
 def test_a_search_within_a_topic_follows_the_posts_words_as_they_change(sessions):
