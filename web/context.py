@@ -153,6 +153,17 @@ class Ctx:
             return None
         return int(data.get("unread_count") or 0) if isinstance(data, dict) else None
 
+    def unread_count_is(self, count: int) -> None:
+        """The page read the unread count itself (the inbox): the badge shows
+        that same figure. The count asked for at the page's start may predate
+        a notification the page lists, and the badge would say "aucune" above
+        an unread notification."""
+        if self._unread is not None and not self._unread.done():
+            self._unread.cancel()
+        known = asyncio.get_running_loop().create_future()
+        known.set_result(count)
+        self._unread = known
+
     async def unread_count(self) -> int | None:
         if not self.user:
             return None

@@ -240,3 +240,24 @@ def test_a_held_profile_in_the_queue_is_named_and_can_be_approved_or_refused_onl
     assert "Profil d&#39;un membre" in html or "Profil d'un membre" in html
     assert 'href="/membres/u7"' in html
     assert 'id="action-k2-approve"' in html and 'id="action-k2-reject"' in html and 'id="action-k2-hide"' not in html
+
+
+def test_the_inbox_badge_counts_what_the_inbox_lists(web_client, signed_in, fake_gateway):
+    # The badge's count is asked for when the page starts; a notification
+    # created before the inbox's own call was listed unread under a badge
+    # saying "aucune" (seen in tests/web/test_journeys.py). The inbox's own
+    # answer sets the badge.
+    signed_in()
+
+    def notifications(request):
+        if request.url.params.get("unread") == "true":  # the badge's call: before the notification
+            return httpx.Response(200, json={"items": [], "next_cursor": None, "unread_count": 0})
+        return httpx.Response(200, json={"items": [{"id": "n1", "type": "comment_on_post", "title": "Nouvelle réponse",
+                                                    "body": "Hugo a répondu.", "link": "/v1/posts/p1",
+                                                    "created_at": "2026-03-02T09:00:00+00:00", "read": False}],
+                                         "next_cursor": None, "unread_count": 1})
+
+    fake_gateway.overrides[("GET", r"/v1/notifications")] = notifications
+    html = web_client.get("/notifications").text
+    badge = re.sub(r"<[^>]+>", "", html.split('id="badge"', 1)[1].split("</a>", 1)[0])
+    assert "1 non lue" in badge and "aucune" not in badge
