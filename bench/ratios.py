@@ -90,16 +90,23 @@ def median_floor(floors: list["Figure"]) -> "Figure":
 
 # ---------------------------------------------------------------- processes
 
+FLOOR_SERVICES = {"classic": "bench.floor.echo:EchoService", "quorum": "bench.floor.echo:QuorumEchoService"}
+
+
 class Stack:
     """The floor and the platform on a vhost and databases of their own."""
 
     def __init__(self, log_dir: Path, *, templates: dict[str, str] | None = None, floor: bool = True,
-                 service_replicas: dict[str, int] | None = None, gateway_workers: int | None = None) -> None:
+                 service_replicas: dict[str, int] | None = None, gateway_workers: int | None = None,
+                 floor_queue: str = "classic") -> None:
         """`templates`: service -> a database its own starts as a copy of (a
         seeded one, bench/posts/through_gateway.py); `service_replicas`: more
-        than one process of a service; `gateway_workers`: GATEWAY_WORKERS."""
+        than one process of a service; `gateway_workers`: GATEWAY_WORKERS;
+        `floor_queue`: the type of the floor's RPC queue, classic (nameko's,
+        the issue's floor) or quorum (the platform's)."""
         self.templates = templates or {}
         self.with_floor = floor
+        self.floor_service = FLOOR_SERVICES[floor_queue]
         self.replicas = service_replicas or {}
         self.gateway_workers = gateway_workers
         self.log_dir = log_dir
@@ -147,7 +154,7 @@ class Stack:
         self.floor_pids = []
         if self.with_floor:
             nameko = shutil.which("nameko", path=str(Path(sys.executable).parent)) or "nameko"
-            self._spawn("floor-echo", [nameko, "run", "--config", "bench/floor/nameko.yaml", "bench.floor.echo"],
+            self._spawn("floor-echo", [nameko, "run", "--config", "bench/floor/nameko.yaml", self.floor_service],
                         service_env(self.settings))
             self.floor = f"http://127.0.0.1:{free_port()}"
             self._spawn("floor-app", [sys.executable, "-m", "uvicorn", "bench.floor.app:app", "--host", "127.0.0.1",
@@ -526,11 +533,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (path printed)")
+    parser.add_argument("--floor-queue", choices=sorted(FLOOR_SERVICES), default="classic",
+                        help="the floor's RPC queue: classic, nameko's (default, the issue's floor), or quorum, "
+                             "as every platform RPC queue; a quorum floor is never written to the docs")
     args = parser.parse_args()
+    args.no_docs = args.no_docs or args.floor_queue != "classic"
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: infra/scripts/ensure-tools.sh bench (or apt-get install wrk)")
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    stack = Stack(log_dir)
+    stack = Stack(log_dir, floor_queue=args.floor_queue)
     load = {"duration": args.duration, "connections": args.connections, "log_dir": log_dir}
     try:
         print(f"bench: starting the floor and the platform (vhost {stack.vhost}, logs in {log_dir})", flush=True)
@@ -607,6 +618,8 @@ def main() -> None:
         ])
         if not args.no_docs:
             write_docs(text)
+        if args.floor_queue != "classic":
+            print(f"bench: against a floor on a {args.floor_queue} RPC queue")
         print(f"bench: read ratio {ratio(read)}, feed ratio {ratio(feed)}, write ratio {ratio(write)}, "
               f"sustained ratio {sustained_ratio}")
     except BaseException:
