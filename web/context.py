@@ -47,7 +47,8 @@ class Ctx:
         self.session: Session = request.state.session
         self.request_id: str = request.state.request_id
         self.form_data: FormData | None = None
-        self._unread: asyncio.Task[int | None] | None = None
+        # The badge's count: a task started with the page, or a figure the page read itself.
+        self._unread: asyncio.Future[int | None] | None = None
 
     # ------------------------------------------------------------ who
     @property

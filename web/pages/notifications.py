@@ -26,9 +26,10 @@ router = APIRouter()
 @router.get("/notifications")
 async def inbox(ctx: Ctx = Depends(member), apres: str | None = None) -> Response:
     page = await ctx.get("/v1/notifications", limit=30, cursor=apres)
-    ctx.unread_count_is(int(page.get("unread_count", 0)))
+    unread = int(page.get("unread_count", 0))
+    ctx.unread_count_is(unread)
     return await ctx.render("notifications/list.html", items=page["items"], next_cursor=page.get("next_cursor"),
-                            unread_total=page.get("unread_count", 0))
+                            unread_total=unread)
 
 
 @router.post("/notifications/{notification_id}/ouvrir")
